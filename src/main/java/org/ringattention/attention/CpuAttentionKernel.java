@@ -1,0 +1,337 @@
+package org.ringattention.attention;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+
+/**
+ * Blockwise attention on the CPU (BPT Algorithm 1; FlashAttention's tiling): for each query head and
+ * query tile, loop over key tiles, fold each into the running state with the online softmax. Logits
+ * exist one tile at a time, never {@code S x S}. A key tile that the causal or segment mask hides
+ * from the whole query tile is skipped; a partly hidden tile gets its hidden logits set to
+ * {@code -inf}; a fully visible tile is not masked at all.
+ *
+ * <p>Work items are (head, query tile) pairs pulled from a shared counter by {@code threads}
+ * threads, heaviest (latest, under a causal mask) first. Each item is computed start to end by one
+ * thread in key order, so results are bit-identical for any thread count.
+ *
+ * <p>The arithmetic comes from a {@link TileMath}: the Vector API version when the
+ * {@code jdk.incubator.vector} module is present, the scalar one otherwise or when the system property
+ * {@value #MATH_PROPERTY} is {@code scalar}.
+ */
+public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable {
+
+    /** System property that forces the tile arithmetic: {@code auto} (default), {@code vector} or {@code scalar}. */
+    public static final String MATH_PROPERTY = "ringattention.cpu.math";
+
+    /** Default tile edge for queries and keys: logits 64 x 64 plus the Q and V tiles fit in L2 with room. */
+    public static final int DEFAULT_BLOCK_SIZE = 64;
+
+    private static final Logger LOG = Logger.getLogger(CpuAttentionKernel.class.getName());
+
+    private static final byte SKIP = 0;
+    private static final byte PARTIAL = 1;
+    private static final byte FULL = 2;
+
+    private final TileMath math;
+    private final int blockSize;
+    private final int threads;
+    private final ForkJoinPool pool;
+
+    private CpuAttentionKernel(TileMath math, int blockSize, int threads) {
+        if (blockSize < 1) {
+            throw new IllegalArgumentException("block size must be at least 1, got " + blockSize);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        this.math = math;
+        this.blockSize = blockSize;
+        this.threads = threads;
+        this.pool = threads > 1 ? new ForkJoinPool(threads - 1) : null;
+    }
+
+    /** A kernel with the tile arithmetic chosen as described above. */
+    public static CpuAttentionKernel create(int blockSize, int threads) {
+        return new CpuAttentionKernel(tileMath(System.getProperty(MATH_PROPERTY, "auto")), blockSize, threads);
+    }
+
+    /** A kernel with plain scalar arithmetic, whatever the JVM offers. */
+    public static CpuAttentionKernel scalar(int blockSize, int threads) {
+        return new CpuAttentionKernel(new ScalarTileMath(), blockSize, threads);
+    }
+
+    /** Whether the Vector API can be used in this JVM ({@code --add-modules jdk.incubator.vector}). */
+    public static boolean vectorApiAvailable() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    static TileMath tileMath(String choice) {
+        switch (choice) {
+            case "scalar":
+                return new ScalarTileMath();
+            case "vector":
+                if (!vectorApiAvailable()) {
+                    throw new IllegalStateException(MATH_PROPERTY + "=vector but the JVM lacks jdk.incubator.vector;"
+                            + " run java with --add-modules jdk.incubator.vector");
+                }
+                return newVectorTileMath();
+            case "auto":
+                if (vectorApiAvailable()) {
+                    return newVectorTileMath();
+                }
+                LOG.info("jdk.incubator.vector is absent: using the scalar attention kernel");
+                return new ScalarTileMath();
+            default:
+                throw new IllegalArgumentException(MATH_PROPERTY + " must be auto, vector or scalar, got '" + choice + "'");
+        }
+    }
+
+    private static TileMath newVectorTileMath() {
+        // By name, so that this class loads and runs in a JVM without the incubator module.
+        try {
+            return (TileMath) Class.forName("org.ringattention.attention.VectorTileMath")
+                    .getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot load the Vector API kernel", e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return math instanceof ScalarTileMath ? "cpu-scalar" : "cpu-vector";
+    }
+
+    public int blockSize() {
+        return blockSize;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public void accumulate(AttentionSpec spec, Queries queries, KeysValues keysValues, AttentionState state) {
+        queries.check(spec);
+        keysValues.check(spec, queries.index());
+        if (!state.spec().equals(spec) || state.rows() != queries.rows()) {
+            throw new IllegalArgumentException("state holds " + state.rows() + " rows of " + state.spec()
+                    + "; queries are " + queries.rows() + " rows of " + spec);
+        }
+        if (queries.rows() == 0 || keysValues.rows() == 0) {
+            return;
+        }
+        Plan plan = new Plan(spec, queries, keysValues, state);
+        AtomicInteger next = new AtomicInteger();
+        int items = spec.queryHeads() * plan.queryTiles.count;
+        Runnable worker = () -> {
+            Scratch scratch = new Scratch(spec.headDim());
+            for (int t = next.getAndIncrement(); t < items; t = next.getAndIncrement()) {
+                int tile = plan.queryTiles.count - 1 - t / spec.queryHeads();
+                plan.run(t % spec.queryHeads(), tile, scratch);
+            }
+        };
+        if (pool == null || items == 1) {
+            worker.run();
+            return;
+        }
+        int helpers = Math.min(threads - 1, items - 1);
+        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[helpers];
+        for (int i = 0; i < helpers; i++) {
+            tasks[i] = pool.submit(worker);
+        }
+        worker.run();
+        for (ForkJoinTask<?> task : tasks) {
+            task.join();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdown();
+        }
+    }
+
+    /** Per-thread buffers for one tile pair. */
+    private final class Scratch {
+        final float[] qt;
+        final float[] acc;
+        final float[] s;
+        final int ldS;
+
+        Scratch(int d) {
+            ldS = blockSize + math.columnPadding();
+            qt = new float[blockSize * d];
+            acc = new float[blockSize * d];
+            s = new float[blockSize * ldS];
+        }
+    }
+
+    /** Position and segment ranges of each tile, for deciding skip / partial / full. */
+    private static final class Tiles {
+        final int count;
+        final int[] minPos;
+        final int[] maxPos;
+        final int[] minSeg;
+        final int[] maxSeg;
+
+        Tiles(TokenIndex index, int size) {
+            count = (index.rows() + size - 1) / size;
+            minPos = new int[count];
+            maxPos = new int[count];
+            minSeg = new int[count];
+            maxSeg = new int[count];
+            for (int t = 0; t < count; t++) {
+                int from = t * size;
+                int to = Math.min(from + size, index.rows());
+                minPos[t] = Integer.MAX_VALUE;
+                maxPos[t] = Integer.MIN_VALUE;
+                minSeg[t] = Integer.MAX_VALUE;
+                maxSeg[t] = Integer.MIN_VALUE;
+                for (int i = from; i < to; i++) {
+                    minPos[t] = Math.min(minPos[t], index.positions()[i]);
+                    maxPos[t] = Math.max(maxPos[t], index.positions()[i]);
+                    if (index.segments() != null) {
+                        minSeg[t] = Math.min(minSeg[t], index.segments()[i]);
+                        maxSeg[t] = Math.max(maxSeg[t], index.segments()[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Everything shared by the work items of one {@link #accumulate} call. */
+    private final class Plan {
+        final AttentionSpec spec;
+        final Queries queries;
+        final KeysValues kv;
+        final AttentionState state;
+        final Tiles queryTiles;
+        final Tiles keyTiles;
+        /** Keys transposed per KV head, {@code [Hkv][D][ldK]}, so logits are broadcast-FMAs over keys. */
+        final float[] kT;
+        final int ldK;
+        /** Values contiguous per KV head, {@code [Hkv][Sk][D]}. */
+        final float[] v;
+        /** SKIP, PARTIAL or FULL per (query tile, key tile). */
+        final byte[] visibility;
+
+        Plan(AttentionSpec spec, Queries queries, KeysValues kv, AttentionState state) {
+            this.spec = spec;
+            this.queries = queries;
+            this.kv = kv;
+            this.state = state;
+            queryTiles = new Tiles(queries.index(), blockSize);
+            keyTiles = new Tiles(kv.index(), blockSize);
+            int d = spec.headDim();
+            int hkv = spec.kvHeads();
+            int sk = kv.rows();
+            ldK = sk + math.columnPadding();
+            kT = new float[hkv * d * ldK];
+            v = new float[hkv * sk * d];
+            for (int j = 0; j < sk; j++) {
+                for (int g = 0; g < hkv; g++) {
+                    int src = (j * hkv + g) * d;
+                    System.arraycopy(kv.v(), src, v, (g * sk + j) * d, d);
+                    for (int c = 0; c < d; c++) {
+                        kT[(g * d + c) * ldK + j] = kv.k()[src + c];
+                    }
+                }
+            }
+            visibility = new byte[queryTiles.count * keyTiles.count];
+            boolean segmented = queries.index().segments() != null;
+            for (int a = 0; a < queryTiles.count; a++) {
+                for (int b = 0; b < keyTiles.count; b++) {
+                    visibility[a * keyTiles.count + b] = classify(a, b, segmented);
+                }
+            }
+        }
+
+        private byte classify(int a, int b, boolean segmented) {
+            Tiles q = queryTiles;
+            Tiles k = keyTiles;
+            if (spec.causal() && k.minPos[b] > q.maxPos[a]) {
+                return SKIP;
+            }
+            if (segmented && (k.maxSeg[b] < q.minSeg[a] || k.minSeg[b] > q.maxSeg[a])) {
+                return SKIP;
+            }
+            boolean causalClear = !spec.causal() || k.maxPos[b] <= q.minPos[a];
+            boolean segmentsClear = !segmented
+                    || (q.minSeg[a] == q.maxSeg[a] && k.minSeg[b] == k.maxSeg[b] && q.minSeg[a] == k.minSeg[b]);
+            return causalClear && segmentsClear ? FULL : PARTIAL;
+        }
+
+        /** Query tile {@code tile} of head {@code h} against every key tile, in key order. */
+        void run(int h, int tile, Scratch x) {
+            int d = spec.headDim();
+            int hq = spec.queryHeads();
+            int sq = queries.rows();
+            int sk = kv.rows();
+            int g = h / spec.groupSize();
+            int i0 = tile * blockSize;
+            int rows = Math.min(blockSize, sq - i0);
+            float scale = spec.scale();
+            for (int r = 0; r < rows; r++) {
+                int src = ((i0 + r) * hq + h) * d;
+                for (int c = 0; c < d; c++) {
+                    // Scale folded into Q once per tile rather than into every logit.
+                    x.qt[r * d + c] = queries.q()[src + c] * scale;
+                }
+                System.arraycopy(state.acc, src, x.acc, r * d, d);
+            }
+            float[] m = state.m;
+            float[] l = state.l;
+            int so = h * sq + i0;
+            int kOffset = g * d * ldK;
+            int vRow = g * sk;
+            for (int b = 0; b < keyTiles.count; b++) {
+                byte vis = visibility[tile * keyTiles.count + b];
+                if (vis == SKIP) {
+                    continue;
+                }
+                int j0 = b * blockSize;
+                int cols = Math.min(blockSize, sk - j0);
+                math.logits(x.qt, rows, d, kT, ldK, kOffset + j0, cols, x.s, x.ldS);
+                if (vis == PARTIAL) {
+                    mask(i0, rows, j0, cols, x);
+                }
+                for (int r = 0; r < rows; r++) {
+                    int ro = r * x.ldS;
+                    float mOld = m[so + r];
+                    float mNew = Math.max(mOld, math.max(x.s, ro, cols));
+                    if (mNew == Float.NEGATIVE_INFINITY) {
+                        // Nothing visible yet: exp(-inf - -inf) would be NaN; contribute zeros instead.
+                        java.util.Arrays.fill(x.s, ro, ro + cols, 0f);
+                        continue;
+                    }
+                    float alpha = (float) Math.exp(mOld - mNew);
+                    float sum = math.expAndSum(x.s, ro, cols, mNew);
+                    l[so + r] = l[so + r] * alpha + sum;
+                    if (alpha != 1f) {
+                        math.scale(x.acc, r * d, d, alpha);
+                    }
+                    m[so + r] = mNew;
+                }
+                math.accumulate(x.s, x.ldS, rows, cols, v, vRow + j0, d, x.acc);
+            }
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(x.acc, r * d, state.acc, ((i0 + r) * hq + h) * d, d);
+            }
+        }
+
+        private void mask(int i0, int rows, int j0, int cols, Scratch x) {
+            TokenIndex qi = queries.index();
+            TokenIndex ki = kv.index();
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    if (!qi.sees(i0 + r, ki, j0 + c, spec.causal())) {
+                        x.s[r * x.ldS + c] = Float.NEGATIVE_INFINITY;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package org.ringattention.cli;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.ringattention.attention.AttentionSpec;
+import org.ringattention.attention.CpuAttentionKernel;
+
+/**
+ * {@code jobs/bench}: kernel throughput after warm-up, one JSON line. The kernel is warmed on a
+ * problem of at most 4096 tokens (same code paths, so the JIT has compiled them), then timed
+ * {@code --runs} times on the requested size; the median is reported.
+ */
+public final class BenchCommand extends Command {
+
+    private static final List<String> VALUED = List.of("--seq", "--heads", "--kv-heads", "--dim", "--threads",
+            "--block-size", "--runs");
+    private static final List<String> FLAGS = List.of("--causal");
+
+    public static void main(String[] args) {
+        System.exit(new BenchCommand().execute(args, System.out, System.err));
+    }
+
+    @Override
+    String usage() {
+        return String.join("\n",
+                "usage: jobs/bench --seq S --heads HQ --dim D [--kv-heads HKV] [--causal] [--threads N]"
+                        + " [--block-size B] [--runs R]",
+                "",
+                "Times the attention kernel on seeded random inputs and prints one JSON line:",
+                "  {\"seq\":S,\"heads\":HQ,\"kv_heads\":HKV,\"dim\":D,\"causal\":..,\"seconds\":median,\"gflops\":..,...}",
+                "FLOPs = 4 S^2 D HQ, half when causal. Defaults: HKV = HQ, all cores, 3 timed runs.");
+    }
+
+    @Override
+    int run(String[] argv, PrintStream out, PrintStream err) {
+        Args a = Args.parse(argv, VALUED, FLAGS);
+        int s = a.requiredInt("--seq", 1);
+        int hq = a.requiredInt("--heads", 1);
+        int d = a.requiredInt("--dim", 1);
+        int hkv = a.intValue("--kv-heads", hq, 1);
+        int threads = a.intValue("--threads", Runtime.getRuntime().availableProcessors(), 1);
+        int blockSize = a.intValue("--block-size", CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1);
+        int runs = a.intValue("--runs", 3, 1);
+        boolean causal = a.flag("--causal");
+        AttentionSpec spec = AttentionSpec.of(hq, hkv, d, causal);
+
+        try (CpuAttentionKernel kernel = CpuAttentionKernel.create(blockSize, threads)) {
+            Workload warm = new Workload(spec, Math.min(s, 4096), 1);
+            long warmUntil = System.nanoTime() + 2_000_000_000L;
+            int warmRuns = 0;
+            while (warmRuns < 3 || System.nanoTime() < warmUntil) {
+                warm.run(kernel);
+                warmRuns++;
+            }
+            Workload work = new Workload(spec, s, 2);
+            double[] seconds = new double[runs];
+            for (int r = 0; r < runs; r++) {
+                seconds[r] = work.run(kernel);
+                err.printf(Locale.ROOT, "bench: run %d/%d %.3f s%n", r + 1, runs, seconds[r]);
+            }
+            Arrays.sort(seconds);
+            double median = runs % 2 == 1 ? seconds[runs / 2] : (seconds[runs / 2 - 1] + seconds[runs / 2]) / 2;
+            out.println(String.format(Locale.ROOT,
+                    "{\"seq\":%d,\"heads\":%d,\"kv_heads\":%d,\"dim\":%d,\"causal\":%b,\"seconds\":%.6f,"
+                            + "\"gflops\":%.2f,\"kernel\":\"%s\",\"threads\":%d,\"block_size\":%d,\"runs\":%d}",
+                    s, hq, hkv, d, causal, median, Workload.flops(s, d, hq, causal) / median / 1e9,
+                    kernel.name(), threads, blockSize, runs));
+        }
+        return OK;
+    }
+}

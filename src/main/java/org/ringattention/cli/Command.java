@@ -1,0 +1,38 @@
+package org.ringattention.cli;
+
+import java.io.PrintStream;
+import org.ringattention.io.BadInputException;
+
+/**
+ * What every command line entry point shares: bad input is one line on stderr and exit status 2,
+ * anything unexpected exit status 1, success 0.
+ */
+abstract class Command {
+
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int BAD_INPUT = 2;
+
+    /** Runs the command; exceptions are turned into an exit status by {@link #execute}. */
+    abstract int run(String[] args, PrintStream out, PrintStream err) throws Exception;
+
+    abstract String usage();
+
+    final int execute(String[] args, PrintStream out, PrintStream err) {
+        for (String a : args) {
+            if (a.equals("--help") || a.equals("-h")) {
+                out.println(usage());
+                return OK;
+            }
+        }
+        try {
+            return run(args, out, err);
+        } catch (BadInputException | IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return BAD_INPUT;
+        } catch (Exception e) {
+            err.println("error: " + e);
+            return FAILED;
+        }
+    }
+}
