@@ -54,12 +54,12 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
 
     /** A kernel with the tile arithmetic chosen as described above. */
     public static CpuAttentionKernel create(int blockSize, int threads) {
-        return new CpuAttentionKernel(tileMath(System.getProperty(MATH_PROPERTY, "auto")), blockSize, threads);
+        return withMath(System.getProperty(MATH_PROPERTY, "auto"), blockSize, threads);
     }
 
-    /** A kernel with plain scalar arithmetic, whatever the JVM offers. */
-    public static CpuAttentionKernel scalar(int blockSize, int threads) {
-        return new CpuAttentionKernel(new ScalarTileMath(), blockSize, threads);
+    /** A kernel with the tile arithmetic named as in {@value #MATH_PROPERTY}, whatever the property says. */
+    static CpuAttentionKernel withMath(String math, int blockSize, int threads) {
+        return new CpuAttentionKernel(tileMath(math), blockSize, threads);
     }
 
     /** Whether the Vector API can be used in this JVM ({@code --add-modules jdk.incubator.vector}). */
