@@ -74,9 +74,9 @@ class CpuAttentionKernelTest {
                 for (float o : r.out()) {
                     assertTrue(Float.isFinite(o), kernel.name() + " produced " + o);
                 }
-                // A logit near 500 carries a float32 rounding error near 1e-4, which moves softmax weights
+                // A logit near 500 carries a float32 rounding error near 5e-5, which moves softmax weights
                 // by as much; the tolerance says so.
-                Tolerance.assertMatches(r, expected, 2e-3, kernel.name() + " large logits");
+                Tolerance.assertMatches(r, expected, 5e-4, kernel.name() + " large logits");
             }
         }
     }
