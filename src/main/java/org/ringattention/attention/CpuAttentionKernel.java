@@ -122,14 +122,57 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
         if (queries.rows() == 0 || keysValues.rows() == 0) {
             return;
         }
-        Plan plan = new Plan(spec, queries, keysValues, state);
+        Plan plan = new Plan(spec, queries, keysValues);
+        int tiles = plan.queryTiles.count;
+        // Heaviest first: under a causal mask the last query tiles see the most keys.
+        parallel(spec.queryHeads() * tiles, spec.headDim(), (t, scratch) ->
+                plan.attend(t % spec.queryHeads(), tiles - 1 - t / spec.queryHeads(), state, scratch));
+    }
+
+    /**
+     * The total attention each key receives from all queries: {@code mass[h][j] = sum_i P_ij} with
+     * {@code P_ij = exp(s_ij - LSE_i)} over visible pairs. {@code lse} {@code (Hq, rows)} must come from a
+     * finished pass of these queries over all keys, so that {@code P} is the exact softmax even when
+     * {@code keysValues} holds only some of the keys (a ring shard). Returns {@code (Hq, keys)}.
+     * Only K is read; V may be empty.
+     */
+    public float[] attentionMass(AttentionSpec spec, Queries queries, float[] lse, KeysValues keysValues) {
+        queries.check(spec);
+        if (lse.length != spec.queryHeads() * queries.rows()) {
+            throw new IllegalArgumentException("LSE has " + lse.length + " values; " + queries.rows() + " rows of "
+                    + spec.queryHeads() + " heads need " + spec.queryHeads() * queries.rows());
+        }
+        if (keysValues.k().length != (long) keysValues.rows() * spec.kvRowWidth()) {
+            throw new IllegalArgumentException("K has " + keysValues.k().length + " values; " + keysValues.rows()
+                    + " tokens of " + spec.kvHeads() + " heads x " + spec.headDim() + " need "
+                    + (long) keysValues.rows() * spec.kvRowWidth());
+        }
+        float[] mass = new float[spec.queryHeads() * keysValues.rows()];
+        if (queries.rows() == 0 || keysValues.rows() == 0) {
+            return mass;
+        }
+        Plan plan = new Plan(spec, queries, keysValues);
+        int tiles = plan.keyTiles.count;
+        parallel(spec.queryHeads() * tiles, spec.headDim(), (t, scratch) ->
+                plan.mass(t % spec.queryHeads(), t / spec.queryHeads(), lse, mass, scratch));
+        return mass;
+    }
+
+    private interface WorkItem {
+        void run(int item, Scratch scratch);
+    }
+
+    /**
+     * Runs items {@code 0..items-1} on up to {@code threads} threads (the caller included), each pulling
+     * the next item from a shared counter. An item is written by exactly one thread, so the result does
+     * not depend on the schedule.
+     */
+    private void parallel(int items, int d, WorkItem item) {
         AtomicInteger next = new AtomicInteger();
-        int items = spec.queryHeads() * plan.queryTiles.count;
         Runnable worker = () -> {
-            Scratch scratch = new Scratch(spec.headDim());
+            Scratch scratch = new Scratch(d);
             for (int t = next.getAndIncrement(); t < items; t = next.getAndIncrement()) {
-                int tile = plan.queryTiles.count - 1 - t / spec.queryHeads();
-                plan.run(t % spec.queryHeads(), tile, scratch);
+                item.run(t, scratch);
             }
         };
         if (pool == null || items == 1) {
@@ -159,6 +202,7 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
         final float[] qt;
         final float[] acc;
         final float[] s;
+        final double[] columnSums;
         final int ldS;
 
         Scratch(int d) {
@@ -166,6 +210,7 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
             qt = new float[blockSize * d];
             acc = new float[blockSize * d];
             s = new float[blockSize * ldS];
+            columnSums = new double[blockSize];
         }
     }
 
@@ -202,12 +247,11 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
         }
     }
 
-    /** Everything shared by the work items of one {@link #accumulate} call. */
+    /** Everything shared by the work items of one call: packed keys and values, tile visibility. */
     private final class Plan {
         final AttentionSpec spec;
         final Queries queries;
         final KeysValues kv;
-        final AttentionState state;
         final Tiles queryTiles;
         final Tiles keyTiles;
         /** Keys transposed per KV head, {@code [Hkv][D][ldK]}, so logits are broadcast-FMAs over keys. */
@@ -218,11 +262,10 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
         /** SKIP, PARTIAL or FULL per (query tile, key tile). */
         final byte[] visibility;
 
-        Plan(AttentionSpec spec, Queries queries, KeysValues kv, AttentionState state) {
+        Plan(AttentionSpec spec, Queries queries, KeysValues kv) {
             this.spec = spec;
             this.queries = queries;
             this.kv = kv;
-            this.state = state;
             queryTiles = new Tiles(queries.index(), blockSize);
             keyTiles = new Tiles(kv.index(), blockSize);
             int d = spec.headDim();
@@ -230,11 +273,14 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
             int sk = kv.rows();
             ldK = sk + math.columnPadding();
             kT = new float[hkv * d * ldK];
-            v = new float[hkv * sk * d];
+            boolean withValues = kv.v().length > 0;
+            v = new float[withValues ? hkv * sk * d : 0];
             for (int j = 0; j < sk; j++) {
                 for (int g = 0; g < hkv; g++) {
                     int src = (j * hkv + g) * d;
-                    System.arraycopy(kv.v(), src, v, (g * sk + j) * d, d);
+                    if (withValues) {
+                        System.arraycopy(kv.v(), src, v, (g * sk + j) * d, d);
+                    }
                     for (int c = 0; c < d; c++) {
                         kT[(g * d + c) * ldK + j] = kv.k()[src + c];
                     }
@@ -264,15 +310,12 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
             return causalClear && segmentsClear ? FULL : PARTIAL;
         }
 
-        /** Query tile {@code tile} of head {@code h} against every key tile, in key order. */
-        void run(int h, int tile, Scratch x) {
+        /** Copies query tile {@code tile} of head {@code h} into {@code x.qt}, scaled; returns its row count. */
+        int packQueries(int h, int tile, Scratch x) {
             int d = spec.headDim();
             int hq = spec.queryHeads();
-            int sq = queries.rows();
-            int sk = kv.rows();
-            int g = h / spec.groupSize();
             int i0 = tile * blockSize;
-            int rows = Math.min(blockSize, sq - i0);
+            int rows = Math.min(blockSize, queries.rows() - i0);
             float scale = spec.scale();
             for (int r = 0; r < rows; r++) {
                 int src = ((i0 + r) * hq + h) * d;
@@ -280,7 +323,21 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
                     // Scale folded into Q once per tile rather than into every logit.
                     x.qt[r * d + c] = queries.q()[src + c] * scale;
                 }
-                System.arraycopy(state.acc, src, x.acc, r * d, d);
+            }
+            return rows;
+        }
+
+        /** Query tile {@code tile} of head {@code h} against every key tile, in key order, into {@code state}. */
+        void attend(int h, int tile, AttentionState state, Scratch x) {
+            int d = spec.headDim();
+            int hq = spec.queryHeads();
+            int sq = queries.rows();
+            int sk = kv.rows();
+            int g = h / spec.groupSize();
+            int i0 = tile * blockSize;
+            int rows = packQueries(h, tile, x);
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(state.acc, ((i0 + r) * hq + h) * d, x.acc, r * d, d);
             }
             float[] m = state.m;
             float[] l = state.l;
@@ -319,6 +376,43 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
             }
             for (int r = 0; r < rows; r++) {
                 System.arraycopy(x.acc, r * d, state.acc, ((i0 + r) * hq + h) * d, d);
+            }
+        }
+
+        /** Key tile {@code tile} of head {@code h}: its attention mass summed over every query tile, in query order. */
+        void mass(int h, int tile, float[] lse, float[] mass, Scratch x) {
+            int d = spec.headDim();
+            int sq = queries.rows();
+            int sk = kv.rows();
+            int j0 = tile * blockSize;
+            int cols = Math.min(blockSize, sk - j0);
+            int kOffset = h / spec.groupSize() * d * ldK;
+            java.util.Arrays.fill(x.columnSums, 0);
+            for (int a = 0; a < queryTiles.count; a++) {
+                byte vis = visibility[a * keyTiles.count + tile];
+                if (vis == SKIP) {
+                    continue;
+                }
+                int i0 = a * blockSize;
+                int rows = packQueries(h, a, x);
+                math.logits(x.qt, rows, d, kT, ldK, kOffset + j0, cols, x.s, x.ldS);
+                if (vis == PARTIAL) {
+                    mask(i0, rows, j0, cols, x);
+                }
+                for (int r = 0; r < rows; r++) {
+                    float rowLse = lse[h * sq + i0 + r];
+                    if (rowLse == Float.NEGATIVE_INFINITY) {
+                        continue;
+                    }
+                    int ro = r * x.ldS;
+                    math.expAndSum(x.s, ro, cols, rowLse);
+                    for (int c = 0; c < cols; c++) {
+                        x.columnSums[c] += x.s[ro + c];
+                    }
+                }
+            }
+            for (int c = 0; c < cols; c++) {
+                mass[h * sk + j0 + c] = (float) x.columnSums[c];
             }
         }
 
