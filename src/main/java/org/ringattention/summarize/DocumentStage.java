@@ -1,0 +1,65 @@
+package org.ringattention.summarize;
+
+import java.util.Arrays;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * What the summarization stages share: a uid, Params-only persistence ({@link DefaultParamsWritable};
+ * each subclass adds the static {@code read()} that {@code PipelineModel.load} looks for), and schema
+ * checks that fail early with the column and the fix.
+ */
+abstract class DocumentStage extends Transformer implements DefaultParamsWritable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String uid;
+
+    DocumentStage(String uid) {
+        this.uid = uid;
+    }
+
+    static String newUid(String prefix) {
+        return Identifiable$.MODULE$.randomUID(prefix);
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    @Override
+    public Transformer copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+
+    /** Fails unless {@code schema} has column {@code name} of type {@code type}. */
+    static void requireColumn(StructType schema, String name, DataType type, String stage) {
+        if (!Arrays.asList(schema.fieldNames()).contains(name)) {
+            throw new IllegalArgumentException(stage + " needs column '" + name + "' (" + type.simpleString()
+                    + "); the input has " + Arrays.toString(schema.fieldNames()));
+        }
+        DataType actual = schema.apply(name).dataType();
+        if (!actual.sameType(type)) {
+            throw new IllegalArgumentException(stage + " needs column '" + name + "' to be " + type.simpleString()
+                    + ", it is " + actual.simpleString());
+        }
+    }
+
+    /** {@code schema} with {@code fields} appended; refuses a name that exists already. */
+    static StructType append(StructType schema, StructField... fields) {
+        StructType out = schema;
+        for (StructField f : fields) {
+            if (Arrays.asList(schema.fieldNames()).contains(f.name())) {
+                throw new IllegalArgumentException("output column '" + f.name() + "' exists already; choose another name");
+            }
+            out = out.add(f);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,99 @@
+package org.ringattention.summarize;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.ringattention.attention.CpuAttentionKernel;
+
+class CentralityTest {
+
+    /** n random unit vectors of dimension d. */
+    static float[] unitVectors(SplittableRandom random, int n, int d) {
+        float[] e = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            double norm = 0;
+            for (int k = 0; k < d; k++) {
+                e[i * d + k] = (float) (random.nextDouble() - 0.5);
+                norm += e[i * d + k] * e[i * d + k];
+            }
+            for (int k = 0; k < d; k++) {
+                e[i * d + k] /= (float) Math.sqrt(norm);
+            }
+        }
+        return e;
+    }
+
+    @Test
+    void centralityMatchesItsDefinitionInDouble() {
+        // Tolerance 1e-5 relative to max(1, c): c sums up to n - 1 probabilities.
+        SplittableRandom random = new SplittableRandom(41);
+        int checked = 0;
+        try (CpuAttentionKernel kernel = CpuAttentionKernel.create(16, 2)) {
+            for (int n : new int[] {1, 2, 17, 150}) {
+                for (double t : new double[] {0.05, 0.1, 1.0}) {
+                    float[] e = unitVectors(random, n, 48);
+                    double[] expected = Centrality.reference(e, n, 48, t);
+                    double[] got = Centrality.of(e, n, 48, t, kernel).centrality();
+                    for (int j = 0; j < n; j++) {
+                        assertTrue(Math.abs(got[j] - expected[j]) <= 1e-5 * Math.max(1, expected[j]),
+                                "n=" + n + " t=" + t + " sentence " + j + ": " + got[j] + " vs " + expected[j]);
+                        checked++;
+                    }
+                }
+            }
+        }
+        assertEquals(3 * (1 + 2 + 17 + 150), checked);
+    }
+
+    @Test
+    void aSentenceCloseToManyOthersIsMostCentral() {
+        SplittableRandom random = new SplittableRandom(42);
+        int n = 30;
+        int d = 32;
+        float[] e = unitVectors(random, n, d);
+        // Sentences 10..19 lean toward sentence 5's direction: 5 is their common neighbour.
+        for (int i = 10; i < 20; i++) {
+            double norm = 0;
+            for (int k = 0; k < d; k++) {
+                e[i * d + k] = 0.8f * e[5 * d + k] + 0.2f * e[i * d + k];
+                norm += e[i * d + k] * e[i * d + k];
+            }
+            for (int k = 0; k < d; k++) {
+                e[i * d + k] /= (float) Math.sqrt(norm);
+            }
+        }
+        try (CpuAttentionKernel kernel = CpuAttentionKernel.create(16, 1)) {
+            double[] c = Centrality.of(e, n, d, 0.1, kernel).centrality();
+            int best = 0;
+            for (int j = 1; j < n; j++) {
+                best = c[j] > c[best] ? j : best;
+            }
+            assertEquals(5, best);
+        }
+    }
+
+    @Test
+    void selectionKeepsBudgetOrderAndSkipsNearDuplicates() {
+        int d = 2;
+        float[] e = {1, 0, 1, 0, 0, 1, 0.6f, 0.8f};
+        double[] c = {0.5, 3.0, 2.0, 2.0};
+        // 1 first; 0 repeats 1 exactly (cosine 1 > 0.9): skipped; then 2 and 3 tie, the earlier wins.
+        assertArrayEquals(new int[] {1, 2}, SummarySelector.select(c, e, d, 2, 0.9));
+        assertArrayEquals(new int[] {0, 1, 2, 3}, SummarySelector.select(c, e, d, 4, 1.0));
+        assertArrayEquals(new int[] {1, 2, 3}, SummarySelector.select(c, e, d, 4, 0.9));
+        assertEquals(2, SummarySelector.budget(10, 0.15, 5));
+        assertEquals(1, SummarySelector.budget(3, 0.01, 5));
+        assertEquals(3, SummarySelector.budget(3, 0, 5));
+    }
+
+    @Test
+    void splitsSentencesInOrder() {
+        assertEquals(List.of("First one.", "Second?", "Yes!", "Third"),
+                SentenceSplitter.split("  First one.  Second?  Yes!\n\nThird  "));
+        assertEquals(List.of(), SentenceSplitter.split(" \n\t "));
+    }
+}
