@@ -72,6 +72,18 @@ final class Args {
         }
     }
 
+    double doubleValue(String name, double fallback) {
+        String v = values.get(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new BadInputException(name + " must be a number, got '" + v + "'");
+        }
+    }
+
     /** A positive finite number, or {@code null} when absent. */
     Float positiveFloat(String name) {
         String v = values.get(name);
