@@ -7,7 +7,8 @@ public record KeysValues(float[] k, float[] v, TokenIndex index) {
         return index.rows();
     }
 
-    void check(AttentionSpec spec, TokenIndex queries) {
+    /** Fails naming the input when the arrays do not match {@code spec}. */
+    public void check(AttentionSpec spec, TokenIndex queries) {
         long need = (long) rows() * spec.kvRowWidth();
         if (k.length != need || v.length != need) {
             throw new IllegalArgumentException("K has " + k.length + " and V " + v.length + " values; " + rows()
