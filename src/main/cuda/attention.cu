@@ -60,6 +60,13 @@ __device__ __forceinline__ int next_visible(const AttnParams& p, int4 qb, int j,
     return j;
 }
 
+// The query tile of this thread block. Blocks start roughly in index order, and under a causal mask
+// on contiguous positions the last query tiles see the most keys: starting those first keeps the
+// heavy blocks out of the tail of the launch (as FlashAttention-2 does).
+__device__ __forceinline__ int heaviest_first() {
+    return gridDim.x - 1 - blockIdx.x;
+}
+
 // Loads the running state of one (row, head) or starts it empty (m = -inf, l = 0, acc = 0).
 __device__ __forceinline__ void load_row_state(const AttnParams& p, int row, int h, float& m_in, float& m2, float& l) {
     if (p.flags & RA_LOAD_STATE) {
@@ -113,7 +120,7 @@ __device__ __forceinline__ void fwd_f32(const AttnParams& p) {
     const float* v = static_cast<const float*>(p.v);
     const int tid = threadIdx.x, grp = tid >> 3, col = tid & 7;
     const int h = blockIdx.y, g = h / (p.q_heads / p.kv_heads);
-    const int i0 = blockIdx.x * BM, d = p.head_dim;
+    const int qt = heaviest_first(), i0 = qt * BM, d = p.head_dim;
     const size_t qstride = (size_t)p.q_heads * d, kstride = (size_t)p.kv_heads * d;
 
     for (int idx = tid; idx < BM * DP; idx += F32_THREADS) {
@@ -143,7 +150,7 @@ __device__ __forceinline__ void fwd_f32(const AttnParams& p) {
         }
     }
 
-    const int4 qb = p.q_tiles[blockIdx.x];
+    const int4 qb = p.q_tiles[qt];
     const int ntk = (p.k_rows + BN - 1) / BN;
     for (int jt = 0; jt < ntk; ++jt) {
         const int j0 = jt * BN;
@@ -274,35 +281,32 @@ __device__ __forceinline__ void fwd_f32(const AttnParams& p) {
 
 constexpr int MMA_BN = 64;
 
-template <typename T> struct Mma;
+// D += A B for one m16n8k16 tile, fp32 accumulators, A and B in T (PTX ISA "mma.sync" fragment layouts).
+template <typename T>
+__device__ __forceinline__ void mma16816(float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1);
 
-template <> struct Mma<__nv_bfloat16> {
-    static __device__ __forceinline__ void run(float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1) {
-        asm volatile(
-            "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-            "{%0,%1,%2,%3};\n"
-            : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+#define RA_DEFINE_MMA16816(T, PTX_TYPE)                                                                    \
+    template <>                                                                                            \
+    __device__ __forceinline__ void mma16816<T>(float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1) { \
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." PTX_TYPE "." PTX_TYPE ".f32 "                 \
+                     "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"                             \
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])                                       \
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));                       \
     }
-    static __device__ __forceinline__ uint32_t pack(float lo, float hi) {
-        __nv_bfloat162 x = __floats2bfloat162_rn(lo, hi);
-        return *reinterpret_cast<uint32_t*>(&x);
-    }
-};
+RA_DEFINE_MMA16816(__nv_bfloat16, "bf16")
+RA_DEFINE_MMA16816(__half, "f16")
+#undef RA_DEFINE_MMA16816
 
-template <> struct Mma<__half> {
-    static __device__ __forceinline__ void run(float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1) {
-        asm volatile(
-            "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-            "{%0,%1,%2,%3};\n"
-            : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-    }
-    static __device__ __forceinline__ uint32_t pack(float lo, float hi) {
-        __half2 x = __floats2half2_rn(lo, hi);
-        return *reinterpret_cast<uint32_t*>(&x);
-    }
-};
+// Two fp32 values rounded to T and packed as one 32-bit register, the first in the low half.
+__device__ __forceinline__ uint32_t pack2(float lo, float hi, __nv_bfloat16) {
+    __nv_bfloat162 x = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&x);
+}
+
+__device__ __forceinline__ uint32_t pack2(float lo, float hi, __half) {
+    __half2 x = __floats2half2_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&x);
+}
 
 __device__ __forceinline__ uint32_t smem_addr(const void* ptr) {
     return static_cast<uint32_t>(__cvta_generic_to_shared(ptr));
@@ -351,7 +355,7 @@ __device__ __forceinline__ void fwd_mma(const AttnParams& p) {
     const T* v = static_cast<const T*>(p.v);
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g4 = lane >> 2, t4 = lane & 3;
     const int h = blockIdx.y, g = h / (p.q_heads / p.kv_heads);
-    const int i0 = blockIdx.x * BM;
+    const int qt = heaviest_first(), i0 = qt * BM;
     const size_t qstride = (size_t)p.q_heads * D, kstride = (size_t)p.kv_heads * D;
 
     auto load_rows = [&](T* dst, const T* base, size_t stride, int head, int r0, int rows, int limit) {
@@ -370,7 +374,7 @@ __device__ __forceinline__ void fwd_mma(const AttnParams& p) {
         }
     };
 
-    const int4 qb = p.q_tiles[blockIdx.x];
+    const int4 qb = p.q_tiles[qt];
     const int ntk = (p.k_rows + BN - 1) / BN;
     int jt = next_visible(p, qb, 0, ntk);
     load_rows(Qs, q, qstride, h, i0, BM, p.q_rows);
@@ -431,8 +435,8 @@ __device__ __forceinline__ void fwd_mma(const AttnParams& p) {
             for (int np = 0; np < NT / 2; ++np) {
                 uint32_t b[4];
                 ldmatrix_x4(b, Ks + (np * 16 + (lane >> 4) * 8 + (lane & 7)) * LD + kk * 16 + ((lane >> 3) & 1) * 8);
-                Mma<T>::run(s[2 * np], qf[kk], b[0], b[1]);
-                Mma<T>::run(s[2 * np + 1], qf[kk], b[2], b[3]);
+                mma16816<T>(s[2 * np], qf[kk], b[0], b[1]);
+                mma16816<T>(s[2 * np + 1], qf[kk], b[2], b[3]);
             }
         }
 #pragma unroll
@@ -494,16 +498,16 @@ __device__ __forceinline__ void fwd_mma(const AttnParams& p) {
         for (int kc = 0; kc < BN / 16; ++kc) {
             // The C fragments of two adjacent n8 logit tiles are exactly the A fragment of a k16 step.
             uint32_t a[4];
-            a[0] = Mma<T>::pack(s[2 * kc][0], s[2 * kc][1]);
-            a[1] = Mma<T>::pack(s[2 * kc][2], s[2 * kc][3]);
-            a[2] = Mma<T>::pack(s[2 * kc + 1][0], s[2 * kc + 1][1]);
-            a[3] = Mma<T>::pack(s[2 * kc + 1][2], s[2 * kc + 1][3]);
+            a[0] = pack2(s[2 * kc][0], s[2 * kc][1], T());
+            a[1] = pack2(s[2 * kc][2], s[2 * kc][3], T());
+            a[2] = pack2(s[2 * kc + 1][0], s[2 * kc + 1][1], T());
+            a[3] = pack2(s[2 * kc + 1][2], s[2 * kc + 1][3], T());
 #pragma unroll
             for (int dp = 0; dp < D / 16; ++dp) {
                 uint32_t b[4];
                 ldmatrix_x4_trans(b, Vs + (kc * 16 + (lane & 15)) * LD + dp * 16 + (lane >> 4) * 8);
-                Mma<T>::run(o[2 * dp], a, b[0], b[1]);
-                Mma<T>::run(o[2 * dp + 1], a, b[2], b[3]);
+                mma16816<T>(o[2 * dp], a, b[0], b[1]);
+                mma16816<T>(o[2 * dp + 1], a, b[2], b[3]);
             }
         }
         // Vs is overwritten at the top of the next iteration.

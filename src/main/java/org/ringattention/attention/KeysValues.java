@@ -7,8 +7,7 @@ public record KeysValues(float[] k, float[] v, TokenIndex index) {
         return index.rows();
     }
 
-    /** Fails naming the input when the arrays do not match {@code spec}. */
-    public void check(AttentionSpec spec, TokenIndex queries) {
+    void check(AttentionSpec spec, TokenIndex queries) {
         long need = (long) rows() * spec.kvRowWidth();
         if (k.length != need || v.length != need) {
             throw new IllegalArgumentException("K has " + k.length + " and V " + v.length + " values; " + rows()

@@ -7,8 +7,7 @@ public record Queries(float[] q, TokenIndex index) {
         return index.rows();
     }
 
-    /** Fails naming the input when the arrays do not match {@code spec}. */
-    public void check(AttentionSpec spec) {
+    void check(AttentionSpec spec) {
         if (q.length != (long) rows() * spec.queryRowWidth()) {
             throw new IllegalArgumentException("Q has " + q.length + " values; " + rows() + " tokens of "
                     + spec.queryHeads() + " heads x " + spec.headDim() + " need " + (long) rows() * spec.queryRowWidth());
