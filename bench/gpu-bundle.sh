@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares target/gpu-bundle/ for bench/gpu-check.sh on a GPU machine that has no Maven and maybe no
 # JDK: the project jar (fatbin inside), JCuda with only its driver native (the only one a CUDA 13
-# machine can load), the fatbin on its own for the Python check, and a jlink'ed Java runtime.
+# machine can load), the fatbin on its own for the Python check, the test classes with the JUnit
+# console launcher, and a jlink'ed Java runtime.
 # Run it here, then carry target/gpu-bundle (kept under the 64 MiB a device run may carry).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +21,13 @@ natives="$(tr ':' '\n' < "$ROOT/target/runtime-classpath.txt" | grep '/org/jcuda
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 (cd "$tmp" && unzip -q "$natives" 'lib/libJCudaDriver-*' && jar --create --file "$B/lib/jcuda-driver-natives.jar" lib)
+
+# The GPU-dependent unit tests (they assert the GPU branch there) and the JUnit launcher to run them.
+mkdir -p "$B/test-lib"
+cp -r "$ROOT/target/test-classes" "$B/test-classes"
+junit="$(sed -n 's|.*<junit.version>5\.\(.*\)</junit.version>.*|1.\1|p' "$ROOT/pom.xml")"
+(cd "$ROOT" && mvn -B -q dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit" \
+  -DoutputDirectory="$B/test-lib" >&2)
 
 JLINK="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}/bin/jlink"
 "$JLINK" --add-modules java.base,java.logging,jdk.incubator.vector --strip-debug --no-header-files \

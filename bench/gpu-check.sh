@@ -83,6 +83,11 @@ sys.exit(0 if worst <= 1e-5 else 1)
 PY
   }
   step "Java backend end to end (jobs/attention --device gpu|cpu|auto)" java_end_to_end
+  step "Java unit tests on the GPU (GpuBackendTest, GpuRuntimeTest, DeviceOptionTest)" \
+    "$JAVA" "@$ROOT/conf/jvm.args" -jar "$(ls "$B"/test-lib/junit-platform-console-standalone-*.jar)" execute \
+    --class-path "$CP$B/test-classes" --select-class org.ringattention.gpu.GpuBackendTest \
+    --select-class org.ringattention.gpu.GpuRuntimeTest --select-class org.ringattention.cli.DeviceOptionTest \
+    --details=summary --disable-banner --fail-if-no-tests
   step "jobs/bench --device gpu (fp32 kernel, S=16k, D=128, causal)" \
     run_java org.ringattention.cli.BenchCommand --seq 16384 --heads 16 --dim 128 --causal --runs 3 --device gpu
 fi

@@ -4,7 +4,8 @@
 #   build-fatbin.sh CACHE_DIR RESOURCE_DIR
 # The fatbin in CACHE_DIR is reused while the sources and flags hash the same, so only a change to the
 # kernels pays the ~15 s of nvcc. Without nvcc the build goes on without kernels: the GPU backend then
-# reports itself unavailable ("this jar was built without nvcc").
+# reports itself unavailable ("this jar was built without nvcc"). Code from nvcc 13 needs an NVIDIA
+# driver of release 580 or newer; an older driver refuses the module and the backend says so.
 set -euo pipefail
 SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="$1"

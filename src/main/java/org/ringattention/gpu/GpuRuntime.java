@@ -55,7 +55,7 @@ public final class GpuRuntime {
         fatbin = readFatbin();
         if (fatbin == null) {
             return new Availability(false, 0, "this jar was built without nvcc and holds no GPU kernels;"
-                    + " rebuild it where nvcc (CUDA 12.4 or newer) is installed");
+                    + " rebuild it where nvcc is installed");
         }
         try {
             JCudaDriver.setExceptionsEnabled(false);

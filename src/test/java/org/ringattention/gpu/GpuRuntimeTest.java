@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -48,6 +49,7 @@ class GpuRuntimeTest {
             int headerSize = Short.toUnsignedInt(b.getShort(6));
             long payload = b.getLong(8);
             Set<String> entries = new HashSet<>();
+            int kernelsChecked = 0;
             long off = headerSize;
             while (off < headerSize + payload) {
                 int at = Math.toIntExact(off);
@@ -56,10 +58,32 @@ class GpuRuntimeTest {
                 long padded = b.getLong(at + 8);
                 int sm = b.getInt(at + 28);
                 entries.add((kind == 1 ? "ptx" : kind == 2 ? "sass" : "kind" + kind) + "_" + sm);
+                if (kind == 2) {
+                    // Machine code is stored uncompressed: each kernel the host looks up has its .text section.
+                    String elf = new String(b.array(), at + entryHeader, Math.toIntExact(padded), StandardCharsets.ISO_8859_1);
+                    for (String kernel : hostKernels()) {
+                        assertTrue(elf.contains(".text." + kernel + "\0"), kernel + " missing from the sm_" + sm + " code");
+                        kernelsChecked++;
+                    }
+                }
                 off += entryHeader + padded;
             }
             assertEquals(Set.of("ptx_80", "sass_80", "sass_90"), entries);
+            assertEquals(2 * hostKernels().size(), kernelsChecked);
         }
+    }
+
+    /** Every kernel name the host side can launch. */
+    private static Set<String> hostKernels() {
+        Set<String> names = new HashSet<>(Set.of("ra_tile_bounds", "ra_f32_to_bf16", "ra_f32_to_f16"));
+        for (int d : LaunchShape.FP32_DIMS) {
+            names.add(LaunchShape.of(Precision.FP32, d).function());
+        }
+        for (int d : LaunchShape.MMA_DIMS) {
+            names.add(LaunchShape.of(Precision.BF16, d).function());
+            names.add(LaunchShape.of(Precision.FP16, d).function());
+        }
+        return names;
     }
 
     /** Here (no NVIDIA driver) the runtime is unavailable with a reason; on a GPU machine it opens device 0. */
