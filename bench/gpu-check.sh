@@ -3,8 +3,14 @@
 # backend (JCuda) end to end. For a machine with one NVIDIA GPU, PyTorch, NumPy and nvcc, no network,
 # no Maven; about 5 of its 8 minutes.
 #
-#   here:            bench/gpu-bundle.sh                     (jar, JCuda, fatbin, jlink'ed JRE; < 64 MiB)
-#   on the device:   bash bench/gpu-check.sh  with target/gpu-bundle carried along
+#   here:            bench/gpu-bundle.sh                     (jar, JCuda, fatbin, tests, jlink'ed JRE: 40 MiB)
+#   on the device:   bash bench/gpu-check.sh  with target/gpu-bundle carried along, e.g. the device tool's
+#                    run(command="bash bench/gpu-check.sh", carry=["target/gpu-bundle"], timeout_s=540)
+#
+# Steps: (1) bench/gpu_check.py: every kernel against float64 (max abs error <= 1e-5 fp32, <= 2e-3
+# bf16/fp16) and the bf16 kernels' TFLOP/s beside SDPA for S in {4k, 16k, 64k}, D in {64, 128}, causal
+# and not; (2) jobs/attention --device gpu|cpu|auto on .npy files against float64; (3) the JUnit tests
+# whose GPU branch only runs on a GPU; (4) jobs/bench --device gpu.
 #
 # Without the bundle it still runs the kernel checks, compiling the fatbin with the machine's nvcc.
 # Writes its report to $OUT (or target/gpu-check) and ends with "gpu-check: N passed, M failed".
@@ -48,7 +54,8 @@ if [[ -z "$JAVA" || ! -d "$B/lib" ]]; then
   failed=$((failed + 1))
 else
   CP="$(ls "$B"/lib/*.jar | tr '\n' ':')"
-  run_java() { "$JAVA" "@$ROOT/conf/jvm.args" -cp "$CP" "$@"; }
+  # A hung kernel must not eat the machine's 8 minutes: every Java run is bounded.
+  run_java() { timeout 150 "$JAVA" "@$ROOT/conf/jvm.args" -cp "$CP" "$@"; }
   java_end_to_end() {
     python3 - "$R/java" <<'PY' || return 1
 import sys, numpy as np
@@ -84,7 +91,7 @@ PY
   }
   step "Java backend end to end (jobs/attention --device gpu|cpu|auto)" java_end_to_end
   step "Java unit tests on the GPU (GpuBackendTest, GpuRuntimeTest, DeviceOptionTest)" \
-    "$JAVA" "@$ROOT/conf/jvm.args" -jar "$(ls "$B"/test-lib/junit-platform-console-standalone-*.jar)" execute \
+    timeout 150 "$JAVA" "@$ROOT/conf/jvm.args" -Dringattention.test.requireGpu=true -jar "$(ls "$B"/test-lib/junit-platform-console-standalone-*.jar)" execute \
     --class-path "$CP$B/test-classes" --select-class org.ringattention.gpu.GpuBackendTest \
     --select-class org.ringattention.gpu.GpuRuntimeTest --select-class org.ringattention.cli.DeviceOptionTest \
     --details=summary --disable-banner --fail-if-no-tests

@@ -22,6 +22,9 @@ import org.ringattention.attention.TokenIndex;
  */
 class GpuBackendTest {
 
+    /** Set by bench/gpu-check.sh on the GPU machine, where the no-GPU branch would be a false pass. */
+    private static final String REQUIRE_GPU = "ringattention.test.requireGpu";
+
     private record Case(int s, int hq, int hkv, int d, boolean causal, boolean segments, int keyOffset) {
     }
 
@@ -44,6 +47,9 @@ class GpuBackendTest {
     @Test
     void agreesWithFloat64OrFailsToOpenWithTheReason() {
         GpuRuntime.Availability a = GpuRuntime.availability();
+        if (Boolean.getBoolean(REQUIRE_GPU)) {
+            assertTrue(a.usable(), REQUIRE_GPU + " is set but the GPU is unusable: " + a.reason());
+        }
         if (!a.usable()) {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> GpuAttentionKernel.open(0, Precision.FP32));
