@@ -7,7 +7,10 @@ import java.util.function.IntConsumer;
 import java.util.logging.Logger;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 import org.ringattention.attention.AttentionKernel;
 import org.ringattention.attention.AttentionSpec;
@@ -21,13 +24,14 @@ import org.ringattention.attention.TokenIndex;
  * continued from the caller's running state, so a GPU block merges with CPU blocks exactly like any
  * other (the state stays fp32 on both sides).
  *
- * <p>One call moves the block's Q, K, V, positions, segment ids and state into pinned host memory, to
- * the device in one asynchronous copy on this kernel's stream, runs (optional bf16/fp16 conversion,)
- * tile bounds and the forward kernel, and copies the state back. A block that does not fit is split
+ * <p>One call puts the block's queries and state on the device once, then streams the keys through in
+ * chunks ({@link KeyChunks}): through pinned host memory, on a copy stream, the next chunk travelling
+ * while the current one is computed on a compute stream (optional bf16/fp16 conversion, tile bounds,
+ * the forward kernel). The state comes back after the last chunk. A block that does not fit is split
  * ({@link SplitPolicy}) and retried; a sticky CUDA error is handed to {@link FatalCudaErrors}.
  *
- * <p>Not thread-safe: one instance per thread (it owns a stream and its buffers), as for the CPU kernel.
- * Buffers are kept between calls and grow to the largest block seen; {@link #close()} frees them.
+ * <p>Not thread-safe: one instance per thread (it owns two streams and its buffers), as for the CPU
+ * kernel. Buffers are kept between calls and grow to the largest block seen; {@link #close()} frees them.
  */
 public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable {
 
@@ -39,18 +43,35 @@ public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable 
     private final GpuRuntime.Device device;
     private final Precision precision;
     private final IntConsumer halt;
-    private final CUstream stream = new CUstream();
+    private final int chunkKeys;
+    private final CUstream copy = new CUstream();
+    private final CUstream compute = new CUstream();
+    private final CUevent residentReady = new CUevent();
+    private final CUevent[] slotReady = new CUevent[DeviceLayout.SLOTS];
+    private final CUevent[] slotFree = new CUevent[DeviceLayout.SLOTS];
     private DevicePointer arena;
     private long arenaBytes;
     private Pointer pinned;
     private long pinnedBytes;
 
-    private GpuAttentionKernel(GpuRuntime.Device device, Precision precision, IntConsumer halt) {
+    private GpuAttentionKernel(GpuRuntime.Device device, Precision precision, int chunkKeys, IntConsumer halt) {
         this.device = device;
         this.precision = precision;
+        this.chunkKeys = chunkKeys;
         this.halt = halt;
         device.makeCurrent();
-        GpuRuntime.check(JCudaDriver.cuStreamCreate(stream, 0), "cuStreamCreate");
+        GpuRuntime.check(JCudaDriver.cuStreamCreate(copy, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+        GpuRuntime.check(JCudaDriver.cuStreamCreate(compute, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+        createEvent(residentReady);
+        for (int i = 0; i < DeviceLayout.SLOTS; i++) {
+            slotReady[i] = createEvent(new CUevent());
+            slotFree[i] = createEvent(new CUevent());
+        }
+    }
+
+    private static CUevent createEvent(CUevent event) {
+        GpuRuntime.check(JCudaDriver.cuEventCreate(event, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+        return event;
     }
 
     /** A kernel on the GPU Spark assigned to this task (device 0 outside Spark). */
@@ -60,7 +81,13 @@ public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable 
 
     /** A kernel on CUDA device {@code ordinal}; fails with the reason when it cannot be used. */
     public static GpuAttentionKernel open(int ordinal, Precision precision) {
-        return new GpuAttentionKernel(GpuRuntime.device(ordinal), precision, Runtime.getRuntime()::halt);
+        return open(ordinal, precision, KeyChunks.MAX_KEYS);
+    }
+
+    /** With keys streamed in chunks of at most {@code chunkKeys}: small chunks let tests reach the slot reuse. */
+    static GpuAttentionKernel open(int ordinal, Precision precision, int chunkKeys) {
+        KeyChunks.of(1, chunkKeys);
+        return new GpuAttentionKernel(GpuRuntime.device(ordinal), precision, chunkKeys, Runtime.getRuntime()::halt);
     }
 
     @Override
@@ -82,16 +109,21 @@ public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable 
         device.makeCurrent();
         boolean segmented = queries.index().segments() != null;
         SplitPolicy.runSplitting(new SplitPolicy.Block(0, queries.rows(), 0, keysValues.rows()), shape, block -> {
+            KeyChunks chunks = KeyChunks.of(block.keyRows(), chunkKeys);
             DeviceLayout layout = DeviceLayout.of(spec.queryHeads(), spec.kvHeads(), spec.headDim(), precision, shape,
-                    block.queryRows(), block.keyRows(), segmented);
-            if (layout.inputBytes() > MAX_STAGING_BYTES) {
-                throw new SplitPolicy.TooLarge("the block needs " + layout.inputBytes() + " bytes of staging, over "
+                    block.queryRows(), chunks.size(), segmented);
+            if (layout.pinnedBytes() > MAX_STAGING_BYTES) {
+                throw new SplitPolicy.TooLarge("the block needs " + layout.pinnedBytes() + " bytes of staging, over "
                         + MAX_STAGING_BYTES, null);
             }
             try {
-                run(spec, shape, layout, queries, keysValues, state, block);
+                run(spec, shape, layout, chunks, queries, keysValues, state, block);
             } catch (CudaFailure failure) {
                 if (failure.outOfMemory()) {
+                    // Chunks already queued must finish before their buffers go; the host state is untouched
+                    // until a block completes, so the halves start from it again.
+                    JCudaDriver.cuStreamSynchronize(compute);
+                    JCudaDriver.cuStreamSynchronize(copy);
                     releaseBuffers();
                     throw new SplitPolicy.TooLarge("GPU " + device.ordinal() + ": " + failure.getMessage(), failure);
                 }
@@ -103,30 +135,31 @@ public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable 
         }, message -> LOG.info(message));
     }
 
-    /** One block: state rows [qFrom, qTo) updated with keys [kFrom, kTo). */
-    private void run(AttentionSpec spec, LaunchShape shape, DeviceLayout layout, Queries queries, KeysValues kv,
-                     AttentionState state, SplitPolicy.Block b) {
+    /**
+     * One block: state rows [qFrom, qTo) updated with keys [kFrom, kTo). The query side and state go in
+     * once on the copy stream; key chunks alternate between two slots, chunk c+1 filled and copied on
+     * the copy stream while chunk c is computed on the compute stream (events order the two); the state
+     * comes back after the last chunk.
+     */
+    private void run(AttentionSpec spec, LaunchShape shape, DeviceLayout layout, KeyChunks chunks, Queries queries,
+                     KeysValues kv, AttentionState state, SplitPolicy.Block b) {
         int hq = spec.queryHeads();
         int d = spec.headDim();
         int qRows = b.queryRows();
-        int kRows = b.keyRows();
         int sq = queries.rows();
-        boolean segmented = queries.index().segments() != null;
-        ensureBuffers(layout);
-
-        ByteBuffer host = pinned.getByteBuffer(0, layout.inputBytes()).order(ByteOrder.nativeOrder());
         int qw = spec.queryRowWidth();
         int kw = spec.kvRowWidth();
-        putFloats(host, layout.q(), queries.q(), b.qFrom() * qw, qRows * qw);
-        putFloats(host, layout.k(), kv.k(), b.kFrom() * kw, kRows * kw);
-        putFloats(host, layout.v(), kv.v(), b.kFrom() * kw, kRows * kw);
         TokenIndex qi = queries.index();
         TokenIndex ki = kv.index();
+        boolean segmented = qi.segments() != null;
+        ensureBuffers(layout);
+        ByteBuffer host = pinned.getByteBuffer(0, layout.pinnedBytes()).order(ByteOrder.nativeOrder());
+        long base = arena.address();
+
+        putFloats(host, layout.q(), queries.q(), b.qFrom() * qw, qRows * qw);
         putInts(host, layout.qPos(), qi.positions(), b.qFrom(), qRows);
-        putInts(host, layout.kPos(), ki.positions(), b.kFrom(), kRows);
         if (segmented) {
             putInts(host, layout.qSeg(), qi.segments(), b.qFrom(), qRows);
-            putInts(host, layout.kSeg(), ki.segments(), b.kFrom(), kRows);
         }
         putFloats(host, layout.acc(), state.acc(), b.qFrom() * qw, qRows * qw);
         for (int h = 0; h < hq; h++) {
@@ -134,33 +167,61 @@ public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable 
             putFloats(host, layout.m() + h * qRows * 4L, state.m(), h * sq + b.qFrom(), qRows);
             putFloats(host, layout.l() + h * qRows * 4L, state.l(), h * sq + b.qFrom(), qRows);
         }
-        GpuRuntime.check(JCudaDriver.cuMemcpyHtoDAsync(arena, pinned, layout.inputBytes(), stream), "cuMemcpyHtoDAsync");
-
-        long base = arena.address();
+        copyIn(0, 0, layout.residentInputBytes(), residentReady);
+        GpuRuntime.check(JCudaDriver.cuStreamWaitEvent(compute, residentReady, 0), "cuStreamWaitEvent");
+        KernelParams.Addresses first = layout.addresses(base, 0);
         if (precision != Precision.FP32) {
-            long qn = (long) qRows * qw;
-            long kn = (long) kRows * kw;
-            convert(base + layout.q(), base + layout.q16(), qn);
-            convert(base + layout.k(), base + layout.k16(), kn);
-            convert(base + layout.v(), base + layout.v16(), kn);
+            convert(base + layout.q(), first.q(), (long) qRows * qw);
         }
-        KernelParams.Addresses a = layout.addresses(base);
-        tileBounds(a.qPos(), a.qSeg(), qRows, shape.blockM(), a.qTiles());
-        tileBounds(a.kPos(), a.kSeg(), kRows, shape.blockN(), a.kTiles());
-        byte[] params = KernelParams.pack(a, qRows, kRows, hq, spec.kvHeads(), d, spec.scale(), spec.causal(),
-                segmented, true, false);
-        launch(shape.function(), shape.sharedBytes(), shape.queryTiles(qRows), hq, shape.threads(),
-                Pointer.to(Pointer.to(params)));
+        tileBounds(first.qPos(), first.qSeg(), qRows, shape.blockM(), first.qTiles());
+
+        for (int c = 0; c < chunks.count(); c++) {
+            int slot = c % DeviceLayout.SLOTS;
+            int kFrom = b.kFrom() + chunks.from(c);
+            int kRows = chunks.rows(c);
+            if (c >= DeviceLayout.SLOTS) {
+                // The slot's pinned and device buffers still hold chunk c - 2 until its kernel is done.
+                GpuRuntime.check(JCudaDriver.cuEventSynchronize(slotFree[slot]), "chunk " + (c - 2) + " of " + shape.function());
+            }
+            long p = layout.pinnedSlot(slot);
+            putFloats(host, p + layout.k(), kv.k(), kFrom * kw, kRows * kw);
+            putFloats(host, p + layout.v(), kv.v(), kFrom * kw, kRows * kw);
+            putInts(host, p + layout.kPos(), ki.positions(), kFrom, kRows);
+            if (segmented) {
+                putInts(host, p + layout.kSeg(), ki.segments(), kFrom, kRows);
+            }
+            copyIn(p, layout.deviceSlot(slot), layout.slotInputBytes(), slotReady[slot]);
+            GpuRuntime.check(JCudaDriver.cuStreamWaitEvent(compute, slotReady[slot], 0), "cuStreamWaitEvent");
+
+            KernelParams.Addresses a = layout.addresses(base, slot);
+            if (precision != Precision.FP32) {
+                long s = base + layout.deviceSlot(slot);
+                convert(s + layout.k(), a.k(), (long) kRows * kw);
+                convert(s + layout.v(), a.v(), (long) kRows * kw);
+            }
+            tileBounds(a.kPos(), a.kSeg(), kRows, shape.blockN(), a.kTiles());
+            byte[] params = KernelParams.pack(a, qRows, kRows, hq, spec.kvHeads(), d, spec.scale(), spec.causal(),
+                    segmented, true, false);
+            launch(shape.function(), shape.sharedBytes(), shape.queryTiles(qRows), hq, shape.threads(),
+                    Pointer.to(Pointer.to(params)));
+            GpuRuntime.check(JCudaDriver.cuEventRecord(slotFree[slot], compute), "cuEventRecord");
+        }
 
         GpuRuntime.check(JCudaDriver.cuMemcpyDtoHAsync(pinned.withByteOffset(layout.acc()),
-                arena.withByteOffset(layout.acc()), layout.stateBytes(), stream), "cuMemcpyDtoHAsync");
-        GpuRuntime.check(JCudaDriver.cuStreamSynchronize(stream), "attention kernel " + shape.function());
-
+                arena.withByteOffset(layout.acc()), layout.stateBytes(), compute), "cuMemcpyDtoHAsync");
+        GpuRuntime.check(JCudaDriver.cuStreamSynchronize(compute), "attention kernel " + shape.function());
         getFloats(host, layout.acc(), state.acc(), b.qFrom() * qw, qRows * qw);
         for (int h = 0; h < hq; h++) {
             getFloats(host, layout.m() + h * qRows * 4L, state.m(), h * sq + b.qFrom(), qRows);
             getFloats(host, layout.l() + h * qRows * 4L, state.l(), h * sq + b.qFrom(), qRows);
         }
+    }
+
+    /** Pinned bytes [from, from + bytes) to the device at {@code to}, on the copy stream; {@code done} marks the end. */
+    private void copyIn(long from, long to, long bytes, CUevent done) {
+        GpuRuntime.check(JCudaDriver.cuMemcpyHtoDAsync(arena.withByteOffset(to), pinned.withByteOffset(from), bytes, copy),
+                "cuMemcpyHtoDAsync(" + bytes + " bytes)");
+        GpuRuntime.check(JCudaDriver.cuEventRecord(done, copy), "cuEventRecord");
     }
 
     private void convert(long from, long to, long n) {
@@ -178,7 +239,7 @@ public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable 
 
     private void launch(String kernel, int sharedBytes, int gridX, int gridY, int threads, Pointer params) {
         GpuRuntime.check(JCudaDriver.cuLaunchKernel(device.function(kernel, sharedBytes), gridX, gridY, 1,
-                threads, 1, 1, sharedBytes, stream, params, null), "cuLaunchKernel(" + kernel + ")");
+                threads, 1, 1, sharedBytes, compute, params, null), "cuLaunchKernel(" + kernel + ")");
     }
 
     private void ensureBuffers(DeviceLayout layout) {
@@ -189,13 +250,13 @@ public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable 
             arena = p;
             arenaBytes = layout.totalBytes();
         }
-        if (pinned == null || pinnedBytes < layout.inputBytes()) {
+        if (pinned == null || pinnedBytes < layout.pinnedBytes()) {
             freePinned();
             Pointer p = new Pointer();
-            GpuRuntime.check(JCudaDriver.cuMemAllocHost(p, layout.inputBytes()),
-                    "cuMemAllocHost(" + layout.inputBytes() + " bytes)");
+            GpuRuntime.check(JCudaDriver.cuMemAllocHost(p, layout.pinnedBytes()),
+                    "cuMemAllocHost(" + layout.pinnedBytes() + " bytes)");
             pinned = p;
-            pinnedBytes = layout.inputBytes();
+            pinnedBytes = layout.pinnedBytes();
         }
     }
 
@@ -223,8 +284,16 @@ public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable 
     @Override
     public void close() {
         device.makeCurrent();
+        GpuRuntime.check(JCudaDriver.cuStreamSynchronize(compute), "cuStreamSynchronize");
+        GpuRuntime.check(JCudaDriver.cuStreamSynchronize(copy), "cuStreamSynchronize");
         releaseBuffers();
-        GpuRuntime.check(JCudaDriver.cuStreamDestroy(stream), "cuStreamDestroy");
+        JCudaDriver.cuEventDestroy(residentReady);
+        for (int i = 0; i < DeviceLayout.SLOTS; i++) {
+            JCudaDriver.cuEventDestroy(slotReady[i]);
+            JCudaDriver.cuEventDestroy(slotFree[i]);
+        }
+        GpuRuntime.check(JCudaDriver.cuStreamDestroy(copy), "cuStreamDestroy");
+        GpuRuntime.check(JCudaDriver.cuStreamDestroy(compute), "cuStreamDestroy");
     }
 
     private static void putFloats(ByteBuffer host, long offset, float[] src, int from, int count) {

@@ -57,18 +57,21 @@ class GpuBackendTest {
             return;
         }
         int checked = 0;
-        try (GpuAttentionKernel fp32 = GpuAttentionKernel.open(0, Precision.FP32);
-             GpuAttentionKernel bf16 = GpuAttentionKernel.open(0, Precision.BF16)) {
-            for (Case c : FP32_CASES) {
-                check(fp32, c, false, 1e-5);
-                checked++;
-            }
-            for (Case c : BF16_CASES) {
-                check(bf16, c, true, 2e-3);
-                checked++;
+        // Chunks of 128 keys: every case of over 256 keys per call reuses a key slot (chunk c waits for c - 2).
+        for (int chunk : new int[] {KeyChunks.MAX_KEYS, 128}) {
+            try (GpuAttentionKernel fp32 = GpuAttentionKernel.open(0, Precision.FP32, chunk);
+                 GpuAttentionKernel bf16 = GpuAttentionKernel.open(0, Precision.BF16, chunk)) {
+                for (Case c : FP32_CASES) {
+                    check(fp32, c, false, 1e-5);
+                    checked++;
+                }
+                for (Case c : BF16_CASES) {
+                    check(bf16, c, true, 2e-3);
+                    checked++;
+                }
             }
         }
-        assertEquals(FP32_CASES.length + BF16_CASES.length, checked);
+        assertEquals(2 * (FP32_CASES.length + BF16_CASES.length), checked);
     }
 
     private static void check(GpuAttentionKernel kernel, Case c, boolean roundToBf16, double tolerance) {
