@@ -113,13 +113,7 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
 
     @Override
     public void accumulate(AttentionSpec spec, Queries queries, KeysValues keysValues, AttentionState state) {
-        queries.check(spec);
-        keysValues.check(spec, queries.index());
-        if (!state.spec().equals(spec) || state.rows() != queries.rows()) {
-            throw new IllegalArgumentException("state holds " + state.rows() + " rows of " + state.spec()
-                    + "; queries are " + queries.rows() + " rows of " + spec);
-        }
-        if (queries.rows() == 0 || keysValues.rows() == 0) {
+        if (!AttentionKernel.checkArguments(spec, queries, keysValues, state)) {
             return;
         }
         Plan plan = new Plan(spec, queries, keysValues);

@@ -7,12 +7,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.ringattention.attention.AttentionKernel;
 import org.ringattention.attention.AttentionResult;
 import org.ringattention.attention.AttentionSpec;
 import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.Queries;
 import org.ringattention.attention.TokenIndex;
+import org.ringattention.gpu.Devices;
 import org.ringattention.io.BadInputException;
 import org.ringattention.io.Npy;
 import org.ringattention.io.NpyArray;
@@ -21,7 +23,7 @@ import org.ringattention.io.NpyArray;
 public final class AttentionCommand extends Command {
 
     private static final List<String> VALUED = List.of("--q", "--k", "--v", "--out", "--lse", "--segments",
-            "--scale", "--block-size", "--threads");
+            "--scale", "--block-size", "--threads", "--device");
     private static final List<String> FLAGS = List.of("--causal", "--demo");
 
     public static void main(String[] args) {
@@ -44,6 +46,8 @@ public final class AttentionCommand extends Command {
                 "  --scale X           logit scale (default 1/sqrt(D))",
                 "  --block-size B      tile edge in tokens (default " + CpuAttentionKernel.DEFAULT_BLOCK_SIZE + ")",
                 "  --threads N         CPU threads (default: all cores)",
+                "  --device D          cpu, gpu (fails unless a working NVIDIA GPU is present) or auto (the GPU if it"
+                        + " works, else the CPU); default cpu",
                 "  --demo              generate a seeded sample (3 packed documents, causal) in target/demo and run on it",
                 "",
                 "Outputs appear complete or not at all. Exit status: 0 done, 2 bad input, 1 other failure.");
@@ -66,7 +70,14 @@ public final class AttentionCommand extends Command {
         }
         int blockSize = a.intValue("--block-size", CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1);
         int threads = a.intValue("--threads", Runtime.getRuntime().availableProcessors(), 1);
+        String device = a.get("--device");
+        try (Devices.Opened opened = Devices.open(device, blockSize, threads, err::println)) {
+            return compute(a, opened.kernel(), threads, qPath, kPath, vPath, oPath, lsePath, err);
+        }
+    }
 
+    private int compute(Args a, AttentionKernel kernel, int threads, Path qPath, Path kPath, Path vPath, Path oPath,
+                        Path lsePath, PrintStream err) throws IOException {
         NpyArray q = Npy.readFloat32(qPath, "Q (" + qPath + ")");
         NpyArray k = Npy.readFloat32(kPath, "K (" + kPath + ")");
         NpyArray v = Npy.readFloat32(vPath, "V (" + vPath + ")");
@@ -79,14 +90,9 @@ public final class AttentionCommand extends Command {
         requireFinite(v, "V");
 
         long start = System.nanoTime();
-        AttentionResult result;
-        String kernelName;
-        try (CpuAttentionKernel kernel = CpuAttentionKernel.create(blockSize, threads)) {
-            kernelName = kernel.name();
-            result = kernel.attend(spec,
-                    new Queries(q.data(), TokenIndex.contiguous(0, s, segments)),
-                    new KeysValues(k.data(), v.data(), TokenIndex.contiguous(0, s, segments)));
-        }
+        AttentionResult result = kernel.attend(spec,
+                new Queries(q.data(), TokenIndex.contiguous(0, s, segments)),
+                new KeysValues(k.data(), v.data(), TokenIndex.contiguous(0, s, segments)));
         double seconds = (System.nanoTime() - start) / 1e9;
 
         Npy.writeFloat32(oPath, result.out(), s, spec.queryHeads(), spec.headDim());
@@ -101,7 +107,7 @@ public final class AttentionCommand extends Command {
         err.println(String.format(Locale.ROOT,
                 "attention: %d tokens, Hq=%d Hkv=%d D=%d%s%s, %s x%d threads, %.3f s, %.1f GFLOP/s -> %s%s",
                 s, spec.queryHeads(), spec.kvHeads(), spec.headDim(), spec.causal() ? ", causal" : "",
-                segments != null ? ", segments" : "", kernelName, threads, seconds,
+                segments != null ? ", segments" : "", kernel.name(), threads, seconds,
                 Workload.flops(s, spec.headDim(), spec.queryHeads(), spec.causal()) / seconds / 1e9,
                 oPath, lsePath == null ? "" : ", " + lsePath));
         return OK;
@@ -188,7 +194,8 @@ public final class AttentionCommand extends Command {
         String[] args = {"--q", dir.resolve("q.npy").toString(), "--k", dir.resolve("k.npy").toString(),
             "--v", dir.resolve("v.npy").toString(), "--segments", dir.resolve("segments.npy").toString(),
             "--out", dir.resolve("o.npy").toString(), "--lse", dir.resolve("lse.npy").toString(), "--causal",
-            "--threads", String.valueOf(a.intValue("--threads", Runtime.getRuntime().availableProcessors(), 1))};
+            "--threads", String.valueOf(a.intValue("--threads", Runtime.getRuntime().availableProcessors(), 1)),
+            "--device", String.valueOf(Devices.Request.parse(a.get("--device"))).toLowerCase(Locale.ROOT)};
         return run(args, out, err);
     }
 }

@@ -4,8 +4,10 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.ringattention.attention.AttentionKernel;
 import org.ringattention.attention.AttentionSpec;
 import org.ringattention.attention.CpuAttentionKernel;
+import org.ringattention.gpu.Devices;
 
 /**
  * {@code jobs/bench}: kernel throughput after warm-up, one JSON line. The kernel is warmed on a
@@ -15,7 +17,7 @@ import org.ringattention.attention.CpuAttentionKernel;
 public final class BenchCommand extends Command {
 
     private static final List<String> VALUED = List.of("--seq", "--heads", "--kv-heads", "--dim", "--threads",
-            "--block-size", "--runs");
+            "--block-size", "--runs", "--device");
     private static final List<String> FLAGS = List.of("--causal");
 
     public static void main(String[] args) {
@@ -26,11 +28,11 @@ public final class BenchCommand extends Command {
     String usage() {
         return String.join("\n",
                 "usage: jobs/bench --seq S --heads HQ --dim D [--kv-heads HKV] [--causal] [--threads N]"
-                        + " [--block-size B] [--runs R]",
+                        + " [--block-size B] [--runs R] [--device cpu|gpu|auto]",
                 "",
                 "Times the attention kernel on seeded random inputs and prints one JSON line:",
                 "  {\"seq\":S,\"heads\":HQ,\"kv_heads\":HKV,\"dim\":D,\"causal\":..,\"seconds\":median,\"gflops\":..,...}",
-                "FLOPs = 4 S^2 D HQ, half when causal. Defaults: HKV = HQ, all cores, 3 timed runs.");
+                "FLOPs = 4 S^2 D HQ, half when causal. Defaults: HKV = HQ, all cores, 3 timed runs, --device cpu.");
     }
 
     @Override
@@ -46,7 +48,9 @@ public final class BenchCommand extends Command {
         boolean causal = a.flag("--causal");
         AttentionSpec spec = AttentionSpec.of(hq, hkv, d, causal);
 
-        try (CpuAttentionKernel kernel = CpuAttentionKernel.create(blockSize, threads)) {
+        try (Devices.Opened opened = Devices.open(a.get("--device"), blockSize,
+                threads, err::println)) {
+            AttentionKernel kernel = opened.kernel();
             Workload warm = new Workload(spec, Math.min(s, 4096), 1);
             long warmUntil = System.nanoTime() + 2_000_000_000L;
             int warmRuns = 0;

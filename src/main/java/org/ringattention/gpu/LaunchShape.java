@@ -1,0 +1,60 @@
+package org.ringattention.gpu;
+
+/**
+ * Which compiled kernel runs a problem and how it is launched: tile edges {@code blockM} (query rows per
+ * thread block) and {@code blockN} (keys per inner step), threads per block and dynamic shared memory.
+ * The numbers mirror src/main/cuda/attention.cu (F32_BM, F32_BN, RA_MMA_WARPS, MMA_BN and the shared
+ * memory carve-up at the top of each kernel); the grid is one block per (query tile, query head).
+ */
+public record LaunchShape(String function, int blockM, int blockN, int threads, int sharedBytes) {
+
+    /** Head dimensions with a compiled fp32 kernel; D is zero-padded up to the next one. */
+    static final int[] FP32_DIMS = {32, 64, 128, 256};
+    /** Head dimensions with compiled tensor-core kernels (no padding: K and V rows move in 16-byte chunks). */
+    static final int[] MMA_DIMS = {64, 128};
+
+    private static final int MMA_WARPS = 4;
+
+    /** The kernel for head dimension {@code d} at {@code precision}; fails naming the supported sizes. */
+    public static LaunchShape of(Precision precision, int d) {
+        if (precision == Precision.FP32) {
+            for (int dp : FP32_DIMS) {
+                if (d <= dp) {
+                    int bm = 64;
+                    int bn = 32;
+                    int ld = dp + 1;
+                    // Q, K, V tiles with rows padded by one float, P (BM x BN+1), key positions and segments.
+                    int shared = (bm * ld + 2 * bn * ld + bm * (bn + 1)) * 4 + 2 * bn * 4;
+                    return new LaunchShape("ra_fwd_f32_d" + dp, bm, bn, 128, shared);
+                }
+            }
+            throw new IllegalArgumentException("head dimension " + d + " is larger than the GPU kernels' "
+                    + FP32_DIMS[FP32_DIMS.length - 1] + "; use --device cpu");
+        }
+        for (int dm : MMA_DIMS) {
+            if (d == dm) {
+                int bm = 16 * MMA_WARPS;
+                int bn = 64;
+                // Q, K, V tiles with rows padded by 16 bytes (bank-conflict-free ldmatrix), positions, segments.
+                int shared = (bm + 2 * bn) * (d + 8) * precision.bytes() + 2 * bn * 4;
+                return new LaunchShape("ra_fwd_" + precision.kernelTag() + "_d" + d, bm, bn, 32 * MMA_WARPS, shared);
+            }
+        }
+        throw new IllegalArgumentException("the " + precision + " GPU kernels take head dimension 64 or 128, not "
+                + d + "; use fp32 on the GPU or --device cpu");
+    }
+
+    /** Thread blocks along x: one per query tile. */
+    public int queryTiles(int rows) {
+        return tiles(rows, blockM);
+    }
+
+    /** Key tiles the kernel walks over. */
+    public int keyTiles(int rows) {
+        return tiles(rows, blockN);
+    }
+
+    private static int tiles(int rows, int edge) {
+        return (rows + edge - 1) / edge;
+    }
+}

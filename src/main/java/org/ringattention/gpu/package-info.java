@@ -1,0 +1,11 @@
+/**
+ * The GPU backend: the same {@link org.ringattention.attention.AttentionKernel} as the CPU, run by CUDA
+ * kernels (src/main/cuda, FlashAttention-2 forward) through the JCuda driver API.
+ *
+ * <p>Depends on {@code attention} only (and on Spark's {@code TaskContext} when present, to find the GPU
+ * Spark assigned); nothing in {@code attention} knows this package. Everything that needs no device
+ * (argument packing, memory layout, launch shapes, splitting on out-of-memory, the choice between CPU
+ * and GPU, the handling of fatal CUDA errors) is plain Java with unit tests; {@link GpuRuntime} and
+ * {@link GpuAttentionKernel} are the only classes that call the driver.
+ */
+package org.ringattention.gpu;

@@ -1,0 +1,113 @@
+package org.ringattention.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ringattention.gpu.GpuRuntime;
+import org.ringattention.io.Npy;
+
+/** {@code --device} on jobs/attention and jobs/bench, on whatever this machine has. */
+class DeviceOptionTest {
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void writeInputs() {
+        Random random = new Random(6);
+        int s = 50;
+        Npy.writeFloat32(dir.resolve("q.npy"), normals(random, s * 4 * 16), s, 4, 16);
+        Npy.writeFloat32(dir.resolve("k.npy"), normals(random, s * 2 * 16), s, 2, 16);
+        Npy.writeFloat32(dir.resolve("v.npy"), normals(random, s * 2 * 16), s, 2, 16);
+    }
+
+    private int attention(String device, String output) {
+        out.reset();
+        err.reset();
+        return new AttentionCommand().execute(new String[] {"--q", dir.resolve("q.npy").toString(),
+            "--k", dir.resolve("k.npy").toString(), "--v", dir.resolve("v.npy").toString(),
+            "--out", dir.resolve(output).toString(), "--causal", "--threads", "1", "--device", device},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String errText() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void gpuWithoutAWorkingGpuFailsAtOnceWithNoOutput() {
+        GpuRuntime.Availability a = GpuRuntime.availability();
+        int status = attention("gpu", "o.npy");
+        if (a.usable()) {
+            assertEquals(0, status, errText());
+            assertTrue(Files.exists(dir.resolve("o.npy")));
+            return;
+        }
+        assertEquals(2, status);
+        assertEquals("error: --device gpu: no usable GPU: " + a.reason() + "; use --device cpu or --device auto\n",
+                errText());
+        assertFalse(Files.exists(dir.resolve("o.npy")), "no output file after a refused --device gpu");
+    }
+
+    @Test
+    void autoFallsBackToTheCpuAndGivesTheCpuResult() throws IOException {
+        GpuRuntime.Availability a = GpuRuntime.availability();
+        assertEquals(0, attention("cpu", "cpu.npy"), errText());
+        assertEquals(0, attention("auto", "auto.npy"), errText());
+        if (a.usable()) {
+            assertTrue(errText().startsWith("device auto: using GPU "), errText());
+            return;
+        }
+        assertTrue(errText().startsWith("device auto: using the CPU (no usable GPU: " + a.reason() + ")\n"), errText());
+        assertTrue(errText().contains(" cpu-"), "the summary line names the CPU kernel: " + errText());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("cpu.npy")), Files.readAllBytes(dir.resolve("auto.npy")));
+    }
+
+    @Test
+    void unknownDeviceIsBadInput() {
+        assertEquals(2, attention("tpu", "o.npy"));
+        assertEquals("error: --device must be cpu, gpu or auto, got 'tpu'\n", errText());
+        assertFalse(Files.exists(dir.resolve("o.npy")));
+    }
+
+    @Test
+    void benchRefusesGpuWithoutOneAndRunsOnAuto() {
+        GpuRuntime.Availability a = GpuRuntime.availability();
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        int gpu = new BenchCommand().execute(new String[] {"--seq", "64", "--heads", "2", "--dim", "16", "--runs", "1",
+            "--threads", "1", "--device", "gpu"}, o, e);
+        if (!a.usable()) {
+            assertEquals(2, gpu);
+            assertEquals("", out.toString(StandardCharsets.UTF_8));
+        }
+        out.reset();
+        assertEquals(0, new BenchCommand().execute(new String[] {"--seq", "64", "--heads", "2", "--dim", "16", "--runs",
+            "1", "--threads", "1", "--device", "auto"}, o, e));
+        String line = out.toString(StandardCharsets.UTF_8);
+        assertTrue(line.contains(a.usable() ? "\"kernel\":\"gpu-fp32\"" : "\"kernel\":\"cpu-"), line);
+    }
+
+    private static float[] normals(Random random, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        return x;
+    }
+}

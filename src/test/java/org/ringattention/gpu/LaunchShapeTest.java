@@ -1,0 +1,70 @@
+package org.ringattention.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class LaunchShapeTest {
+
+    @Test
+    void fp32PadsTheHeadDimensionUpToACompiledKernel() {
+        assertEquals("ra_fwd_f32_d32", LaunchShape.of(Precision.FP32, 1).function());
+        assertEquals("ra_fwd_f32_d64", LaunchShape.of(Precision.FP32, 33).function());
+        assertEquals("ra_fwd_f32_d128", LaunchShape.of(Precision.FP32, 96).function());
+        assertEquals("ra_fwd_f32_d256", LaunchShape.of(Precision.FP32, 256).function());
+        LaunchShape s = LaunchShape.of(Precision.FP32, 128);
+        assertEquals(64, s.blockM());
+        assertEquals(32, s.blockN());
+        assertEquals(128, s.threads());
+        // Q 64 x 129, K and V 32 x 129, P 64 x 33 floats, 2 x 32 ints.
+        assertEquals((64 * 129 + 2 * 32 * 129 + 64 * 33) * 4 + 256, s.sharedBytes());
+    }
+
+    @Test
+    void tensorCoreKernelsTakeD64And128Only() {
+        LaunchShape bf16 = LaunchShape.of(Precision.BF16, 128);
+        assertEquals("ra_fwd_bf16_d128", bf16.function());
+        assertEquals(64, bf16.blockM());
+        assertEquals(64, bf16.blockN());
+        assertEquals(128, bf16.threads());
+        assertEquals((64 + 128) * 136 * 2 + 512, bf16.sharedBytes());
+        assertEquals("ra_fwd_f16_d64", LaunchShape.of(Precision.FP16, 64).function());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LaunchShape.of(Precision.BF16, 96));
+        assertEquals("the BF16 GPU kernels take head dimension 64 or 128, not 96; use fp32 on the GPU or --device cpu",
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> LaunchShape.of(Precision.FP32, 257));
+    }
+
+    @Test
+    void tileCountsRoundUp() {
+        LaunchShape s = LaunchShape.of(Precision.BF16, 64);
+        assertEquals(1, s.queryTiles(1));
+        assertEquals(1, s.queryTiles(64));
+        assertEquals(2, s.queryTiles(65));
+        assertEquals(16, s.keyTiles(1000));
+    }
+
+    /** Every kernel a shape can name is defined in attention.cu, and every defined forward kernel is reachable. */
+    @Test
+    void namesExactlyTheKernelsOfTheCudaSource() throws IOException {
+        String source = Files.readString(Path.of("src/main/cuda/attention.cu"));
+        int checked = 0;
+        for (int d : LaunchShape.FP32_DIMS) {
+            assertTrue(source.contains(" " + LaunchShape.of(Precision.FP32, d).function() + "(const AttnParams p)"), "f32 d" + d);
+            checked++;
+        }
+        for (Precision p : new Precision[] {Precision.BF16, Precision.FP16}) {
+            for (int d : LaunchShape.MMA_DIMS) {
+                assertTrue(source.contains(" " + LaunchShape.of(p, d).function() + "(const AttnParams p)"), p + " d" + d);
+                checked++;
+            }
+        }
+        assertEquals(8, checked);
+        assertEquals(checked, source.split("\\(const AttnParams p\\) \\{ fwd_", -1).length - 1);
+    }
+}
