@@ -103,7 +103,7 @@ class SplitPolicyTest {
         AttentionState state = AttentionState.empty(spec, s);
         List<SplitPolicy.Block> ran = new ArrayList<>();
         List<String> log = new ArrayList<>();
-        try (CpuAttentionKernel cpu = CpuAttentionKernel.scalar(16, 1)) {
+        try (CpuAttentionKernel cpu = CpuAttentionKernel.create(16, 1)) {
             SplitPolicy.runSplitting(new SplitPolicy.Block(0, s, 0, s), SHAPE, b -> {
                 if ((long) b.queryRows() * b.keyRows() > 9000) {
                     throw new SplitPolicy.TooLarge("over budget", null);
