@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.regex.Pattern;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -226,7 +227,7 @@ public final class NotebookRunner implements AutoCloseable {
         String body = normalized.substring(HEADER.length());
         List<Cell> cells = new ArrayList<>();
         int number = 0;
-        for (String chunk : body.split("\n" + java.util.regex.Pattern.quote(SEPARATOR) + "[ \t]*(\n|$)", -1)) {
+        for (String chunk : body.split("\n" + Pattern.quote(SEPARATOR) + "[ \t]*(\n|$)", -1)) {
             cells.add(cell(++number, chunk.strip()));
         }
         return cells;
@@ -258,7 +259,7 @@ public final class NotebookRunner implements AutoCloseable {
             }
         }
         CellKind kind = switch (magic.toLowerCase(Locale.ROOT)) {
-            case "%md" -> CellKind.MARKDOWN;
+            case "%md", "%md-sandbox" -> CellKind.MARKDOWN;
             case "%sql" -> CellKind.SQL;
             case "%scala" -> CellKind.SCALA;
             default -> CellKind.UNSUPPORTED;
@@ -266,33 +267,34 @@ public final class NotebookRunner implements AutoCloseable {
         return new Cell(number, kind, magic, String.join("\n", source));
     }
 
+    /** Statements end with a ';' at the end of a line; the last one's result is displayed, as on Databricks. */
     private void runSql(Cell cell) {
-        List<String> statements = List.of(cell.source().split(";\\s*(\n|$)"));
-        Dataset<Row> last = null;
-        for (String statement : statements) {
-            if (statement.isBlank()) {
-                continue;
+        try {
+            Dataset<Row> last = null;
+            for (String statement : cell.source().split(";\\s*(\n|$)")) {
+                if (!statement.isBlank()) {
+                    last = spark.sql(statement);
+                }
             }
-            try {
-                last = spark.sql(statement);
-            } catch (RuntimeException e) {
-                throw new CellFailure(cell.number(), "SQL failed: " + e.getMessage(), e);
+            if (last != null) {
+                shims.display(last);
             }
-        }
-        if (last != null) {
-            shims.display(last);
+        } catch (RuntimeException e) {
+            throw new CellFailure(cell.number(), "SQL failed: " + e.getMessage(), e);
         }
     }
 
     private String interpret(int cell, String code) {
         interpreterOutput.getBuffer().setLength(0);
+        Throwable earlier = lastException();
         Results.Result result = interpreter.interpret(code);
         String output = capturedOutput();
         if (result == Results.Incomplete$.MODULE$) {
             throw new CellFailure(cell, "incomplete Scala (an unclosed brace, string or expression)\n" + output, null);
         }
         if (result != Results.Success$.MODULE$) {
-            throw new CellFailure(cell, "failed to compile or threw\n" + output, lastException());
+            Throwable thrown = lastException();
+            throw new CellFailure(cell, "failed to compile or threw\n" + output, thrown == earlier ? null : thrown);
         }
         return output;
     }

@@ -2,6 +2,7 @@ package org.ringattention.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +80,7 @@ class NotebookRunnerTest {
                 "val fine = 1", "val broken: Int = \"text\"", "display(fine)"));
         assertEquals(2, failure.cell());
         assertTrue(failure.getMessage().contains("type mismatch"), failure.getMessage());
+        assertNull(failure.getCause());
     }
 
     @Test
@@ -87,6 +89,7 @@ class NotebookRunnerTest {
                 "val n = 2", "require(n > 3, \"n is too small\")"));
         assertEquals(2, failure.cell());
         assertTrue(failure.getMessage().contains("n is too small"), failure.getMessage());
+        assertInstanceOf(IllegalArgumentException.class, failure.getCause());
     }
 
     @Test
