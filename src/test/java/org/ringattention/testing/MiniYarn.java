@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -227,9 +228,9 @@ public final class MiniYarn implements AutoCloseable {
             if (!process.waitFor(SUBMIT_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
                 process.destroyForcibly().waitFor();
                 Files.writeString(submitLog, "\n[MiniYarn] spark-submit killed after " + SUBMIT_TIMEOUT_MINUTES
-                        + " minutes\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+                        + " minutes\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
             }
-            int exit = process.isAlive() ? -1 : process.exitValue();
+            int exit = process.exitValue();
             String applicationId = applicationId(submitLog);
             return new Result(exit, applicationId, submitLog, containerLogs(applicationId));
         } catch (IOException e) {
@@ -278,7 +279,8 @@ public final class MiniYarn implements AutoCloseable {
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
                 Stream<Path> files = Files.walk(classesDir)) {
             for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-                out.putNextEntry(new JarEntry(classesDir.relativize(file).toString().replace(File.separatorChar, '/')));
+                String name = classesDir.relativize(file).toString().replace(File.separatorChar, '/');
+                out.putNextEntry(new JarEntry(name));
                 Files.copy(file, out);
                 out.closeEntry();
             }
