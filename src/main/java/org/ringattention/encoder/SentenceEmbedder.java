@@ -3,6 +3,10 @@ package org.ringattention.encoder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 import org.ringattention.attention.TokenIndex;
 import org.ringattention.io.BadInputException;
 
@@ -94,6 +98,18 @@ public final class SentenceEmbedder {
     }
 
     private void forEachPass(int[][] ids, PassResult result) {
+        for (int[] pass : passes(ids)) {
+            int tokens = 0;
+            for (int i = pass[0]; i < pass[1]; i++) {
+                tokens += ids[i].length;
+            }
+            result.accept(pass[0], pass[1] - pass[0], encoder.forward(pack(ids, pass[0], pass[1], tokens), attention));
+        }
+    }
+
+    /** Consecutive sentence ranges {@code [from, to)} of at most {@code maxTokensPerPass} tokens (or one sentence). */
+    private List<int[]> passes(int[][] ids) {
+        List<int[]> passes = new ArrayList<>();
         int i = 0;
         while (i < ids.length) {
             int first = i;
@@ -101,8 +117,9 @@ public final class SentenceEmbedder {
             while (i < ids.length && tokens + ids[i].length <= maxTokensPerPass) {
                 tokens += ids[i++].length;
             }
-            result.accept(first, i - first, encoder.forward(pack(ids, first, i, tokens), attention));
+            passes.add(new int[] {first, i});
         }
+        return passes;
     }
 
     /** Sentences {@code [from, to)} as one sequence: segment = sentence, positions from 0 in each. */
@@ -140,17 +157,45 @@ public final class SentenceEmbedder {
         }
     }
 
-    /** Splits {@code ids} into consecutive groups of about {@code tokens} tokens each, for separate workers. */
-    public static List<int[][]> chunks(int[][] ids, int tokens) {
-        List<int[][]> out = new ArrayList<>();
-        int i = 0;
-        while (i < ids.length) {
-            int first = i;
-            int t = ids[i++].length;
-            while (i < ids.length && t + ids[i].length <= tokens) {
-                t += ids[i++].length;
+    /**
+     * {@link #embed(int[][])} on {@code threads} threads, each taking whole passes from a shared counter, so
+     * the encoder and attention kernel given to this embedder should be single-threaded. Row i is sentence i
+     * whatever the thread count; {@code progress} is told after each pass how many sentences are done.
+     */
+    public float[] embed(int[][] ids, int threads, LongConsumer progress) throws InterruptedException {
+        List<int[]> passes = passes(ids);
+        int h = dimension();
+        float[] out = new float[ids.length * h];
+        AtomicInteger next = new AtomicInteger();
+        AtomicLong done = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Runnable worker = () -> {
+            try {
+                for (int p = next.getAndIncrement(); p < passes.size() && failure.get() == null; p = next.getAndIncrement()) {
+                    int[] range = passes.get(p);
+                    float[] e = embed(Arrays.copyOfRange(ids, range[0], range[1]));
+                    System.arraycopy(e, 0, out, range[0] * h, e.length);
+                    progress.accept(done.addAndGet(range[1] - range[0]));
+                }
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
             }
-            out.add(Arrays.copyOfRange(ids, first, i));
+        };
+        Thread[] workers = new Thread[Math.min(threads, Math.max(1, passes.size())) - 1];
+        for (int t = 0; t < workers.length; t++) {
+            workers[t] = new Thread(worker, "embed-" + (t + 1));
+            workers[t].start();
+        }
+        worker.run();
+        for (Thread t : workers) {
+            t.join();
+        }
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException re) {
+            throw re;
+        }
+        if (t instanceof Error err) {
+            throw err;
         }
         return out;
     }

@@ -1,23 +1,23 @@
 package org.ringattention.encoder;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link ScalarDenseMath} with the JDK Vector API. The product is a register-blocked micro-kernel over
- * packed weight panels two vectors wide: six rows of x times one panel, twelve accumulators, each k step
- * two contiguous weight loads and six broadcasts feeding twelve FMAs, no horizontal reduction. Twelve
- * accumulators plus three operands fit the sixteen registers of AVX2 as well as AVX-512's thirty-two.
+ * packed weight panels three vectors wide: four rows of x times one panel, twelve accumulators, each k
+ * step three contiguous weight loads and four broadcasts feeding twelve FMAs, no horizontal reduction.
+ * Twelve accumulators plus four operands fit the sixteen registers of AVX2 as well as AVX-512's
+ * thirty-two, and four rows divide the usual 64-row block.
  * Loaded by name only when {@code jdk.incubator.vector} is present ({@link BertEncoder#denseMath}).
  */
 final class VectorDenseMath implements DenseMath {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    private static final int NR = 2 * L;
-    private static final int MR = 6;
+    private static final int NR = 3 * L;
+    private static final int MR = 4;
 
     @Override
     public int panelWidth() {
@@ -34,101 +34,126 @@ final class VectorDenseMath implements DenseMath {
         if (w.nr != NR) {
             throw new IllegalArgumentException("weights packed in panels of " + w.nr + " columns; this kernel needs " + NR);
         }
+        // A last panel narrower than NR is computed into a full-width scratch and copied: masked vector
+        // stores are not intrinsified everywhere in JDK 17, and one non-intrinsified path makes C2 box
+        // the accumulators of the whole kernel (a tenfold slowdown).
+        float[] tail = w.out % NR == 0 ? null : new float[MR * NR];
         for (int p = 0; p < w.panels; p++) {
             int c0 = p * NR;
             int cols = Math.min(NR, w.out - c0);
-            VectorMask<Float> m0 = F.indexInRange(0, cols);
-            VectorMask<Float> m1 = F.indexInRange(L, cols);
             int r = 0;
             for (; r + MR <= rows; r += MR) {
-                kernel6(x, xo + r * ldx, ldx, w, p, y, yo + r * ldy + c0, ldy, cols == NR, m0, m1, addTo);
+                if (cols == NR) {
+                    kernel4(x, xo + r * ldx, ldx, w, p, y, yo + r * ldy + c0, ldy, addTo);
+                } else {
+                    kernel4(x, xo + r * ldx, ldx, w, p, tail, 0, NR, false);
+                    merge(tail, MR, cols, y, yo + r * ldy + c0, ldy, addTo);
+                }
             }
             for (; r < rows; r++) {
-                kernel1(x, xo + r * ldx, w, p, y, yo + r * ldy + c0, cols == NR, m0, m1, addTo);
+                if (cols == NR) {
+                    kernel1(x, xo + r * ldx, w, p, y, yo + r * ldy + c0, addTo);
+                } else {
+                    kernel1(x, xo + r * ldx, w, p, tail, 0, false);
+                    merge(tail, 1, cols, y, yo + r * ldy + c0, ldy, addTo);
+                }
             }
         }
     }
 
-    private static void kernel6(float[] x, int x0, int ldx, PackedLinear w, int p, float[] y, int y0, int ldy,
-                                boolean full, VectorMask<Float> m0, VectorMask<Float> m1, boolean addTo) {
+    private static void merge(float[] tail, int rows, int cols, float[] y, int y0, int ldy, boolean addTo) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                y[y0 + r * ldy + c] = addTo ? y[y0 + r * ldy + c] + tail[r * NR + c] : tail[r * NR + c];
+            }
+        }
+    }
+
+    private static void kernel4(float[] x, int x0, int ldx, PackedLinear w, int p, float[] y, int y0, int ldy,
+                                boolean addTo) {
         int in = w.in;
         float[] pw = w.w;
         int wo = p * in * NR;
         FloatVector b0 = FloatVector.fromArray(F, w.bias, p * NR);
         FloatVector b1 = FloatVector.fromArray(F, w.bias, p * NR + L);
-        FloatVector a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1;
-        FloatVector a30 = b0, a31 = b1, a40 = b0, a41 = b1, a50 = b0, a51 = b1;
+        FloatVector b2 = FloatVector.fromArray(F, w.bias, p * NR + 2 * L);
+        FloatVector a00 = b0, a01 = b1, a02 = b2, a10 = b0, a11 = b1, a12 = b2;
+        FloatVector a20 = b0, a21 = b1, a22 = b2, a30 = b0, a31 = b1, a32 = b2;
         int x1 = x0 + ldx;
         int x2 = x1 + ldx;
         int x3 = x2 + ldx;
-        int x4 = x3 + ldx;
-        int x5 = x4 + ldx;
         for (int k = 0; k < in; k++) {
             int wk = wo + k * NR;
             FloatVector w0 = FloatVector.fromArray(F, pw, wk);
             FloatVector w1 = FloatVector.fromArray(F, pw, wk + L);
+            FloatVector w2 = FloatVector.fromArray(F, pw, wk + 2 * L);
             FloatVector v = FloatVector.broadcast(F, x[x0 + k]);
             a00 = w0.fma(v, a00);
             a01 = w1.fma(v, a01);
+            a02 = w2.fma(v, a02);
             v = FloatVector.broadcast(F, x[x1 + k]);
             a10 = w0.fma(v, a10);
             a11 = w1.fma(v, a11);
+            a12 = w2.fma(v, a12);
             v = FloatVector.broadcast(F, x[x2 + k]);
             a20 = w0.fma(v, a20);
             a21 = w1.fma(v, a21);
+            a22 = w2.fma(v, a22);
             v = FloatVector.broadcast(F, x[x3 + k]);
             a30 = w0.fma(v, a30);
             a31 = w1.fma(v, a31);
-            v = FloatVector.broadcast(F, x[x4 + k]);
-            a40 = w0.fma(v, a40);
-            a41 = w1.fma(v, a41);
-            v = FloatVector.broadcast(F, x[x5 + k]);
-            a50 = w0.fma(v, a50);
-            a51 = w1.fma(v, a51);
+            a32 = w2.fma(v, a32);
         }
-        store(a00, a01, y, y0, full, m0, m1, addTo);
-        store(a10, a11, y, y0 + ldy, full, m0, m1, addTo);
-        store(a20, a21, y, y0 + 2 * ldy, full, m0, m1, addTo);
-        store(a30, a31, y, y0 + 3 * ldy, full, m0, m1, addTo);
-        store(a40, a41, y, y0 + 4 * ldy, full, m0, m1, addTo);
-        store(a50, a51, y, y0 + 5 * ldy, full, m0, m1, addTo);
+        if (addTo) {
+            a00 = a00.add(FloatVector.fromArray(F, y, y0));
+            a01 = a01.add(FloatVector.fromArray(F, y, y0 + L));
+            a02 = a02.add(FloatVector.fromArray(F, y, y0 + 2 * L));
+            a10 = a10.add(FloatVector.fromArray(F, y, y0 + ldy));
+            a11 = a11.add(FloatVector.fromArray(F, y, y0 + ldy + L));
+            a12 = a12.add(FloatVector.fromArray(F, y, y0 + ldy + 2 * L));
+            a20 = a20.add(FloatVector.fromArray(F, y, y0 + 2 * ldy));
+            a21 = a21.add(FloatVector.fromArray(F, y, y0 + 2 * ldy + L));
+            a22 = a22.add(FloatVector.fromArray(F, y, y0 + 2 * ldy + 2 * L));
+            a30 = a30.add(FloatVector.fromArray(F, y, y0 + 3 * ldy));
+            a31 = a31.add(FloatVector.fromArray(F, y, y0 + 3 * ldy + L));
+            a32 = a32.add(FloatVector.fromArray(F, y, y0 + 3 * ldy + 2 * L));
+        }
+        a00.intoArray(y, y0);
+        a01.intoArray(y, y0 + L);
+        a02.intoArray(y, y0 + 2 * L);
+        a10.intoArray(y, y0 + ldy);
+        a11.intoArray(y, y0 + ldy + L);
+        a12.intoArray(y, y0 + ldy + 2 * L);
+        a20.intoArray(y, y0 + 2 * ldy);
+        a21.intoArray(y, y0 + 2 * ldy + L);
+        a22.intoArray(y, y0 + 2 * ldy + 2 * L);
+        a30.intoArray(y, y0 + 3 * ldy);
+        a31.intoArray(y, y0 + 3 * ldy + L);
+        a32.intoArray(y, y0 + 3 * ldy + 2 * L);
     }
 
-    private static void kernel1(float[] x, int x0, PackedLinear w, int p, float[] y, int y0, boolean full,
-                                VectorMask<Float> m0, VectorMask<Float> m1, boolean addTo) {
+    private static void kernel1(float[] x, int x0, PackedLinear w, int p, float[] y, int y0, boolean addTo) {
         int in = w.in;
         float[] pw = w.w;
         int wo = p * in * NR;
         FloatVector a0 = FloatVector.fromArray(F, w.bias, p * NR);
         FloatVector a1 = FloatVector.fromArray(F, w.bias, p * NR + L);
+        FloatVector a2 = FloatVector.fromArray(F, w.bias, p * NR + 2 * L);
         for (int k = 0; k < in; k++) {
             int wk = wo + k * NR;
             FloatVector v = FloatVector.broadcast(F, x[x0 + k]);
             a0 = FloatVector.fromArray(F, pw, wk).fma(v, a0);
             a1 = FloatVector.fromArray(F, pw, wk + L).fma(v, a1);
+            a2 = FloatVector.fromArray(F, pw, wk + 2 * L).fma(v, a2);
         }
-        store(a0, a1, y, y0, full, m0, m1, addTo);
-    }
-
-    private static void store(FloatVector a0, FloatVector a1, float[] y, int at, boolean full,
-                              VectorMask<Float> m0, VectorMask<Float> m1, boolean addTo) {
-        if (full) {
-            if (addTo) {
-                a0 = a0.add(FloatVector.fromArray(F, y, at));
-                a1 = a1.add(FloatVector.fromArray(F, y, at + L));
-            }
-            a0.intoArray(y, at);
-            a1.intoArray(y, at + L);
-        } else {
-            // The last panel of a layer whose width is not a multiple of NR: masked, so nothing past
-            // the row's end is read or written.
-            if (addTo) {
-                a0 = a0.add(FloatVector.fromArray(F, y, at, m0));
-                a1 = a1.add(FloatVector.fromArray(F, y, at + L, m1));
-            }
-            a0.intoArray(y, at, m0);
-            a1.intoArray(y, at + L, m1);
+        if (addTo) {
+            a0 = a0.add(FloatVector.fromArray(F, y, y0));
+            a1 = a1.add(FloatVector.fromArray(F, y, y0 + L));
+            a2 = a2.add(FloatVector.fromArray(F, y, y0 + 2 * L));
         }
+        a0.intoArray(y, y0);
+        a1.intoArray(y, y0 + L);
+        a2.intoArray(y, y0 + 2 * L);
     }
 
     @Override
