@@ -52,7 +52,7 @@ public final class EmbedCommand extends Command {
                 "  --tokenizer PATH    tokenizer.json (default: the model directory's, or the bundled one)",
                 "  --refuse-long       fail on a sentence longer than the model's positions (default: truncate and count)",
                 "  --threads N         encoder threads (default: all cores)",
-                "  --pass-tokens N     tokens packed into one encoder pass (default 1024)",
+                "  --pass-tokens N     tokens packed into one encoder pass (default " + SentenceEmbedder.DEFAULT_PASS_TOKENS + ")",
                 "  --block-size B      rows per projection/feed-forward block (default " + BertEncoder.DEFAULT_BLOCK_SIZE + ")",
                 "  --quiet             no progress lines",
                 "",
@@ -66,7 +66,7 @@ public final class EmbedCommand extends Command {
         Path output = Path.of(a.required("--out"));
         checkWritable(output, "--out");
         int threads = a.intValue("--threads", Runtime.getRuntime().availableProcessors(), 1);
-        int passTokens = a.intValue("--pass-tokens", 1024, 1);
+        int passTokens = a.intValue("--pass-tokens", SentenceEmbedder.DEFAULT_PASS_TOKENS, 1);
         int blockSize = a.intValue("--block-size", BertEncoder.DEFAULT_BLOCK_SIZE, 1);
         SentenceEmbedder.Overlong overlong = a.flag("--refuse-long")
                 ? SentenceEmbedder.Overlong.REFUSE : SentenceEmbedder.Overlong.TRUNCATE;
@@ -94,7 +94,7 @@ public final class EmbedCommand extends Command {
         // Passes run one per thread, so the encoder and the attention kernel are single-threaded.
         try (tokenizer;
              BertEncoder encoder = BertEncoder.create(weights, blockSize, 1);
-             CpuAttentionKernel kernel = CpuAttentionKernel.create(CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1)) {
+             CpuAttentionKernel kernel = CpuAttentionKernel.create(SentenceEmbedder.ATTENTION_TILE, 1)) {
             SentenceEmbedder embedder = new SentenceEmbedder(encoder, new KernelAttention(kernel), passTokens);
             long[] lastReport = {System.nanoTime()};
             for (int from = 0; from < lines.size(); from += CHUNK) {

@@ -3,9 +3,10 @@ package org.ringattention.encoder;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntConsumer;
+import java.util.function.Function;
 import java.util.logging.Logger;
 import org.ringattention.attention.AttentionSpec;
+import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.Queries;
 import org.ringattention.attention.TokenIndex;
@@ -79,9 +80,9 @@ public final class BertEncoder implements AutoCloseable {
         int nr = math.panelWidth();
         for (int l = 0; l < layers.length; l++) {
             final int layer = l;
-            java.util.function.Function<String, PackedLinear> linear = name -> new PackedLinear(
+            Function<String, PackedLinear> linear = name -> new PackedLinear(
                     w.get(BertWeights.layer(layer, name + ".weight")), w.get(BertWeights.layer(layer, name + ".bias")), nr);
-            java.util.function.Function<String, float[]> vec = name -> w.get(BertWeights.layer(layer, name)).data();
+            Function<String, float[]> vec = name -> w.get(BertWeights.layer(layer, name)).data();
             layers[l] = new Layer(linear.apply("attention.self.query"), linear.apply("attention.self.key"),
                     linear.apply("attention.self.value"), linear.apply("attention.output.dense"),
                     vec.apply("attention.output.LayerNorm.weight"), vec.apply("attention.output.LayerNorm.bias"),
@@ -102,7 +103,7 @@ public final class BertEncoder implements AutoCloseable {
     }
 
     static DenseMath denseMath(String choice) {
-        boolean available = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        boolean available = CpuAttentionKernel.vectorApiAvailable();
         switch (choice) {
             case "scalar":
                 return new ScalarDenseMath();
@@ -189,7 +190,7 @@ public final class BertEncoder implements AutoCloseable {
             for (int c = 0; c < h; c++) {
                 x[xo + c] = wordEmbeddings[id * h + c] + positionEmbeddings[pos * h + c] + typeEmbeddings[type * h + c];
             }
-            layerNorm(x, xo, h, embGamma, embBeta, config.layerNormEps());
+            math.layerNorm(x, xo, h, embGamma, embBeta, config.layerNormEps());
         }
     }
 
@@ -216,32 +217,14 @@ public final class BertEncoder implements AutoCloseable {
         float eps = config.layerNormEps();
         math.matmul(o, xo, h, rows, w.attentionOut, x, xo, h, true);
         for (int r = 0; r < rows; r++) {
-            layerNorm(x, xo + r * h, h, w.ln1Gamma, w.ln1Beta, eps);
+            math.layerNorm(x, xo + r * h, h, w.ln1Gamma, w.ln1Beta, eps);
         }
         float[] f = new float[rows * inter];
         math.matmul(x, xo, h, rows, w.intermediate, f, 0, inter, false);
         math.gelu(f, 0, f.length);
         math.matmul(f, 0, inter, rows, w.output, x, xo, h, true);
         for (int r = 0; r < rows; r++) {
-            layerNorm(x, xo + r * h, h, w.ln2Gamma, w.ln2Beta, eps);
-        }
-    }
-
-    /** {@code x = (x - mean) / sqrt(var + eps) * gamma + beta} over one row; moments in double. */
-    static void layerNorm(float[] x, int off, int n, float[] gamma, float[] beta, float eps) {
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += x[off + i];
-        }
-        double mean = sum / n;
-        double sq = 0;
-        for (int i = 0; i < n; i++) {
-            double d = x[off + i] - mean;
-            sq += d * d;
-        }
-        double inv = 1.0 / Math.sqrt(sq / n + eps);
-        for (int i = 0; i < n; i++) {
-            x[off + i] = (float) ((x[off + i] - mean) * inv) * gamma[i] + beta[i];
+            math.layerNorm(x, xo + r * h, h, w.ln2Gamma, w.ln2Beta, eps);
         }
     }
 
@@ -255,10 +238,9 @@ public final class BertEncoder implements AutoCloseable {
     private void forEachBlock(int rows, BlockStep step) {
         int blocks = (rows + blockSize - 1) / blockSize;
         AtomicInteger next = new AtomicInteger();
-        IntConsumer one = b -> step.run(b * blockSize, Math.min(rows, (b + 1) * blockSize));
         Runnable worker = () -> {
             for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
-                one.accept(b);
+                step.run(b * blockSize, Math.min(rows, (b + 1) * blockSize));
             }
         };
         if (pool == null || blocks < 2) {

@@ -1,8 +1,8 @@
 package org.ringattention.encoder;
 
 /**
- * The dense arithmetic of an encoder layer: projections (matrix times packed weights plus bias) and the
- * GELU activation. {@link BertEncoder} owns blocking, LayerNorm and residuals; implementations only
+ * The dense arithmetic of an encoder layer: projections (matrix times packed weights plus bias), the
+ * GELU activation and LayerNorm. {@link BertEncoder} owns blocking, residuals and threads; implementations only
  * make these loops fast, so the scalar and Vector API versions can be read side by side.
  */
 interface DenseMath {
@@ -19,6 +19,12 @@ interface DenseMath {
 
     /** {@code x = GELU(x) = x/2 * (1 + erf(x / sqrt 2))} over {@code x[from, from + n)}. */
     void gelu(float[] x, int from, int n);
+
+    /**
+     * {@code x = (x - mean) / sqrt(var + eps) * gamma + beta} over the {@code n} values of one row from
+     * {@code off} (Ba et al., LayerNorm; population variance, as PyTorch).
+     */
+    void layerNorm(float[] x, int off, int n, float[] gamma, float[] beta, float eps);
 
     /** A short name for logs and benchmark lines. */
     String name();

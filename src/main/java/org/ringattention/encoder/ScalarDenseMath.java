@@ -55,4 +55,23 @@ final class ScalarDenseMath implements DenseMath {
         float erfAbs = 1f - poly * (float) Math.exp(-z * z);
         return 0.5f * v * (1f + (v < 0f ? -erfAbs : erfAbs));
     }
+
+    /** Moments in double: this is also the reference the vector version is tested against. */
+    @Override
+    public void layerNorm(float[] x, int off, int n, float[] gamma, float[] beta, float eps) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += x[off + i];
+        }
+        double mean = sum / n;
+        double sq = 0;
+        for (int i = 0; i < n; i++) {
+            double d = x[off + i] - mean;
+            sq += d * d;
+        }
+        double inv = 1.0 / Math.sqrt(sq / n + eps);
+        for (int i = 0; i < n; i++) {
+            x[off + i] = (float) ((x[off + i] - mean) * inv) * gamma[i] + beta[i];
+        }
+    }
 }

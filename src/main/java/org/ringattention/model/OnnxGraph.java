@@ -373,14 +373,4 @@ public final class OnnxGraph {
             throw new BadInputException(what + " has a non-numeric external-data offset or length");
         }
     }
-
-    /** The node that produces {@code output}, or null for graph inputs and initializers. */
-    public Node producer(String output) {
-        for (Node n : nodes) {
-            if (n.outputs().contains(output)) {
-                return n;
-            }
-        }
-        return null;
-    }
 }

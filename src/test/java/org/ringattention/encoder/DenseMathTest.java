@@ -77,6 +77,41 @@ class DenseMathTest {
         assertTrue(BertEncoder.denseMath("vector").name().startsWith("vector-"));
     }
 
+    @Test
+    void layerNormMatchesFloat64() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        int checked = 0;
+        for (DenseMath math : variants()) {
+            for (int n : new int[] {1, 7, 384, 1000}) {
+                float[] x = random(rnd, n + 5);
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = x[i] * 4 + 3;
+                }
+                float[] g = random(rnd, n);
+                float[] b = random(rnd, n);
+                float[] y = x.clone();
+                math.layerNorm(y, 5, n, g, b, 1e-12f);
+                double mean = 0;
+                for (int i = 0; i < n; i++) {
+                    mean += x[5 + i];
+                }
+                mean /= n;
+                double var = 0;
+                for (int i = 0; i < n; i++) {
+                    var += (x[5 + i] - mean) * (x[5 + i] - mean);
+                }
+                var /= n;
+                for (int i = 0; i < n; i++) {
+                    double ref = (x[5 + i] - mean) / Math.sqrt(var + 1e-12) * g[i] + b[i];
+                    assertEquals(ref, y[5 + i], 1e-5, math.name() + " n=" + n);
+                }
+                assertEquals(x[4], y[4], "wrote before the row");
+                checked++;
+            }
+        }
+        assertEquals(8, checked);
+    }
+
     /** erf in float64 by its Maclaurin series (|x| < 3) and continued fraction for erfc beyond; error < 1e-13. */
     static double erf(double x) {
         double a = Math.abs(x);

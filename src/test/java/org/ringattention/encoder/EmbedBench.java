@@ -45,8 +45,8 @@ public final class EmbedBench {
         try (SentenceTokenizer tokenizer = SentenceTokenizer.bundledMiniLm();
              OrtReference ort = new OrtReference(threads);
              BertEncoder encoder = BertEncoder.create(weights, BertEncoder.DEFAULT_BLOCK_SIZE, 1);
-             CpuAttentionKernel kernel = CpuAttentionKernel.create(CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1)) {
-            SentenceEmbedder embedder = new SentenceEmbedder(encoder, new KernelAttention(kernel), 1024);
+             CpuAttentionKernel kernel = CpuAttentionKernel.create(SentenceEmbedder.ATTENTION_TILE, 1)) {
+            SentenceEmbedder embedder = new SentenceEmbedder(encoder, new KernelAttention(kernel), SentenceEmbedder.DEFAULT_PASS_TOKENS);
             int[][] probe = tokenizer.encode(sentences);
             long tokens = Arrays.stream(probe).mapToLong(s -> Math.min(s.length, 512)).sum();
             System.out.printf(Locale.ROOT, "%d sentences, %d tokens (mean %.1f), %d threads, dense math %s, %s%n",
