@@ -163,16 +163,6 @@ public final class AttentionCommand extends Command {
         }
     }
 
-    private static void checkWritable(Path path, String option) {
-        Path dir = path.toAbsolutePath().getParent();
-        if (!Files.isDirectory(dir)) {
-            throw new BadInputException(option + " " + path + ": directory " + dir + " does not exist; create it first");
-        }
-        if (!Files.isWritable(dir)) {
-            throw new BadInputException(option + " " + path + ": directory " + dir + " is not writable");
-        }
-    }
-
     /** Writes a seeded sample (3 packed documents) to target/demo and runs causal attention with segments on it. */
     private int runDemo(Args a, PrintStream out, PrintStream err) throws IOException {
         Path dir = Path.of("target", "demo");

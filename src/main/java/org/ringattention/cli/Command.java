@@ -1,6 +1,8 @@
 package org.ringattention.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.ringattention.io.BadInputException;
 
 /**
@@ -33,6 +35,17 @@ abstract class Command {
         } catch (Exception e) {
             err.println("error: " + e);
             return FAILED;
+        }
+    }
+
+    /** Refuses an output path whose directory is missing or not writable, before any work is done. */
+    static void checkWritable(Path path, String option) {
+        Path dir = path.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            throw new BadInputException(option + " " + path + ": directory " + dir + " does not exist; create it first");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new BadInputException(option + " " + path + ": directory " + dir + " is not writable");
         }
     }
 }

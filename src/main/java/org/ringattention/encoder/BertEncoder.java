@@ -1,0 +1,267 @@
+package org.ringattention.encoder;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.logging.Logger;
+import org.ringattention.attention.AttentionSpec;
+import org.ringattention.attention.CpuAttentionKernel;
+import org.ringattention.attention.KeysValues;
+import org.ringattention.attention.Queries;
+import org.ringattention.attention.TokenIndex;
+import org.ringattention.model.BertConfig;
+import org.ringattention.model.BertWeights;
+
+/**
+ * A BERT encoder stack (Devlin et al.; Hugging Face's {@code BertModel}) computed blockwise as in BPT
+ * (arXiv 2305.19370, section 3): per layer,
+ * <pre>
+ *   Q, K, V = X W_q + b_q, X W_k + b_k, X W_v + b_v          per sequence block
+ *   O       = Attention(Q, K, V)                              whole sequence, through {@link SequenceAttention}
+ *   H       = LayerNorm(O W_o + b_o + X)                      per sequence block
+ *   X'      = LayerNorm(GELU(H W_1 + b_1) W_2 + b_2 + H)      per sequence block
+ * </pre>
+ * so the feed-forward activations ({@code rows x intermediate}) exist for one block at a time. The block
+ * steps are public ({@link #embed}, {@link #projectQkv}, {@link #finishLayer}) so that a distributed
+ * driver can run them on its own slice of the sequence and the attention over the ring.
+ *
+ * <p>Immutable after construction and safe to share between threads; {@link #forward} runs blocks on
+ * {@code threads} threads. The dense arithmetic comes from a {@link DenseMath}: the Vector API version
+ * when {@code jdk.incubator.vector} is present, the scalar one otherwise or when the system property
+ * {@value #MATH_PROPERTY} is {@code scalar}.
+ */
+public final class BertEncoder implements AutoCloseable {
+
+    /** System property that forces the dense arithmetic: {@code auto} (default), {@code vector} or {@code scalar}. */
+    public static final String MATH_PROPERTY = "ringattention.dense.math";
+
+    /** Rows per block: the feed-forward scratch (64 x 1536 floats for MiniLM) stays in L2. */
+    public static final int DEFAULT_BLOCK_SIZE = 64;
+
+    private static final Logger LOG = Logger.getLogger(BertEncoder.class.getName());
+
+    private record Layer(PackedLinear query, PackedLinear key, PackedLinear value, PackedLinear attentionOut,
+                         float[] ln1Gamma, float[] ln1Beta, PackedLinear intermediate, PackedLinear output,
+                         float[] ln2Gamma, float[] ln2Beta) {
+    }
+
+    private final BertConfig config;
+    private final DenseMath math;
+    private final AttentionSpec spec;
+    private final float[] wordEmbeddings;
+    private final float[] positionEmbeddings;
+    private final float[] typeEmbeddings;
+    private final float[] embGamma;
+    private final float[] embBeta;
+    private final Layer[] layers;
+    private final int blockSize;
+    private final int threads;
+    private final ForkJoinPool pool;
+
+    private BertEncoder(BertWeights w, DenseMath math, int blockSize, int threads) {
+        if (blockSize < 1) {
+            throw new IllegalArgumentException("block size must be at least 1, got " + blockSize);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        this.config = w.config();
+        this.math = math;
+        this.blockSize = blockSize;
+        this.threads = threads;
+        this.spec = AttentionSpec.of(config.heads(), config.heads(), config.headDim(), false);
+        wordEmbeddings = w.get("embeddings.word_embeddings.weight").data();
+        positionEmbeddings = w.get("embeddings.position_embeddings.weight").data();
+        typeEmbeddings = w.get("embeddings.token_type_embeddings.weight").data();
+        embGamma = w.get("embeddings.LayerNorm.weight").data();
+        embBeta = w.get("embeddings.LayerNorm.bias").data();
+        layers = new Layer[config.layers()];
+        int nr = math.panelWidth();
+        for (int l = 0; l < layers.length; l++) {
+            final int layer = l;
+            Function<String, PackedLinear> linear = name -> new PackedLinear(
+                    w.get(BertWeights.layer(layer, name + ".weight")), w.get(BertWeights.layer(layer, name + ".bias")), nr);
+            Function<String, float[]> vec = name -> w.get(BertWeights.layer(layer, name)).data();
+            layers[l] = new Layer(linear.apply("attention.self.query"), linear.apply("attention.self.key"),
+                    linear.apply("attention.self.value"), linear.apply("attention.output.dense"),
+                    vec.apply("attention.output.LayerNorm.weight"), vec.apply("attention.output.LayerNorm.bias"),
+                    linear.apply("intermediate.dense"), linear.apply("output.dense"),
+                    vec.apply("output.LayerNorm.weight"), vec.apply("output.LayerNorm.bias"));
+        }
+        this.pool = threads > 1 ? new ForkJoinPool(threads - 1) : null;
+    }
+
+    /** An encoder with the dense arithmetic chosen as described above. */
+    public static BertEncoder create(BertWeights weights, int blockSize, int threads) {
+        return new BertEncoder(weights, denseMath(System.getProperty(MATH_PROPERTY, "auto")), blockSize, threads);
+    }
+
+    /** An encoder with plain scalar arithmetic, whatever the JVM offers. */
+    public static BertEncoder scalar(BertWeights weights, int blockSize, int threads) {
+        return new BertEncoder(weights, new ScalarDenseMath(), blockSize, threads);
+    }
+
+    static DenseMath denseMath(String choice) {
+        boolean available = CpuAttentionKernel.vectorApiAvailable();
+        switch (choice) {
+            case "scalar":
+                return new ScalarDenseMath();
+            case "vector":
+                if (!available) {
+                    throw new IllegalStateException(MATH_PROPERTY + "=vector but the JVM lacks jdk.incubator.vector;"
+                            + " run java with --add-modules jdk.incubator.vector");
+                }
+                return newVectorDenseMath();
+            case "auto":
+                if (available) {
+                    return newVectorDenseMath();
+                }
+                LOG.info("jdk.incubator.vector is absent: using scalar dense arithmetic");
+                return new ScalarDenseMath();
+            default:
+                throw new IllegalArgumentException(MATH_PROPERTY + " must be auto, vector or scalar, got '" + choice + "'");
+        }
+    }
+
+    private static DenseMath newVectorDenseMath() {
+        // By name, so that this class loads and runs in a JVM without the incubator module.
+        try {
+            return (DenseMath) Class.forName("org.ringattention.encoder.VectorDenseMath")
+                    .getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot load the Vector API dense arithmetic", e);
+        }
+    }
+
+    public BertConfig config() {
+        return config;
+    }
+
+    /** The attention every layer computes: all heads, scale 1/sqrt(head dim), not causal. */
+    public AttentionSpec attentionSpec() {
+        return spec;
+    }
+
+    /** The dense arithmetic in use, e.g. {@code vector-512}. */
+    public String mathName() {
+        return math.name();
+    }
+
+    /** Last hidden states {@code (rows, hidden)} of {@code seq}. */
+    public float[] forward(TokenSequence seq, SequenceAttention attention) {
+        int s = seq.rows();
+        int h = config.hiddenSize();
+        float[] x = new float[s * h];
+        forEachBlock(s, (from, to) -> embed(seq, from, to, x));
+        float[] q = new float[s * h];
+        float[] k = new float[s * h];
+        float[] v = new float[s * h];
+        TokenIndex index = seq.index();
+        for (int l = 0; l < layers.length; l++) {
+            final int layer = l;
+            forEachBlock(s, (from, to) -> projectQkv(layer, x, from, to, q, k, v));
+            float[] o = attention.attend(layer, spec, new Queries(q, index), new KeysValues(k, v, index));
+            forEachBlock(s, (from, to) -> finishLayer(layer, x, o, from, to));
+        }
+        return x;
+    }
+
+    /** Rows {@code [from, to)} of x: word + position + type embeddings, then LayerNorm. */
+    public void embed(TokenSequence seq, int from, int to, float[] x) {
+        int h = config.hiddenSize();
+        for (int r = from; r < to; r++) {
+            int id = seq.tokenIds()[r];
+            int type = seq.typeIds()[r];
+            int pos = seq.index().positions()[r];
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("token " + r + " has id " + id + "; the vocabulary has "
+                        + config.vocabSize() + " tokens: use this model's tokenizer");
+            }
+            if (type < 0 || type >= config.typeVocabSize()) {
+                throw new IllegalArgumentException("token " + r + " has type id " + type + "; the model has "
+                        + config.typeVocabSize() + " token types");
+            }
+            if (pos < 0 || pos >= config.maxPositions()) {
+                throw new IllegalArgumentException("token " + r + " is at position " + pos + "; the model has "
+                        + config.maxPositions() + " positions: truncate longer inputs");
+            }
+            int xo = r * h;
+            for (int c = 0; c < h; c++) {
+                x[xo + c] = wordEmbeddings[id * h + c] + positionEmbeddings[pos * h + c] + typeEmbeddings[type * h + c];
+            }
+            math.layerNorm(x, xo, h, embGamma, embBeta, config.layerNormEps());
+        }
+    }
+
+    /** Rows {@code [from, to)} of Q, K and V, each {@code (rows, heads, head dim)}, from rows of x. */
+    public void projectQkv(int layer, float[] x, int from, int to, float[] q, float[] k, float[] v) {
+        Layer w = layers[layer];
+        int h = config.hiddenSize();
+        int o = from * h;
+        math.matmul(x, o, h, to - from, w.query, q, o, h, false);
+        math.matmul(x, o, h, to - from, w.key, k, o, h, false);
+        math.matmul(x, o, h, to - from, w.value, v, o, h, false);
+    }
+
+    /**
+     * Rows {@code [from, to)} of x, in place, from the layer's input x and attention output o: output
+     * projection, residual, LayerNorm, feed-forward with GELU, residual, LayerNorm.
+     */
+    public void finishLayer(int layer, float[] x, float[] o, int from, int to) {
+        Layer w = layers[layer];
+        int h = config.hiddenSize();
+        int inter = config.intermediateSize();
+        int rows = to - from;
+        int xo = from * h;
+        float eps = config.layerNormEps();
+        math.matmul(o, xo, h, rows, w.attentionOut, x, xo, h, true);
+        for (int r = 0; r < rows; r++) {
+            math.layerNorm(x, xo + r * h, h, w.ln1Gamma, w.ln1Beta, eps);
+        }
+        float[] f = new float[rows * inter];
+        math.matmul(x, xo, h, rows, w.intermediate, f, 0, inter, false);
+        math.gelu(f, 0, f.length);
+        math.matmul(f, 0, inter, rows, w.output, x, xo, h, true);
+        for (int r = 0; r < rows; r++) {
+            math.layerNorm(x, xo + r * h, h, w.ln2Gamma, w.ln2Beta, eps);
+        }
+    }
+
+    /** A block step over rows {@code [from, to)}. */
+    @FunctionalInterface
+    private interface BlockStep {
+        void run(int from, int to);
+    }
+
+    /** Runs {@code step} on every block of {@code rows} rows, blocks pulled from a shared counter by {@code threads} threads. */
+    private void forEachBlock(int rows, BlockStep step) {
+        int blocks = (rows + blockSize - 1) / blockSize;
+        AtomicInteger next = new AtomicInteger();
+        Runnable worker = () -> {
+            for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
+                step.run(b * blockSize, Math.min(rows, (b + 1) * blockSize));
+            }
+        };
+        if (pool == null || blocks < 2) {
+            worker.run();
+            return;
+        }
+        int helpers = Math.min(threads - 1, blocks - 1);
+        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[helpers];
+        for (int i = 0; i < helpers; i++) {
+            tasks[i] = pool.submit(worker);
+        }
+        worker.run();
+        for (ForkJoinTask<?> task : tasks) {
+            task.join();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdown();
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package org.ringattention.encoder;
+
+import org.ringattention.attention.AttentionSpec;
+import org.ringattention.attention.KeysValues;
+import org.ringattention.attention.Queries;
+
+/**
+ * The one place where an encoder layer looks beyond its own sequence block: attention of every query of
+ * the sequence over every key and value of it. Everything else in a layer (projections, residuals,
+ * LayerNorm, feed-forward) is computed per block. On one machine this is a kernel call
+ * ({@link KernelAttention}); over Spark it is the ring, with each partition holding a slice of Q, K, V.
+ */
+public interface SequenceAttention {
+
+    /** O {@code (rows, Hq, D)} of layer {@code layer}'s attention; masks come from the token indexes. */
+    float[] attend(int layer, AttentionSpec spec, Queries queries, KeysValues keysValues);
+}

@@ -1,0 +1,152 @@
+package org.ringattention.encoder;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ringattention.attention.CpuAttentionKernel;
+import org.ringattention.io.BadInputException;
+import org.ringattention.model.BertCheckpoint;
+import org.ringattention.model.BertConfig;
+import org.ringattention.model.BertWeights;
+import org.ringattention.model.Tensor;
+
+/** The encoder on the bundled weights: loading, safetensors round trip, blocking/threading invariance, truncation. */
+class BertEncoderTest {
+
+    private static BertWeights weights;
+    private static SentenceTokenizer tokenizer;
+
+    @BeforeAll
+    static void load() {
+        weights = BertCheckpoint.bundledMiniLm();
+        tokenizer = SentenceTokenizer.bundledMiniLm();
+    }
+
+    @AfterAll
+    static void close() {
+        tokenizer.close();
+    }
+
+    private static int[][] ids() {
+        List<String> s = new ArrayList<>(TestSentences.written());
+        s.addAll(TestSentences.synthetic(6, 20, 90, 5));
+        return tokenizer.encode(s);
+    }
+
+    private static float[][] hidden(BertWeights w, int[][] ids, int blockSize, int threads, int tokensPerPass) {
+        try (BertEncoder encoder = BertEncoder.create(w, blockSize, threads);
+             CpuAttentionKernel kernel = CpuAttentionKernel.create(64, threads)) {
+            return new SentenceEmbedder(encoder, new KernelAttention(kernel), tokensPerPass).lastHiddenStates(ids);
+        }
+    }
+
+    @Test
+    void graphGivesMiniLmShapeAndLayerNormEpsilon() {
+        assertEquals(new BertConfig(30522, 384, 6, 12, 1536, 512, 2, 1e-12f), weights.config());
+    }
+
+    @Test
+    void safetensorsRoundTripGivesIdenticalWeightsAndOutputs(@TempDir Path dir) throws Exception {
+        BertCheckpoint.writeSafetensors(weights, dir);
+        BertWeights back = BertCheckpoint.load(dir);
+        assertEquals(weights.config(), back.config());
+        assertEquals(weights.tensors().keySet(), back.tensors().keySet());
+        for (Map.Entry<String, Tensor> e : weights.tensors().entrySet()) {
+            assertArrayEquals(e.getValue().shape(), back.get(e.getKey()).shape(), e.getKey());
+            assertArrayEquals(e.getValue().data(), back.get(e.getKey()).data(), e.getKey());
+        }
+        int[][] ids = ids();
+        float[][] a = hidden(weights, ids, 64, 1, 512);
+        float[][] b = hidden(back, ids, 64, 1, 512);
+        for (int i = 0; i < ids.length; i++) {
+            assertArrayEquals(a[i], b[i], "sentence " + i);
+        }
+    }
+
+    @Test
+    void blockSizeAndThreadsDoNotChangeABit() {
+        int[][] ids = ids();
+        float[][] a = hidden(weights, ids, 64, 1, 4096);
+        float[][] b = hidden(weights, ids, 17, 2, 4096);
+        for (int i = 0; i < ids.length; i++) {
+            assertArrayEquals(a[i], b[i], "sentence " + i);
+        }
+    }
+
+    @Test
+    void packingSentencesTogetherEqualsEncodingEachAlone() {
+        int[][] ids = ids();
+        float[][] packed = hidden(weights, ids, 64, 1, 4096);
+        float[][] alone = hidden(weights, ids, 64, 1, 1);
+        double max = 0;
+        for (int i = 0; i < ids.length; i++) {
+            for (int k = 0; k < packed[i].length; k++) {
+                max = Math.max(max, Math.abs(packed[i][k] - alone[i][k]));
+            }
+        }
+        // Only the order of the online softmax's key tiles differs: float32 rounding, nothing more.
+        assertTrue(max <= 1e-5, "packed and alone differ by " + max);
+    }
+
+    @Test
+    void embeddingsAreUnitLength() {
+        int[][] ids = ids();
+        try (BertEncoder encoder = BertEncoder.create(weights, 64, 1);
+             CpuAttentionKernel kernel = CpuAttentionKernel.create(64, 1)) {
+            float[] e = new SentenceEmbedder(encoder, new KernelAttention(kernel), 1024).embed(ids, 2, done -> { });
+            for (int i = 0; i < ids.length; i++) {
+                double norm = 0;
+                for (int c = 0; c < 384; c++) {
+                    norm += e[i * 384 + c] * e[i * 384 + c];
+                }
+                assertEquals(1.0, norm, 1e-5, "sentence " + i);
+            }
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void longSentencesAreTruncatedAndCountedOrRefused() {
+        List<String> s = List.of("short one", String.join(" ", TestSentences.synthetic(1, 700, 700, 3)));
+        int[][] ids = tokenizer.encode(s);
+        assertTrue(ids[1].length > 512);
+        int[] original = ids[1].clone();
+        int[][] copy = {ids[0].clone(), ids[1].clone()};
+        assertEquals(1, SentenceEmbedder.fit(ids, 512, SentenceEmbedder.Overlong.TRUNCATE, 1));
+        assertEquals(512, ids[1].length);
+        assertEquals(101, ids[1][0], "[CLS] stays first");
+        assertEquals(102, ids[1][511], "[SEP] stays last");
+        assertArrayEquals(java.util.Arrays.copyOf(original, 511), java.util.Arrays.copyOf(ids[1], 511));
+
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> SentenceEmbedder.fit(copy, 512, SentenceEmbedder.Overlong.REFUSE, 41));
+        assertTrue(e.getMessage().startsWith("sentence 42 has " + original.length + " tokens"), e.getMessage());
+        assertFalse(e.getMessage().contains(s.get(1).substring(0, 10)), "no sentence text in errors");
+    }
+
+    @Test
+    void refusesTokenIdsAndPositionsOutsideTheModel() {
+        try (BertEncoder encoder = BertEncoder.create(weights, 64, 1);
+             CpuAttentionKernel kernel = CpuAttentionKernel.create(64, 1)) {
+            SentenceEmbedder embedder = new SentenceEmbedder(encoder, new KernelAttention(kernel), 1024);
+            int[][] badId = {{101, 30522, 102}};
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> embedder.embed(badId)).getMessage()
+                    .contains("has id 30522"));
+            int[][] tooLong = {new int[513]};
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> embedder.embed(tooLong)).getMessage()
+                    .contains("position 512"));
+        }
+    }
+}

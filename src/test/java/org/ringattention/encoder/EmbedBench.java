@@ -1,0 +1,125 @@
+package org.ringattention.encoder;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import org.ringattention.attention.CpuAttentionKernel;
+import org.ringattention.model.BertCheckpoint;
+import org.ringattention.model.BertWeights;
+
+/**
+ * Sentences per second of the embed pipeline (tokenize, truncate, encode, pool) against ONNX Runtime on
+ * the same model file, same sentences, same thread count, measured in the same run, rounds interleaved
+ * so that a noisy neighbour hurts both alike. ONNX Runtime gets the same tokenization and pooling and
+ * its best batching: length-sorted batches of {@code --batch} sentences, padded to the longest.
+ *
+ * <p>{@code jobs/embed-bench [--input SENTENCES.txt | --sentences N] [--threads T] [--rounds R] [--batch B]}
+ */
+public final class EmbedBench {
+
+    public static void main(String[] args) throws Exception {
+        int threads = Runtime.getRuntime().availableProcessors();
+        int rounds = 3;
+        int batch = 32;
+        int count = 2000;
+        Path input = null;
+        for (int i = 0; i < args.length; i += 2) {
+            switch (args[i]) {
+                case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+                case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+                case "--batch" -> batch = Integer.parseInt(args[i + 1]);
+                case "--sentences" -> count = Integer.parseInt(args[i + 1]);
+                case "--input" -> input = Path.of(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + "; use --input, --sentences, --threads, --rounds, --batch");
+            }
+        }
+        List<String> sentences = input != null ? Files.readAllLines(input, StandardCharsets.UTF_8)
+                : TestSentences.synthetic(count, 3, 60, 2026);
+        BertWeights weights = BertCheckpoint.bundledMiniLm();
+        try (SentenceTokenizer tokenizer = SentenceTokenizer.bundledMiniLm();
+             OrtReference ort = new OrtReference(threads);
+             BertEncoder encoder = BertEncoder.create(weights, BertEncoder.DEFAULT_BLOCK_SIZE, 1);
+             CpuAttentionKernel kernel = CpuAttentionKernel.create(SentenceEmbedder.ATTENTION_TILE, 1)) {
+            SentenceEmbedder embedder = new SentenceEmbedder(encoder, new KernelAttention(kernel), SentenceEmbedder.DEFAULT_PASS_TOKENS);
+            int[][] probe = tokenizer.encode(sentences);
+            long tokens = Arrays.stream(probe).mapToLong(s -> Math.min(s.length, 512)).sum();
+            System.out.printf(Locale.ROOT, "%d sentences, %d tokens (mean %.1f), %d threads, dense math %s, %s%n",
+                    sentences.size(), tokens, (double) tokens / sentences.size(), threads, encoder.mathName(),
+                    Runtime.version());
+            double[] oursRate = new double[rounds + 1];
+            double[] ortRate = new double[rounds + 1];
+            float[] oursLast = null;
+            float[] ortLast = null;
+            for (int r = 0; r <= rounds; r++) {
+                long t0 = System.nanoTime();
+                oursLast = ours(tokenizer, embedder, sentences, threads);
+                long t1 = System.nanoTime();
+                ortLast = ort(tokenizer, ort, sentences, batch, encoder.config().hiddenSize());
+                long t2 = System.nanoTime();
+                oursRate[r] = sentences.size() / ((t1 - t0) / 1e9);
+                ortRate[r] = sentences.size() / ((t2 - t1) / 1e9);
+                System.out.printf(Locale.ROOT, "%s round %d: ours %.1f sentences/s, ONNX Runtime %.1f sentences/s,"
+                        + " ratio %.2f%n", r == 0 ? "warm-up" : "timed", r, oursRate[r], ortRate[r], oursRate[r] / ortRate[r]);
+            }
+            double ours = median(Arrays.copyOfRange(oursRate, 1, rounds + 1));
+            double theirs = median(Arrays.copyOfRange(ortRate, 1, rounds + 1));
+            double minCos = 1;
+            int h = encoder.config().hiddenSize();
+            for (int i = 0; i < sentences.size(); i++) {
+                double dot = 0;
+                for (int c = 0; c < h; c++) {
+                    dot += (double) oursLast[i * h + c] * ortLast[i * h + c];
+                }
+                minCos = Math.min(minCos, dot);
+            }
+            System.out.printf(Locale.ROOT, "median of %d rounds: ours %.1f sentences/s, ONNX Runtime %.1f sentences/s,"
+                    + " ratio %.2f; min cosine between the two %.7f%n", rounds, ours, theirs, ours / theirs, minCos);
+        }
+    }
+
+    private static float[] ours(SentenceTokenizer tokenizer, SentenceEmbedder embedder, List<String> sentences,
+                                int threads) throws InterruptedException {
+        int[][] ids = tokenizer.encode(sentences);
+        SentenceEmbedder.fit(ids, 512, SentenceEmbedder.Overlong.TRUNCATE, 1);
+        return embedder.embed(ids, threads, done -> { });
+    }
+
+    private static float[] ort(SentenceTokenizer tokenizer, OrtReference ort, List<String> sentences, int batch,
+                               int h) throws Exception {
+        int[][] ids = tokenizer.encode(sentences);
+        SentenceEmbedder.fit(ids, 512, SentenceEmbedder.Overlong.TRUNCATE, 1);
+        Integer[] order = new Integer[ids.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingInt(i -> ids[i].length));
+        int[][] sorted = new int[ids.length][];
+        for (int i = 0; i < order.length; i++) {
+            sorted[i] = ids[order[i]];
+        }
+        float[] out = new float[ids.length * h];
+        for (int from = 0; from < sorted.length; from += batch) {
+            int to = Math.min(sorted.length, from + batch);
+            float[][] hidden = ort.lastHiddenStates(sorted, from, to);
+            for (int i = from; i < to; i++) {
+                SentenceEmbedder.pool(hidden[i - from], 0, sorted[i].length, h, out, order[i] * h);
+            }
+        }
+        return out;
+    }
+
+    private static double median(double[] x) {
+        double[] s = x.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private EmbedBench() {
+    }
+}
