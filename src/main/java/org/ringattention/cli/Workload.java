@@ -32,8 +32,7 @@ final class Workload {
 
     /** {@code 4 S^2 D Hq}, half under a causal mask. */
     static double flops(long s, int d, int hq, boolean causal) {
-        double f = 4.0 * s * s * d * hq;
-        return causal ? f / 2 : f;
+        return AttentionSpec.of(hq, hq, d, causal).flops(s);
     }
 
     /** {@code n} standard normal floats. */
