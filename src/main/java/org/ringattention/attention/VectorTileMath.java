@@ -1,7 +1,6 @@
 package org.ringattention.attention;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -99,16 +98,16 @@ final class VectorTileMath implements TileMath {
             e.intoArray(x, from + i);
             sum = sum.add(e);
         }
-        if (i < n) {
-            VectorMask<Float> tail = F.indexInRange(i, n);
-            FloatVector e = FloatVector.zero(F).blend(exp(FloatVector.fromArray(F, x, from + i, tail).sub(sh)), tail);
-            e.intoArray(x, from + i, tail);
-            sum = sum.add(e);
-        }
         // Lanes added in a fixed order: reduceLanes(ADD) may associate differently once intrinsified.
+        sum.intoArray(x, from + n);
         float total = 0f;
         for (int lane = 0; lane < L; lane++) {
-            total += sum.lane(lane);
+            total += x[from + n + lane];
+        }
+        for (; i < n; i++) {
+            // Math.exp is one intrinsic for the interpreter and the compilers alike, so this is reproducible.
+            x[from + i] = (float) Math.exp(x[from + i] - shift);
+            total += x[from + i];
         }
         return total;
     }
@@ -125,10 +124,10 @@ final class VectorTileMath implements TileMath {
     static FloatVector exp(FloatVector x) {
         VectorMask<Float> underflow = x.lt(EXP_LO);
         FloatVector xc = x.max(EXP_LO).min(EXP_HI);
-        FloatVector t = xc.mul(LOG2E).add(0.5f);
-        FloatVector n = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
-        // F2I truncates toward zero; floor needs one less where truncation rounded up.
-        n = n.sub(FloatVector.broadcast(F, 1f), n.compare(VectorOperators.GT, t));
+        // n = round(x log2 e): adding 1.5 * 2^23 leaves n in the low mantissa bits (no float-int
+        // conversion, which the JDK 17 compiler does not turn into one instruction on every CPU).
+        FloatVector shifted = xc.mul(LOG2E).add(ROUNDER);
+        FloatVector n = shifted.sub(ROUNDER);
         FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
         FloatVector y = FloatVector.broadcast(F, 1.9875691500e-4f);
         y = y.fma(r, FloatVector.broadcast(F, 1.3981999507e-3f));
@@ -137,14 +136,16 @@ final class VectorTileMath implements TileMath {
         y = y.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
         y = y.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
         y = y.fma(r.mul(r), r).add(1f);
-        IntVector bits = (IntVector) n.convert(VectorOperators.F2I, 0);
-        FloatVector twoN = bits.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector twoN = shifted.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
         return y.mul(twoN).blend(0f, underflow);
     }
 
     private static final float EXP_LO = -87.33654f;
     private static final float EXP_HI = 88.37626f;
     private static final float LOG2E = 1.44269504088896341f;
+    private static final float ROUNDER = 12582912f;
+    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
     /** ln 2 split so that {@code n * LN2_HI} is exact for the n that occur (Cody-Waite). */
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
