@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.ringattention.attention.AttentionResult;
 import org.ringattention.attention.AttentionSpec;
 import org.ringattention.attention.CpuAttentionKernel;
@@ -20,8 +21,8 @@ import org.ringattention.io.NpyArray;
 /** {@code jobs/attention}: exact attention over {@code .npy} files on this machine. */
 public final class AttentionCommand extends Command {
 
-    private static final List<String> VALUED = List.of("--q", "--k", "--v", "--out", "--lse", "--segments",
-            "--scale", "--block-size", "--threads");
+    private static final List<String> VALUED = Stream.concat(Stream.of("--q", "--k", "--v", "--out",
+            "--lse", "--segments", "--scale", "--block-size", "--threads"), RingOptions.VALUED.stream()).toList();
     private static final List<String> FLAGS = List.of("--causal", "--demo");
 
     public static void main(String[] args) {
@@ -45,6 +46,7 @@ public final class AttentionCommand extends Command {
                 "  --block-size B      tile edge in tokens (default " + CpuAttentionKernel.DEFAULT_BLOCK_SIZE + ")",
                 "  --threads N         CPU threads (default: all cores)",
                 "  --demo              generate a seeded sample (3 packed documents, causal) in target/demo and run on it",
+                String.join("\n", RingOptions.USAGE),
                 "",
                 "Outputs appear complete or not at all. Exit status: 0 done, 2 bad input, 1 other failure.");
     }
@@ -65,7 +67,8 @@ public final class AttentionCommand extends Command {
             checkWritable(lsePath, "--lse");
         }
         int blockSize = a.intValue("--block-size", CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1);
-        int threads = a.intValue("--threads", Runtime.getRuntime().availableProcessors(), 1);
+        boolean ring = RingOptions.requested(a);
+        int threads = a.intValue("--threads", ring ? 1 : Runtime.getRuntime().availableProcessors(), 1);
 
         NpyArray q = Npy.readFloat32(qPath, "Q (" + qPath + ")");
         NpyArray k = Npy.readFloat32(kPath, "K (" + kPath + ")");
@@ -81,11 +84,16 @@ public final class AttentionCommand extends Command {
         long start = System.nanoTime();
         AttentionResult result;
         String kernelName;
-        try (CpuAttentionKernel kernel = CpuAttentionKernel.create(blockSize, threads)) {
-            kernelName = kernel.name();
-            result = kernel.attend(spec,
-                    new Queries(q.data(), TokenIndex.contiguous(0, s, segments)),
-                    new KeysValues(k.data(), v.data(), TokenIndex.contiguous(0, s, segments)));
+        if (ring) {
+            kernelName = "ring of " + a.get("--partitions") + " Spark tasks,";
+            result = RingOptions.attend(a, spec, q, k, v, segments, blockSize, threads, err);
+        } else {
+            try (CpuAttentionKernel kernel = CpuAttentionKernel.create(blockSize, threads)) {
+                kernelName = kernel.name();
+                result = kernel.attend(spec,
+                        new Queries(q.data(), TokenIndex.contiguous(0, s, segments)),
+                        new KeysValues(k.data(), v.data(), TokenIndex.contiguous(0, s, segments)));
+            }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
 
