@@ -1,7 +1,6 @@
 package org.ringattention.cli;
 
 import java.io.PrintStream;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -101,7 +100,7 @@ public final class RingBenchCommand extends Command {
                             seconds[r] = stats.seconds();
                             err.println("ring-bench: " + stats.summary());
                         }
-                        double median = median(seconds);
+                        double median = Workload.median(seconds);
                         out.println(String.format(Locale.ROOT,
                                 "{\"what\":\"ring\",\"seq\":%d,\"heads\":%d,\"dim\":%d,\"causal\":%b,\"master\":\"%s\","
                                         + "\"partitions\":%d,\"layout\":\"%s\",\"seconds\":%.3f,\"runs\":%s,"
@@ -132,12 +131,9 @@ public final class RingBenchCommand extends Command {
         DocumentBlock block = new DocumentBlock("warm-up", 0, Workload.gaussian(random, s * w),
                 Workload.gaussian(random, s * w), Workload.gaussian(random, s * w), null);
         for (int i = 0; i < 3; i++) {
-            try (RingResult ignored = new RingAttention(context, spec, RingConfig.of(p)).run(
-                    context.parallelize(List.of(block), 1))) {
-                Workload warm = new Workload(spec, s, i);
-                try (CpuAttentionKernel kernel = CpuAttentionKernel.create(CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1)) {
-                    warm.run(kernel);
-                }
+            new RingAttention(context, spec, RingConfig.of(p)).run(context.parallelize(List.of(block), 1)).close();
+            try (CpuAttentionKernel kernel = CpuAttentionKernel.create(CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1)) {
+                new Workload(spec, s, i).run(kernel);
             }
         }
     }
@@ -155,13 +151,6 @@ public final class RingBenchCommand extends Command {
                         r + 1, runs, seconds[r]);
             }
         }
-        return median(seconds);
-    }
-
-    private static double median(double[] x) {
-        double[] sorted = x.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return Workload.median(seconds);
     }
 }

@@ -1,8 +1,6 @@
 package org.ringattention.cli;
 
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -70,16 +68,8 @@ final class RingOptions {
         }
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         conf.setIfMissing("spark.log.level", "WARN");
-        int s = q.dim(0);
-        List<DocumentBlock> blocks = new ArrayList<>();
-        for (int from = 0; from < s; from += INPUT_BLOCK_ROWS) {
-            int to = Math.min(s, from + INPUT_BLOCK_ROWS);
-            blocks.add(new DocumentBlock("input", from,
-                    Arrays.copyOfRange(q.data(), from * spec.queryRowWidth(), to * spec.queryRowWidth()),
-                    Arrays.copyOfRange(k.data(), from * spec.kvRowWidth(), to * spec.kvRowWidth()),
-                    Arrays.copyOfRange(v.data(), from * spec.kvRowWidth(), to * spec.kvRowWidth()),
-                    segments == null ? null : Arrays.copyOfRange(segments, from, to)));
-        }
+        List<DocumentBlock> blocks = DocumentBlock.split("input", spec, q.data(), k.data(), v.data(), segments,
+                INPUT_BLOCK_ROWS);
         try (JavaSparkContext context = new JavaSparkContext(conf)) {
             try (RingResult result = new RingAttention(context, spec, config)
                     .run(context.parallelize(blocks, blocks.size()))) {

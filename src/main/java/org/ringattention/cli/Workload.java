@@ -35,6 +35,14 @@ final class Workload {
         return AttentionSpec.of(hq, hq, d, causal).flops(s);
     }
 
+    /** The median of {@code x} (mean of the middle two for an even count). */
+    static double median(double[] x) {
+        double[] sorted = x.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
     /** {@code n} standard normal floats. */
     static float[] gaussian(SplittableRandom random, int n) {
         float[] x = new float[n];

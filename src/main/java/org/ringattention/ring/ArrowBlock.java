@@ -151,7 +151,7 @@ public final class ArrowBlock implements Serializable {
     /** Marks the first {@code n} slots valid: the columns are never null. */
     private static void allValid(FieldVector vector, int n) {
         if (n > 0) {
-            vector.getValidityBuffer().setOne(0, (n + 7) / 8);
+            vector.getValidityBuffer().setOne(0L, (n + 7) / 8L);
         }
     }
 }

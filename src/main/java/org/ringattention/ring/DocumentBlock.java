@@ -1,6 +1,10 @@
 package org.ringattention.ring;
 
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.ringattention.attention.AttentionSpec;
 
 /**
  * Rows {@code [offset, offset + rows)} of one document: Q {@code (rows, Hq, D)}, K and V
@@ -11,7 +15,19 @@ import java.io.Serializable;
 public record DocumentBlock(String document, int offset, float[] q, float[] k, float[] v, int[] segments)
         implements Serializable {
 
-    public int rows(int queryRowWidth) {
-        return q.length / queryRowWidth;
+    /** A whole document held in memory, cut into blocks of {@code rows} tokens (the last one shorter). */
+    public static List<DocumentBlock> split(String document, AttentionSpec spec, float[] q, float[] k, float[] v,
+                                            int[] segments, int rows) {
+        int qw = spec.queryRowWidth();
+        int kw = spec.kvRowWidth();
+        int length = q.length / qw;
+        List<DocumentBlock> blocks = new ArrayList<>();
+        for (int from = 0; from < length; from += rows) {
+            int to = Math.min(length, from + rows);
+            blocks.add(new DocumentBlock(document, from, Arrays.copyOfRange(q, from * qw, to * qw),
+                    Arrays.copyOfRange(k, from * kw, to * kw), Arrays.copyOfRange(v, from * kw, to * kw),
+                    segments == null ? null : Arrays.copyOfRange(segments, from, to)));
+        }
+        return blocks;
     }
 }

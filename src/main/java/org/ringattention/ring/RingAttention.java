@@ -67,6 +67,11 @@ public final class RingAttention {
         RingTasks tasks = new RingTasks(spec, plan, config);
         RingPartitioner ring = new RingPartitioner(partitions);
         boolean checkpoint = context.getCheckpointDir().isPresent();
+        if (checkpoint) {
+            // A step's job acts on its states; without this Spark checkpoints only the nearest marked
+            // RDD and the KV blocks it zips with would keep their lineage back to the scatter.
+            context.setLocalProperty("spark.checkpoint.checkpointAllMarkedAncestors", "true");
+        }
         String shape = plan.tokens() + " tokens, " + plan.documentCount() + " documents (" + plan.ringDocuments()
                 + " on the ring), P=" + partitions + ", " + plan.layout();
 
@@ -120,6 +125,7 @@ public final class RingAttention {
         release(cached);
         home.unpersist(false);
         context.setJobDescription(null);
+        context.setLocalProperty("spark.checkpoint.checkpointAllMarkedAncestors", null);
 
         double seconds = (System.nanoTime() - start) / 1e9;
         double flops = 0;

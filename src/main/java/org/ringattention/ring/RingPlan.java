@@ -16,7 +16,8 @@ import java.util.stream.IntStream;
  * heaviest first on the least loaded partition (LPT). If the busiest partition then exceeds
  * {@value #TARGET_IMBALANCE} x the mean, the heaviest candidates are moved onto the ring one at a
  * time (a balanced layout spreads a ring document evenly) until it does not; if no split reaches the
- * target, the most balanced one is kept and {@link #imbalance()} reports it.
+ * target, the most balanced one is kept and {@link #imbalance()} reports it. The number moved grows
+ * by half at each try once past 4, so planning stays O(n log n) for corpora of many documents.
  *
  * <p>Segment ids are made unique across documents: a document's ids {@code [min, max]} map to
  * {@code base + (id - min)} with disjoint bases, so one kernel call can hold rows of many documents.
@@ -97,9 +98,10 @@ public final class RingPlan implements Serializable {
         int[] bestHome = null;
         long[] bestWork = null;
         double bestImbalance = Double.POSITIVE_INFINITY;
-        for (int demoted = 0; demoted <= candidates.length; demoted++) {
-            if (demoted > 0) {
-                add(ringLoad, ringWork[candidates[demoted - 1]]);
+        int onRing = 0;
+        for (int demoted = 0; demoted <= candidates.length; demoted = next(demoted, candidates.length)) {
+            for (; onRing < demoted; onRing++) {
+                add(ringLoad, ringWork[candidates[onRing]]);
             }
             long[] load = ringLoad.clone();
             int[] placed = new int[docs.length];
@@ -120,11 +122,16 @@ public final class RingPlan implements Serializable {
                 bestHome = placed;
                 bestWork = load;
             }
-            if (imbalance <= TARGET_IMBALANCE) {
+            if (imbalance <= TARGET_IMBALANCE || demoted == candidates.length) {
                 break;
             }
         }
         return new RingPlan(partitions, layout, causal, docs, base, bestHome, bestWork);
+    }
+
+    /** The next number of candidates to try on the ring: 0..4 one by one, then 1.5x, ending at all. */
+    private static int next(int demoted, int candidates) {
+        return Math.min(candidates, demoted < 4 ? demoted + 1 : demoted + demoted / 2);
     }
 
     private static void add(long[] into, long[] values) {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -54,17 +52,7 @@ final class RingFixture {
 
     /** The document cut into blocks of {@code rows} tokens (the last one shorter). */
     static List<DocumentBlock> blocks(AttentionSpec spec, Doc doc, int rows) {
-        int length = doc.q().length / spec.queryRowWidth();
-        List<DocumentBlock> out = new ArrayList<>();
-        for (int from = 0; from < length; from += rows) {
-            int to = Math.min(length, from + rows);
-            out.add(new DocumentBlock(doc.id(), from,
-                    Arrays.copyOfRange(doc.q(), from * spec.queryRowWidth(), to * spec.queryRowWidth()),
-                    Arrays.copyOfRange(doc.k(), from * spec.kvRowWidth(), to * spec.kvRowWidth()),
-                    Arrays.copyOfRange(doc.v(), from * spec.kvRowWidth(), to * spec.kvRowWidth()),
-                    doc.segments() == null ? null : Arrays.copyOfRange(doc.segments(), from, to)));
-        }
-        return out;
+        return DocumentBlock.split(doc.id(), spec, doc.q(), doc.k(), doc.v(), doc.segments(), rows);
     }
 
     /** The single-machine kernel's answer for one document. */
