@@ -1,5 +1,6 @@
 package org.ringattention.ring;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.ringattention.ring.RingFixture.assertBitIdentical;
 import static org.ringattention.ring.RingFixture.assertMatchesKernel;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
@@ -62,12 +64,22 @@ class RingAttentionClusterTest {
         System.clearProperty("spark.test.home");
     }
 
+    /** RDDs written to the checkpoint directory so far. */
+    private static long checkpointed() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of(new org.apache.hadoop.fs.Path(context.getCheckpointDir().get()).toUri().getPath()))) {
+            return files.filter(f -> f.getFileName().toString().startsWith("rdd-")).count();
+        }
+    }
+
     @Test
-    void matchesTheKernelAcrossJvms() {
+    void matchesTheKernelAcrossJvms() throws IOException {
         AttentionSpec causal = AttentionSpec.of(4, 2, 8, true);
         List<RingFixture.Doc> docs = RingAttentionLocalTest.corpus(causal);
+        long before = checkpointed();
         assertMatchesKernel(causal, docs, RingAttentionLocalTest.run(context, causal, docs,
                 RingConfig.of(3).withBlockSize(16)), "cluster P=3 zigzag causal");
+        // The home shards, 3 step states and the 2 rotated KV block sets: lineage never outlives a step.
+        assertEquals(6, checkpointed() - before, "RDDs checkpointed by a P=3 job");
         AttentionSpec full = AttentionSpec.of(2, 2, 8, false);
         List<RingFixture.Doc> fullDocs = RingAttentionLocalTest.corpus(full);
         assertMatchesKernel(full, fullDocs, RingAttentionLocalTest.run(context, full, fullDocs,
