@@ -2,14 +2,22 @@ package org.ringattention.ring;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.logging.Logger;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.ringattention.attention.AttentionSpec;
 import scala.Tuple2;
@@ -50,6 +58,51 @@ public final class RingAttention {
     /** What the driver needs to know of one block. */
     private record BlockInfo(String document, int offset, int rows, int minSegment, int maxSegment)
             implements Serializable {
+    }
+
+    /**
+     * Attention of the documents in a table of blocks with columns {@code document} (string),
+     * {@code offset} (int), {@code q}, {@code k}, {@code v} (array of float) and optionally
+     * {@code segments} (array of int), one row per {@link DocumentBlock}. The schema is checked before
+     * any job runs.
+     */
+    public RingResult run(Dataset<Row> blocks) {
+        StructType schema = blocks.schema();
+        requireColumn(schema, "document", DataTypes.StringType);
+        requireColumn(schema, "offset", DataTypes.IntegerType);
+        for (String name : List.of("q", "k", "v")) {
+            requireColumn(schema, name, DataTypes.createArrayType(DataTypes.FloatType));
+        }
+        boolean segmented = Arrays.asList(schema.fieldNames()).contains("segments");
+        if (segmented) {
+            requireColumn(schema, "segments", DataTypes.createArrayType(DataTypes.IntegerType));
+        }
+        return run(blocks.toJavaRDD().map(row -> new DocumentBlock(row.getAs("document"), row.<Integer>getAs("offset"),
+                floats(row.getList(row.fieldIndex("q"))), floats(row.getList(row.fieldIndex("k"))),
+                floats(row.getList(row.fieldIndex("v"))),
+                segmented && !row.isNullAt(row.fieldIndex("segments"))
+                        ? row.<Integer>getList(row.fieldIndex("segments")).stream().mapToInt(Integer::intValue).toArray()
+                        : null)));
+    }
+
+    private static void requireColumn(StructType schema, String name, DataType type) {
+        Optional<StructField> field = Arrays.stream(schema.fields()).filter(f -> f.name().equals(name)).findFirst();
+        if (field.isEmpty()) {
+            throw new IllegalArgumentException("document blocks need a column " + name + " of type "
+                    + type.simpleString() + "; the table has " + schema.simpleString());
+        }
+        if (!field.get().dataType().sameType(type)) {
+            throw new IllegalArgumentException("column " + name + " is " + field.get().dataType().simpleString()
+                    + "; cast it to " + type.simpleString());
+        }
+    }
+
+    private static float[] floats(List<Float> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        return out;
     }
 
     /** Attention of every document in {@code blocks}; the returned outputs are cached until closed. */

@@ -1,6 +1,7 @@
 package org.ringattention.ring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.ringattention.ring.RingFixture.assertBitIdentical;
 import static org.ringattention.ring.RingFixture.assertMatchesKernel;
@@ -16,6 +17,12 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -147,6 +154,38 @@ class RingAttentionLocalTest {
             String prefix = "ring step " + t + "/4: ";
             assertTrue(JOB_DESCRIPTIONS.stream().anyMatch(d -> d.startsWith(prefix)), prefix + " in " + JOB_DESCRIPTIONS);
         }
+    }
+
+    @Test
+    void datasetOfBlocksGivesTheSameBitsAsTheRdd() {
+        AttentionSpec spec = AttentionSpec.of(4, 2, 8, true);
+        List<RingFixture.Doc> docs = corpus(spec);
+        RingConfig config = RingConfig.of(3).withBlockSize(16);
+        List<Row> rows = new ArrayList<>();
+        for (RingFixture.Doc doc : docs) {
+            for (DocumentBlock b : RingFixture.blocks(spec, doc, 64)) {
+                rows.add(RowFactory.create(b.document(), b.offset(), b.q(), b.k(), b.v(), b.segments()));
+            }
+        }
+        StructType schema = new StructType()
+                .add("document", DataTypes.StringType).add("offset", DataTypes.IntegerType)
+                .add("q", DataTypes.createArrayType(DataTypes.FloatType, false))
+                .add("k", DataTypes.createArrayType(DataTypes.FloatType, false))
+                .add("v", DataTypes.createArrayType(DataTypes.FloatType, false))
+                .add("segments", DataTypes.createArrayType(DataTypes.IntegerType, false));
+        SparkSession spark = SparkSession.builder().getOrCreate();
+        Dataset<Row> table = spark.createDataFrame(rows, schema);
+        Map<String, AttentionResult> fromTable;
+        try (RingResult result = new RingAttention(context, spec, config).run(table)) {
+            fromTable = result.collect();
+        }
+        assertBitIdentical(run(context, spec, docs, config), fromTable);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new RingAttention(context, spec, config).run(table.drop("k")));
+        assertTrue(e.getMessage().startsWith("document blocks need a column k of type array<float>"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new RingAttention(context, spec, config)
+                .run(table.withColumn("offset", table.col("offset").cast("long"))));
+        assertEquals("column offset is bigint; cast it to int", e.getMessage());
     }
 
     @Test
