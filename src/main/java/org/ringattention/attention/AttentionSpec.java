@@ -39,6 +39,12 @@ public record AttentionSpec(int queryHeads, int kvHeads, int headDim, float scal
         return queryHeads * headDim;
     }
 
+    /** Attention FLOPs of one {@code tokens}-token document: {@code 4 S^2 D Hq}, half under a causal mask (DESIGN.md). */
+    public double flops(long tokens) {
+        double f = 4.0 * tokens * tokens * headDim * queryHeads;
+        return causal ? f / 2 : f;
+    }
+
     /** Floats in one token's row of K (or V). */
     public int kvRowWidth() {
         return kvHeads * headDim;

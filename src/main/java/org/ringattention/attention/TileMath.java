@@ -19,7 +19,11 @@ interface TileMath {
     /** Largest of {@code x[from, from + n)}. */
     float max(float[] x, int from, int n);
 
-    /** {@code x = exp(x - shift)} over {@code x[from, from + n)}, returning the sum of the new values. */
+    /**
+     * {@code x = exp(x - shift)} over {@code x[from, from + n)}, returning the sum of the new values; the
+     * same inputs give the same bits however far the JIT has compiled it (ring retries rely on it). May
+     * use the {@link #columnPadding()} floats after {@code x[from + n)} as scratch.
+     */
     float expAndSum(float[] x, int from, int n, float shift);
 
     /** {@code x *= alpha} over {@code x[from, from + n)}. */

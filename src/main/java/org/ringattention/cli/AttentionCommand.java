@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.ringattention.attention.AttentionKernel;
 import org.ringattention.attention.AttentionResult;
 import org.ringattention.attention.AttentionSpec;
@@ -22,8 +23,9 @@ import org.ringattention.io.NpyArray;
 /** {@code jobs/attention}: exact attention over {@code .npy} files on this machine. */
 public final class AttentionCommand extends Command {
 
-    private static final List<String> VALUED = List.of("--q", "--k", "--v", "--out", "--lse", "--segments",
-            "--scale", "--block-size", "--threads", "--device");
+    private static final List<String> VALUED = Stream.concat(Stream.of("--q", "--k", "--v", "--out",
+            "--lse", "--segments", "--scale", "--block-size", "--threads", "--device"), RingOptions.VALUED.stream())
+            .toList();
     private static final List<String> FLAGS = List.of("--causal", "--demo");
 
     public static void main(String[] args) {
@@ -49,6 +51,7 @@ public final class AttentionCommand extends Command {
                 "  --device D          cpu, gpu (fails unless a working NVIDIA GPU is present) or auto (the GPU if it"
                         + " works, else the CPU); default cpu",
                 "  --demo              generate a seeded sample (3 packed documents, causal) in target/demo and run on it",
+                String.join("\n", RingOptions.USAGE),
                 "",
                 "Outputs appear complete or not at all. Exit status: 0 done, 2 bad input, 1 other failure.");
     }
@@ -69,15 +72,24 @@ public final class AttentionCommand extends Command {
             checkWritable(lsePath, "--lse");
         }
         int blockSize = a.intValue("--block-size", CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1);
-        int threads = a.intValue("--threads", Runtime.getRuntime().availableProcessors(), 1);
+        boolean ring = RingOptions.requested(a);
+        int threads = a.intValue("--threads", ring ? 1 : Runtime.getRuntime().availableProcessors(), 1);
         String device = a.get("--device");
+        if (ring) {
+            if (Devices.Request.parse(device) != Devices.Request.CPU) {
+                throw new BadInputException("--device " + device + " does not combine with --partitions yet:"
+                        + " ring tasks run the CPU kernel; leave --device out");
+            }
+            return compute(a, null, blockSize, threads, qPath, kPath, vPath, oPath, lsePath, err);
+        }
         try (Devices.Opened opened = Devices.open(device, blockSize, threads, err::println)) {
-            return compute(a, opened.kernel(), threads, qPath, kPath, vPath, oPath, lsePath, err);
+            return compute(a, opened.kernel(), blockSize, threads, qPath, kPath, vPath, oPath, lsePath, err);
         }
     }
 
-    private int compute(Args a, AttentionKernel kernel, int threads, Path qPath, Path kPath, Path vPath, Path oPath,
-                        Path lsePath, PrintStream err) throws IOException {
+    /** Reads, checks and computes; {@code kernel == null} runs the ring over Spark ({@code --partitions}). */
+    private int compute(Args a, AttentionKernel kernel, int blockSize, int threads, Path qPath, Path kPath,
+                        Path vPath, Path oPath, Path lsePath, PrintStream err) throws IOException {
         NpyArray q = Npy.readFloat32(qPath, "Q (" + qPath + ")");
         NpyArray k = Npy.readFloat32(kPath, "K (" + kPath + ")");
         NpyArray v = Npy.readFloat32(vPath, "V (" + vPath + ")");
@@ -90,9 +102,17 @@ public final class AttentionCommand extends Command {
         requireFinite(v, "V");
 
         long start = System.nanoTime();
-        AttentionResult result = kernel.attend(spec,
-                new Queries(q.data(), TokenIndex.contiguous(0, s, segments)),
-                new KeysValues(k.data(), v.data(), TokenIndex.contiguous(0, s, segments)));
+        AttentionResult result;
+        String kernelName;
+        if (kernel == null) {
+            kernelName = "ring of " + a.get("--partitions") + " Spark tasks,";
+            result = RingOptions.attend(a, spec, q, k, v, segments, blockSize, threads, err);
+        } else {
+            kernelName = kernel.name();
+            result = kernel.attend(spec,
+                    new Queries(q.data(), TokenIndex.contiguous(0, s, segments)),
+                    new KeysValues(k.data(), v.data(), TokenIndex.contiguous(0, s, segments)));
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
 
         Npy.writeFloat32(oPath, result.out(), s, spec.queryHeads(), spec.headDim());
@@ -107,7 +127,7 @@ public final class AttentionCommand extends Command {
         err.println(String.format(Locale.ROOT,
                 "attention: %d tokens, Hq=%d Hkv=%d D=%d%s%s, %s x%d threads, %.3f s, %.1f GFLOP/s -> %s%s",
                 s, spec.queryHeads(), spec.kvHeads(), spec.headDim(), spec.causal() ? ", causal" : "",
-                segments != null ? ", segments" : "", kernel.name(), threads, seconds,
+                segments != null ? ", segments" : "", kernelName, threads, seconds,
                 Workload.flops(s, spec.headDim(), spec.queryHeads(), spec.causal()) / seconds / 1e9,
                 oPath, lsePath == null ? "" : ", " + lsePath));
         return OK;

@@ -1,7 +1,6 @@
 package org.ringattention.cli;
 
 import java.io.PrintStream;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.ringattention.attention.AttentionKernel;
@@ -64,8 +63,7 @@ public final class BenchCommand extends Command {
                 seconds[r] = work.run(kernel);
                 err.printf(Locale.ROOT, "bench: run %d/%d %.3f s%n", r + 1, runs, seconds[r]);
             }
-            Arrays.sort(seconds);
-            double median = runs % 2 == 1 ? seconds[runs / 2] : (seconds[runs / 2 - 1] + seconds[runs / 2]) / 2;
+            double median = Workload.median(seconds);
             out.println(String.format(Locale.ROOT,
                     "{\"seq\":%d,\"heads\":%d,\"kv_heads\":%d,\"dim\":%d,\"causal\":%b,\"seconds\":%.6f,"
                             + "\"gflops\":%.2f,\"kernel\":\"%s\",\"threads\":%d,\"block_size\":%d,\"runs\":%d}",

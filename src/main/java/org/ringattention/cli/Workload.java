@@ -32,8 +32,15 @@ final class Workload {
 
     /** {@code 4 S^2 D Hq}, half under a causal mask. */
     static double flops(long s, int d, int hq, boolean causal) {
-        double f = 4.0 * s * s * d * hq;
-        return causal ? f / 2 : f;
+        return AttentionSpec.of(hq, hq, d, causal).flops(s);
+    }
+
+    /** The median of {@code x} (mean of the middle two for an even count). */
+    static double median(double[] x) {
+        double[] sorted = x.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /** {@code n} standard normal floats. */

@@ -1,0 +1,156 @@
+package org.ringattention.cli;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.ringattention.attention.AttentionSpec;
+import org.ringattention.attention.CpuAttentionKernel;
+import org.ringattention.attention.KeysValues;
+import org.ringattention.attention.Queries;
+import org.ringattention.attention.TokenIndex;
+import org.ringattention.ring.DocumentBlock;
+import org.ringattention.ring.Layout;
+import org.ringattention.ring.RingAttention;
+import org.ringattention.ring.RingConfig;
+import org.ringattention.ring.RingResult;
+import org.ringattention.ring.RingStats;
+
+/**
+ * {@code jobs/ring-bench}: ring job wall time against the in-process kernel on the same work, in one
+ * JVM so both are measured JIT-warm. For each mask: the kernel with as many threads as the Spark
+ * master has cores, then the ring for each P and layout; medians of {@code --runs}. One JSON line
+ * per configuration; ring efficiency = kernel time / ring job time.
+ */
+public final class RingBenchCommand extends Command {
+
+    private static final List<String> VALUED = List.of("--seq", "--heads", "--dim", "--partitions", "--runs",
+            "--master", "--cores");
+    private static final List<String> FLAGS = List.of("--skip-causal");
+
+    public static void main(String[] args) {
+        System.exit(new RingBenchCommand().execute(args, System.out, System.err));
+    }
+
+    @Override
+    String usage() {
+        return String.join("\n",
+                "usage: jobs/ring-bench [--seq S] [--heads H] [--dim D] [--partitions 2,4] [--runs R]"
+                        + " [--master local[2]] [--cores 2] [--skip-causal]",
+                "",
+                "Times ring attention on Spark against the single-process kernel (--cores threads) on seeded",
+                "inputs, non-causal (contiguous layout) and causal (contiguous vs zigzag). Defaults: S=65536,",
+                "H=4, D=64, P in 2,4, 3 runs, local[2]. Prints one JSON line per configuration (medians).");
+    }
+
+    @Override
+    int run(String[] argv, PrintStream out, PrintStream err) {
+        Args a = Args.parse(argv, VALUED, FLAGS);
+        int s = a.intValue("--seq", 65536, 1);
+        int h = a.intValue("--heads", 4, 1);
+        int d = a.intValue("--dim", 64, 1);
+        int runs = a.intValue("--runs", 3, 1);
+        int cores = a.intValue("--cores", 2, 1);
+        String master = a.get("--master") == null ? "local[" + cores + "]" : a.get("--master");
+        int[] partitions = Arrays.stream((a.get("--partitions") == null ? "2,4" : a.get("--partitions")).split(","))
+                .mapToInt(Integer::parseInt).toArray();
+
+        int rows = 8192;
+        int blockCount = (s + rows - 1) / rows;
+        float[] q = new float[s * h * d];
+        float[] k = new float[s * h * d];
+        float[] v = new float[s * h * d];
+        for (int b = 0; b < blockCount; b++) {
+            DocumentBlock block = inputBlock(b, rows, s, h * d);
+            System.arraycopy(block.q(), 0, q, block.offset() * h * d, block.q().length);
+            System.arraycopy(block.k(), 0, k, block.offset() * h * d, block.k().length);
+            System.arraycopy(block.v(), 0, v, block.offset() * h * d, block.v().length);
+        }
+        SplittableRandom random = new SplittableRandom(2310_01889L);
+        SparkConf conf = new SparkConf().setAppName("ring-bench").setMaster(master)
+                .set("spark.ui.showConsoleProgress", "false").set("spark.log.level", "WARN");
+        try (JavaSparkContext context = new JavaSparkContext(conf)) {
+            // Generated on the executors and cached, as if read from files: a parallelized list would
+            // travel inside every task that reads it and bill the ring for the driver's data.
+            List<Integer> indexes = java.util.stream.IntStream.range(0, blockCount).boxed().toList();
+            JavaRDD<DocumentBlock> input = context.parallelize(indexes, blockCount)
+                    .map(b -> inputBlock(b, rows, s, h * d)).cache();
+            input.count();
+            for (boolean causal : a.flag("--skip-causal") ? new boolean[] {false} : new boolean[] {false, true}) {
+                AttentionSpec spec = AttentionSpec.of(h, h, d, causal);
+                warmUp(context, spec, random, partitions[0]);
+                double kernel = kernelMedian(spec, q, k, v, s, cores, runs, err);
+                out.println(String.format(Locale.ROOT,
+                        "{\"what\":\"kernel\",\"seq\":%d,\"heads\":%d,\"dim\":%d,\"causal\":%b,\"threads\":%d,"
+                                + "\"seconds\":%.3f,\"gflops\":%.1f}",
+                        s, h, d, causal, cores, kernel, spec.flops(s) / kernel / 1e9));
+                for (int p : partitions) {
+                    for (Layout layout : causal ? List.of(Layout.CONTIGUOUS, Layout.ZIGZAG) : List.of(Layout.CONTIGUOUS)) {
+                        double[] seconds = new double[runs];
+                        RingStats stats = null;
+                        for (int r = 0; r < runs; r++) {
+                            try (RingResult result = new RingAttention(context, spec,
+                                    RingConfig.of(p).withLayout(layout)).run(input)) {
+                                stats = result.stats();
+                            }
+                            seconds[r] = stats.seconds();
+                            err.println("ring-bench: " + stats.summary());
+                        }
+                        double median = Workload.median(seconds);
+                        out.println(String.format(Locale.ROOT,
+                                "{\"what\":\"ring\",\"seq\":%d,\"heads\":%d,\"dim\":%d,\"causal\":%b,\"master\":\"%s\","
+                                        + "\"partitions\":%d,\"layout\":\"%s\",\"seconds\":%.3f,\"runs\":%s,"
+                                        + "\"efficiency\":%.3f,\"gflops\":%.1f,\"bytes_per_step\":%d,"
+                                        + "\"scatter_bytes\":%d,\"busiest_over_mean\":%.3f}",
+                                s, h, d, causal, master, p, layout, median, Arrays.toString(seconds), kernel / median,
+                                spec.flops(s) / median / 1e9, p > 1 ? stats.ringBytes() / (p - 1) : 0,
+                                stats.scatterBytes(), stats.imbalance()));
+                    }
+                }
+            }
+        }
+        return OK;
+    }
+
+    /** Block {@code b} of the seeded input: rows {@code [b rows, (b + 1) rows)}, its own seed. */
+    private static DocumentBlock inputBlock(int b, int rows, int s, int width) {
+        SplittableRandom random = new SplittableRandom(2310_01889L + b);
+        int n = Math.min(s, (b + 1) * rows) - b * rows;
+        return new DocumentBlock("bench", b * rows, Workload.gaussian(random, n * width),
+                Workload.gaussian(random, n * width), Workload.gaussian(random, n * width), null);
+    }
+
+    /** Compiles the ring's and the kernel's code paths on a small problem before anything is timed. */
+    private static void warmUp(JavaSparkContext context, AttentionSpec spec, SplittableRandom random, int p) {
+        int s = 2048;
+        int w = spec.queryRowWidth();
+        DocumentBlock block = new DocumentBlock("warm-up", 0, Workload.gaussian(random, s * w),
+                Workload.gaussian(random, s * w), Workload.gaussian(random, s * w), null);
+        for (int i = 0; i < 3; i++) {
+            new RingAttention(context, spec, RingConfig.of(p)).run(context.parallelize(List.of(block), 1)).close();
+            try (CpuAttentionKernel kernel = CpuAttentionKernel.create(CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1)) {
+                new Workload(spec, s, i).run(kernel);
+            }
+        }
+    }
+
+    private static double kernelMedian(AttentionSpec spec, float[] q, float[] k, float[] v, int s, int threads,
+                                       int runs, PrintStream err) {
+        TokenIndex index = TokenIndex.contiguous(0, s, null);
+        double[] seconds = new double[runs];
+        try (CpuAttentionKernel kernel = CpuAttentionKernel.create(CpuAttentionKernel.DEFAULT_BLOCK_SIZE, threads)) {
+            for (int r = 0; r < runs; r++) {
+                long start = System.nanoTime();
+                kernel.attend(spec, new Queries(q, index), new KeysValues(k, v, index));
+                seconds[r] = (System.nanoTime() - start) / 1e9;
+                err.printf(Locale.ROOT, "ring-bench: kernel %s run %d/%d %.3f s%n", spec.causal() ? "causal" : "full",
+                        r + 1, runs, seconds[r]);
+            }
+        }
+        return Workload.median(seconds);
+    }
+}

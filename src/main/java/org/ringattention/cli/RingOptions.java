@@ -1,0 +1,82 @@
+package org.ringattention.cli;
+
+import java.io.PrintStream;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.ringattention.attention.AttentionResult;
+import org.ringattention.attention.AttentionSpec;
+import org.ringattention.io.BadInputException;
+import org.ringattention.io.NpyArray;
+import org.ringattention.ring.DocumentBlock;
+import org.ringattention.ring.Layout;
+import org.ringattention.ring.RingAttention;
+import org.ringattention.ring.RingConfig;
+import org.ringattention.ring.RingResult;
+import org.ringattention.ring.WireCompression;
+
+/**
+ * The ring options of {@code jobs/attention}: with {@code --partitions P} the same {@code .npy} inputs
+ * are attended by {@link RingAttention} on Spark instead of the in-process kernel. Spark is embedded
+ * ({@code local[all cores]}) unless {@code --master} or {@code spark-submit} names a cluster.
+ */
+final class RingOptions {
+
+    static final List<String> VALUED = List.of("--partitions", "--layout", "--master", "--compression");
+
+    static final List<String> USAGE = List.of(
+            "  --partitions P      ring attention on Spark over P ring positions (default: in-process kernel)",
+            "  --layout L          contiguous, zigzag or striped (default: zigzag if --causal, else contiguous)",
+            "  --master URL        Spark master (default: spark-submit's, else embedded local[all cores])",
+            "  --compression C     Arrow blocks on the wire: none (default), lz4 or zstd;"
+                    + " with --partitions, --threads is per Spark task (default 1)");
+
+    /** Rows per input block handed to Spark: the driver never ships the whole sequence in one task. */
+    private static final int INPUT_BLOCK_ROWS = 8192;
+
+    private RingOptions() {
+    }
+
+    static boolean requested(Args a) {
+        return a.get("--partitions") != null;
+    }
+
+    /** Runs the ring job on the whole sequence as one document and prints its summary line on {@code err}. */
+    static AttentionResult attend(Args a, AttentionSpec spec, NpyArray q, NpyArray k, NpyArray v, int[] segments,
+                                  int blockSize, int threads, PrintStream err) {
+        RingConfig config = RingConfig.of(a.intValue("--partitions", 1, 1)).withBlockSize(blockSize).withThreads(threads);
+        try {
+            if (a.get("--layout") != null) {
+                config = config.withLayout(Layout.parse(a.get("--layout")));
+            }
+            if (a.get("--compression") != null) {
+                config = config.withCompression(WireCompression.parse(a.get("--compression")));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
+        SparkConf conf = new SparkConf().setAppName("ring-attention");
+        if (a.get("--master") != null) {
+            conf.setMaster(a.get("--master"));
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster("local[" + Runtime.getRuntime().availableProcessors() + "]");
+        }
+        if (!conf.get("spark.master").startsWith("local[") && !conf.contains("spark.jars")) {
+            // Executors in other JVMs need this project's classes; spark-submit would ship them itself.
+            String jar = JavaSparkContext.jarOfClass(RingOptions.class)[0];
+            conf.setJars(new String[] {jar});
+        }
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        conf.setIfMissing("spark.log.level", "WARN");
+        List<DocumentBlock> blocks = DocumentBlock.split("input", spec, q.data(), k.data(), v.data(), segments,
+                INPUT_BLOCK_ROWS);
+        try (JavaSparkContext context = new JavaSparkContext(conf)) {
+            try (RingResult result = new RingAttention(context, spec, config)
+                    .run(context.parallelize(blocks, blocks.size()))) {
+                AttentionResult out = result.collect().get("input");
+                err.println(result.stats().summary());
+                return out;
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package org.ringattention.ring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.ringattention.ring.RingFixture.assertBitIdentical;
+import static org.ringattention.ring.RingFixture.assertMatchesKernel;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ringattention.attention.AttentionResult;
+import org.ringattention.attention.AttentionSpec;
+
+/**
+ * Ring attention with executors in separate JVMs ({@code local-cluster[2,1,1024]}), so every block
+ * and closure crosses real serialization, with a reliable checkpoint directory, and an executor
+ * killed mid-job.
+ */
+class RingAttentionClusterTest {
+
+    @TempDir
+    static Path dir;
+
+    private static JavaSparkContext context;
+
+    @BeforeAll
+    static void start() throws IOException {
+        // local-cluster launches executors from a "Spark home"; under spark.testing an empty layout
+        // will do, and the executors take this JVM's classpath (DESIGN.md "Spark mechanics").
+        Path sparkHome = dir.resolve("spark-home");
+        Files.createDirectories(sparkHome.resolve("launcher/target/scala-2.13"));
+        Files.createDirectories(sparkHome.resolve("assembly/target/scala-2.13/jars"));
+        // The in-process Worker reads these as system properties, not from the SparkConf.
+        System.setProperty("spark.testing", "true");
+        System.setProperty("spark.test.home", sparkHome.toString());
+        String jvmArgs = String.join(" ", Files.readAllLines(Path.of("conf/jvm.args")));
+        context = new JavaSparkContext(new SparkConf().setMaster("local-cluster[2,1,1024]")
+                .setAppName("ring-cluster-test")
+                .set("spark.testing", "true")
+                .set("spark.test.home", sparkHome.toString())
+                .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
+                .set("spark.executor.extraJavaOptions", jvmArgs)
+                .set("spark.ui.enabled", "false"));
+        context.setLogLevel("WARN");
+        context.setCheckpointDir(dir.resolve("checkpoints").toString());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (context != null) {
+            context.stop();
+        }
+        System.clearProperty("spark.testing");
+        System.clearProperty("spark.test.home");
+    }
+
+    /** RDDs written to the checkpoint directory so far. */
+    private static long checkpointed() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of(new org.apache.hadoop.fs.Path(context.getCheckpointDir().get()).toUri().getPath()))) {
+            return files.filter(f -> f.getFileName().toString().startsWith("rdd-")).count();
+        }
+    }
+
+    @Test
+    void matchesTheKernelAcrossJvms() throws IOException {
+        AttentionSpec causal = AttentionSpec.of(4, 2, 8, true);
+        List<RingFixture.Doc> docs = RingAttentionLocalTest.corpus(causal);
+        long before = checkpointed();
+        assertMatchesKernel(causal, docs, RingAttentionLocalTest.run(context, causal, docs,
+                RingConfig.of(3).withBlockSize(16)), "cluster P=3 zigzag causal");
+        // The home shards, 3 step states and the 2 rotated KV block sets: lineage never outlives a step.
+        assertEquals(6, checkpointed() - before, "RDDs checkpointed by a P=3 job");
+        AttentionSpec full = AttentionSpec.of(2, 2, 8, false);
+        List<RingFixture.Doc> fullDocs = RingAttentionLocalTest.corpus(full);
+        assertMatchesKernel(full, fullDocs, RingAttentionLocalTest.run(context, full, fullDocs,
+                RingConfig.of(4).withLayout(Layout.STRIPED).withCompression(WireCompression.ZSTD).withBlockSize(16)),
+                "cluster P=4 striped zstd");
+    }
+
+    @Test
+    void anExecutorKilledMidJobGivesTheSameBits() {
+        AttentionSpec spec = AttentionSpec.of(4, 2, 8, true);
+        List<RingFixture.Doc> docs = RingAttentionLocalTest.corpus(spec);
+        RingConfig config = RingConfig.of(4).withBlockSize(16).withLocalLimit(0);
+        Map<String, AttentionResult> clean = RingAttentionLocalTest.run(context, spec, docs, config);
+        SplittableRandom random = new SplittableRandom(System.nanoTime());
+        int step = 1 + random.nextInt(3);
+        int position = random.nextInt(4);
+        String marker = dir.resolve("killed").toString();
+        Map<String, AttentionResult> recovered = RingAttentionLocalTest.run(context, spec, docs, config.withHook((s, p) -> {
+            if (s == step && p == position) {
+                try {
+                    Files.createFile(Path.of(marker));
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    return;
+                }
+                // As abrupt as kill -9: no shutdown hooks, the executor's cached blocks and shuffle files are gone.
+                Runtime.getRuntime().halt(137);
+            }
+        }));
+        assertTrue(Files.exists(Path.of(marker)), "an executor was killed at step " + step + ", position " + position);
+        assertBitIdentical(clean, recovered);
+        assertMatchesKernel(spec, docs, recovered, "after an executor loss");
+    }
+}
