@@ -1,8 +1,8 @@
 package org.ringattention.encoder;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.ringattention.attention.VectorMath;
 
 /**
  * {@link ScalarDenseMath} with the JDK Vector API. The product is a register-blocked micro-kernel over
@@ -169,7 +169,7 @@ final class VectorDenseMath implements DenseMath {
             FloatVector z = v.abs().mul(INV_SQRT2);
             FloatVector t = one.div(z.mul(ERF_P).add(one));
             FloatVector poly = t.fma(ERF_A5, ERF_A4).fma(t, a3).fma(t, a2).fma(t, a1).mul(t);
-            FloatVector e = z.mul(z).neg().lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(z.mul(z).neg());
             FloatVector erfAbs = one.sub(poly.mul(e));
             FloatVector erf = erfAbs.blend(erfAbs.neg(), v.lt(0f));
             v.mul(half).mul(one.add(erf)).intoArray(x, from + i);
@@ -187,7 +187,7 @@ final class VectorDenseMath implements DenseMath {
         for (; i + L <= n; i += L) {
             sum = sum.add(FloatVector.fromArray(F, x, off + i));
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
+        float total = VectorMath.sumLanes(sum);
         for (; i < n; i++) {
             total += x[off + i];
         }
@@ -199,7 +199,7 @@ final class VectorDenseMath implements DenseMath {
             FloatVector d = FloatVector.fromArray(F, x, off + i).sub(m);
             sq = d.fma(d, sq);
         }
-        float squares = sq.reduceLanes(VectorOperators.ADD);
+        float squares = VectorMath.sumLanes(sq);
         for (; i < n; i++) {
             float d = x[off + i] - mean;
             squares += d * d;

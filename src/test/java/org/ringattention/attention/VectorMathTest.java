@@ -8,7 +8,7 @@ import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /** The Vector API kernel's own exp against Math.exp, and the kernel against the float64 reference. */
-class VectorExpTest {
+class VectorMathTest {
 
     @Test
     void expIsWithinTwoUlpsOfMathExpAndZeroBelowTheNormalRange() {
@@ -21,7 +21,7 @@ class VectorExpTest {
             for (int i = 0; i < lanes; i++) {
                 x[i] = trial == 0 && i == 0 ? 0f : (float) (random.nextDouble() * 87.3 * (trial % 10 == 0 ? -0.01 : -1));
             }
-            VectorTileMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)).intoArray(y, 0);
+            VectorMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)).intoArray(y, 0);
             for (int i = 0; i < lanes; i++) {
                 float want = (float) Math.exp(x[i]);
                 assertTrue(Math.abs(y[i] - want) <= 2 * Math.ulp(want), "exp(" + x[i] + ") = " + y[i] + ", want " + want);
@@ -32,7 +32,7 @@ class VectorExpTest {
         float[] low = new float[lanes];
         java.util.Arrays.fill(low, Float.NEGATIVE_INFINITY);
         low[0] = -87.5f;
-        VectorTileMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, low, 0)).intoArray(y, 0);
+        VectorMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, low, 0)).intoArray(y, 0);
         for (int i = 0; i < lanes; i++) {
             assertEquals(0f, y[i], "exp(" + low[i] + ")");
         }
