@@ -63,7 +63,7 @@ public final class Documents {
                 .when(col("doc_id").isNull().or(col("doc_id").equalTo("")), lit("missing doc_id"))
                 .when(copies.gt(1), org.apache.spark.sql.functions.concat(lit("duplicate doc_id: "),
                         copies.cast("string"), lit(" input rows share it; give each document its own id")))
-                .when(col("text").isNull().or(org.apache.spark.sql.functions.trim(col("text")).equalTo("")),
+                .when(col("text").isNull().or(col("text").rlike("^\\s*$")),
                         lit("empty text"))
                 .when(length.gt(maxChars), org.apache.spark.sql.functions.concat(lit("text has "),
                         length.cast("string"), lit(" characters, over the maximum of " + maxChars

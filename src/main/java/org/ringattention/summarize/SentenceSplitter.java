@@ -1,9 +1,10 @@
 package org.ringattention.summarize;
 
-import java.text.BreakIterator;
+import com.ibm.icu.text.BreakIterator;
+import com.ibm.icu.util.ULocale;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import java.util.regex.Pattern;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
@@ -16,13 +17,18 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Text to sentences with the JDK's sentence {@link BreakIterator} (Unicode UAX #29 rules), trimmed,
- * blank pieces dropped. Offsets are kept implicitly: sentence {@code i} is the i-th piece in text order,
- * which is the order summaries are returned in.
+ * Text to sentences with ICU's sentence {@link BreakIterator} (Unicode UAX #29 rules; the JDK's own
+ * breaks "06:00." into "06:00" and "."). A single line break inside a paragraph is read as a space,
+ * so hard-wrapped text is not cut at every line end (UAX #29 breaks at every line feed); blank lines
+ * still end a paragraph. Pieces without a letter or digit (rules, bullets) are dropped. Sentence
+ * {@code i} is the i-th piece in text order, the order summaries are returned in.
  */
 public final class SentenceSplitter extends DocumentStage {
 
     private static final long serialVersionUID = 1L;
+
+    private static final Pattern LINE_BREAK_IN_PARAGRAPH = Pattern.compile("(?<![\\r\\n])\\r?\\n(?![\\r\\n])");
+    private static final Pattern WORD_CHARACTER = Pattern.compile("[\\p{L}\\p{N}]");
 
     private final Param<String> inputCol = new Param<>(this, "inputCol", "text column");
     private final Param<String> outputCol = new Param<>(this, "outputCol", "sentences column, array<string>");
@@ -61,12 +67,13 @@ public final class SentenceSplitter extends DocumentStage {
 
     /** The sentences of {@code text}, in order. */
     public static List<String> split(String text) {
-        BreakIterator it = BreakIterator.getSentenceInstance(Locale.ROOT);
-        it.setText(text);
+        String paragraphs = LINE_BREAK_IN_PARAGRAPH.matcher(text).replaceAll(" ");
+        BreakIterator it = BreakIterator.getSentenceInstance(ULocale.ROOT);
+        it.setText(paragraphs);
         List<String> sentences = new ArrayList<>();
         for (int start = it.first(), end = it.next(); end != BreakIterator.DONE; start = end, end = it.next()) {
-            String s = text.substring(start, end).strip();
-            if (!s.isEmpty()) {
+            String s = paragraphs.substring(start, end).strip();
+            if (WORD_CHARACTER.matcher(s).find()) {
                 sentences.add(s);
             }
         }

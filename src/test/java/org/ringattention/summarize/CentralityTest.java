@@ -95,5 +95,7 @@ class CentralityTest {
         assertEquals(List.of("First one.", "Second?", "Yes!", "Third"),
                 SentenceSplitter.split("  First one.  Second?  Yes!\n\nThird  "));
         assertEquals(List.of(), SentenceSplitter.split(" \n\t "));
+        assertEquals(List.of("From 22:00 to 06:00.", "[22:30] A hard-wrapped line goes on here.", "Next."),
+                SentenceSplitter.split("From 22:00 to 06:00.\n\n[22:30] A hard-wrapped line\ngoes on here.\n\n---\n\nNext."));
     }
 }

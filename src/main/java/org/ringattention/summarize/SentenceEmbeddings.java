@@ -1,0 +1,172 @@
+package org.ringattention.summarize;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.ringattention.attention.CpuAttentionKernel;
+import org.ringattention.encoder.BertEncoder;
+import org.ringattention.encoder.KernelAttention;
+import org.ringattention.encoder.SentenceEmbedder;
+import org.ringattention.encoder.SentenceTokenizer;
+import org.ringattention.model.BertCheckpoint;
+import org.ringattention.model.BertWeights;
+
+/**
+ * Sentence vectors with a BERT-family encoder (sentence-transformers mean pooling, L2-normalized):
+ * {@code sentences} to {@code embeddings} (binary float32 {@code (N, hidden)}) and {@code token_count}
+ * (WordPiece tokens the model read, special tokens included). Sentences longer than the model's
+ * positions are truncated, as sentence-transformers does. The model is named by a Param (empty: the
+ * bundled all-MiniLM-L6-v2; else a model directory), so a saved pipeline stores the name, not the weights.
+ */
+public final class SentenceEmbeddings extends DocumentStage {
+
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Encoders loaded in this JVM, by model name: the one per-executor cache of the job. Weights are
+     * read-only and {@link SentenceEmbedder#embed} is safe from many task threads, so every task of an
+     * executor shares one copy instead of loading ~90 MB per task.
+     */
+    private static final Map<String, Loaded> ENCODERS = new ConcurrentHashMap<>();
+
+    private record Loaded(SentenceEmbedder embedder, int maxPositions) {
+    }
+
+    private final Param<String> sentencesCol = new Param<>(this, "sentencesCol", "sentences column, array<string>");
+    private final Param<String> outputCol = new Param<>(this, "outputCol", "sentence vectors, binary float32 (N, hidden)");
+    private final Param<String> tokenCountCol = new Param<>(this, "tokenCountCol", "tokens per document, long");
+    private final Param<String> model = new Param<>(this, "model",
+            "model directory (config.json + model.safetensors or .onnx, tokenizer.json); empty for the bundled all-MiniLM-L6-v2");
+    private final IntParam passTokens = new IntParam(this, "passTokens", "tokens per encoder pass",
+            ParamValidators.gtEq(1));
+
+    public SentenceEmbeddings(String uid) {
+        super(uid);
+        setDefault(sentencesCol, "sentences");
+        setDefault(outputCol, "embeddings");
+        setDefault(tokenCountCol, "token_count");
+        setDefault(model, "");
+        setDefault(passTokens, (Object) SentenceEmbedder.DEFAULT_PASS_TOKENS);
+    }
+
+    public SentenceEmbeddings() {
+        this(newUid("sentenceEmbeddings"));
+    }
+
+    public static MLReader<SentenceEmbeddings> read() {
+        return new DefaultParamsReader<>();
+    }
+
+    public Param<String> sentencesCol() {
+        return sentencesCol;
+    }
+
+    public Param<String> outputCol() {
+        return outputCol;
+    }
+
+    public Param<String> tokenCountCol() {
+        return tokenCountCol;
+    }
+
+    public Param<String> model() {
+        return model;
+    }
+
+    public IntParam passTokens() {
+        return passTokens;
+    }
+
+    public SentenceEmbeddings setModel(String directory) {
+        set(model, directory);
+        return this;
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        requireColumn(schema, getOrDefault(sentencesCol), DataTypes.createArrayType(DataTypes.StringType, false),
+                "SentenceEmbeddings");
+        String m = getOrDefault(model);
+        if (!m.isEmpty() && !Files.isDirectory(Path.of(m))) {
+            throw new IllegalArgumentException("model " + m + " is not a directory; give a model directory"
+                    + " (config.json, model.safetensors or .onnx, tokenizer.json) or leave it empty for the bundled model");
+        }
+        return append(schema,
+                DataTypes.createStructField(getOrDefault(outputCol), DataTypes.BinaryType, true),
+                DataTypes.createStructField(getOrDefault(tokenCountCol), DataTypes.LongType, true));
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        StructType schema = transformSchema(dataset.schema());
+        int sentencesAt = dataset.schema().fieldIndex(getOrDefault(sentencesCol));
+        String modelName = getOrDefault(model);
+        int pass = (Integer) getOrDefault(passTokens);
+        MapPartitionsFunction<Row, Row> f = rows -> {
+            Loaded loaded = ENCODERS.computeIfAbsent(modelName + "#" + pass, k -> load(modelName, pass));
+            SentenceTokenizer tokenizer = modelName.isEmpty() ? SentenceTokenizer.bundledMiniLm()
+                    : SentenceTokenizer.of(Path.of(modelName));
+            TaskContext task = TaskContext.get();
+            if (task != null) {
+                task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> tokenizer.close());
+            }
+            return new Iterator<Row>() {
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    Row row = rows.next();
+                    List<Object> values = new ArrayList<>(schema.size());
+                    for (int i = 0; i < row.size(); i++) {
+                        values.add(row.get(i));
+                    }
+                    List<String> sentences = row.isNullAt(sentencesAt) ? List.of() : row.getList(sentencesAt);
+                    if (sentences.isEmpty()) {
+                        values.add(null);
+                        values.add(null);
+                        return RowFactory.create(values.toArray());
+                    }
+                    int[][] ids = tokenizer.encode(sentences);
+                    SentenceEmbedder.fit(ids, loaded.maxPositions(), SentenceEmbedder.Overlong.TRUNCATE, 1);
+                    long tokens = 0;
+                    for (int[] s : ids) {
+                        tokens += s.length;
+                    }
+                    values.add(Floats.toBytes(loaded.embedder().embed(ids)));
+                    values.add(tokens);
+                    return RowFactory.create(values.toArray());
+                }
+            };
+        };
+        return dataset.toDF().mapPartitions(f, Encoders.row(schema));
+    }
+
+    private static Loaded load(String modelName, int passTokens) {
+        BertWeights weights = modelName.isEmpty() ? BertCheckpoint.bundledMiniLm() : BertCheckpoint.load(Path.of(modelName));
+        // Single-threaded pieces: Spark runs one task per core, and tasks share the encoder.
+        BertEncoder encoder = BertEncoder.create(weights, BertEncoder.DEFAULT_BLOCK_SIZE, 1);
+        CpuAttentionKernel kernel = CpuAttentionKernel.create(SentenceEmbedder.ATTENTION_TILE, 1);
+        return new Loaded(new SentenceEmbedder(encoder, new KernelAttention(kernel), passTokens),
+                weights.config().maxPositions());
+    }
+}

@@ -1,0 +1,180 @@
+package org.ringattention.summarize;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The nightly job end to end on local Spark, over the shipped samples plus inputs that must be rejected. */
+class SummarizeJobTest {
+
+    private static SparkSession spark;
+    @TempDir
+    static Path dir;
+    private static Path input;
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        spark = SparkSession.builder().master("local[2]").appName("SummarizeJobTest")
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
+        input = Files.createDirectory(dir.resolve("in"));
+        try (Stream<Path> samples = Files.list(Path.of("jobs/samples"))) {
+            for (Path p : samples.toList()) {
+                Files.copy(p, input.resolve(p.getFileName()));
+            }
+        }
+        Files.writeString(input.resolve("empty.txt"), "  \n ");
+        byte[] noise = new byte[4096];
+        new Random(7).nextBytes(noise);
+        noise[0] = (byte) 0xC3;
+        noise[1] = (byte) 0x28;
+        Files.write(input.resolve("random-bytes.txt"), noise);
+        Files.writeString(input.resolve("too-long.txt"), "A sentence that repeats. ".repeat(4000));
+        Files.writeString(input.resolve("scan.pdf"), "%PDF-1.4");
+    }
+
+    @AfterAll
+    static void tearDown() {
+        spark.stop();
+    }
+
+    private static SummarizeJob.Options options(String out, String date, String format) {
+        return new SummarizeJob.Options(input.toString(), "auto", out, date, format, 3, 0, 0.9, 0.1, 60_000, null,
+                false, null, false, null);
+    }
+
+    private static Map<String, String> texts() throws IOException {
+        Map<String, String> texts = new HashMap<>();
+        try (Stream<Path> files = Files.list(input)) {
+            for (Path p : files.toList()) {
+                texts.put(p.getFileName().toString(), new String(Files.readAllBytes(p), StandardCharsets.UTF_8));
+            }
+        }
+        return texts;
+    }
+
+    @Test
+    void summariesComeFromTheirDocumentsInOrderAndEveryInputIsAccountedFor() throws IOException {
+        String out = dir.resolve("out").toString();
+        SummarizeJob.Summary first = SummarizeJob.summarize(spark, options(out, "2026-11-28", "parquet"));
+        Dataset<Row> summaries = spark.read().parquet(out + "/summaries/date=2026-11-28");
+        Dataset<Row> rejects = spark.read().parquet(out + "/rejects/date=2026-11-28");
+        Map<String, String> texts = texts();
+        assertEquals(texts.size(), summaries.count() + rejects.count(), "every input row once");
+        assertEquals(first.documents(), summaries.count());
+        assertEquals(4, first.rejects());
+
+        Map<String, String> reasons = new HashMap<>();
+        for (Row r : rejects.collectAsList()) {
+            reasons.put(r.getString(0), r.getString(1));
+        }
+        assertEquals("empty text", reasons.get("empty.txt"));
+        assertTrue(reasons.get("random-bytes.txt").startsWith("undecodable bytes"), reasons.toString());
+        assertTrue(reasons.get("too-long.txt").contains("over the maximum of 60000"), reasons.toString());
+        assertTrue(reasons.get("scan.pdf").startsWith("unsupported file type"), reasons.toString());
+
+        int checked = 0;
+        for (Row r : summaries.collectAsList()) {
+            String id = r.getAs("doc_id");
+            List<String> sentences = SentenceSplitter.split(texts.get(id));
+            List<Integer> picked = r.getList(r.fieldIndex("selected_indices"));
+            assertTrue(!picked.isEmpty() && picked.size() <= 3, id + " within budget: " + picked);
+            List<String> chosen = new ArrayList<>();
+            for (int k = 0; k < picked.size(); k++) {
+                assertTrue(k == 0 || picked.get(k) > picked.get(k - 1), id + " in document order: " + picked);
+                chosen.add(sentences.get(picked.get(k)));
+            }
+            assertEquals(String.join(" ", chosen), r.getAs("summary"));
+            assertEquals(sentences.size(), (int) r.getAs("sentence_count"));
+            assertTrue((long) r.getAs("token_count") > sentences.size(), "tokens counted");
+            checked++;
+        }
+        assertEquals(texts.size() - 4, checked);
+
+        // Rerunning the date replaces it with the same rows; another date leaves it alone.
+        List<Row> before = sorted(summaries);
+        SummarizeJob.summarize(spark, options(out, "2026-11-28", "parquet"));
+        Dataset<Row> again = spark.read().parquet(out + "/summaries/date=2026-11-28");
+        assertEquals(before, sorted(again));
+        SummarizeJob.summarize(spark, options(out, "2026-11-29", "parquet"));
+        Dataset<Row> all = spark.read().parquet(out + "/summaries");
+        assertEquals(2L * before.size(), all.count());
+        assertEquals((long) before.size(), all.filter("date = '2026-11-28'").count());
+        assertFalse(Files.exists(Path.of(out, "_staging")), "no staging left behind");
+    }
+
+    @Test
+    void jsonOutputIsJsonLines() throws IOException {
+        String out = dir.resolve("json").toString();
+        SummarizeJob.summarize(spark, options(out, "2026-11-27", "json"));
+        try (Stream<Path> files = Files.list(Path.of(out, "summaries", "date=2026-11-27"))) {
+            Path part = files.filter(p -> p.getFileName().toString().startsWith("part-")
+                    && Files.isRegularFile(p) && p.toFile().length() > 0).findFirst().orElseThrow();
+            String line = Files.readAllLines(part).get(0);
+            assertTrue(line.startsWith("{\"doc_id\":"), line);
+        }
+    }
+
+    @Test
+    void savedAndReloadedPipelineGivesIdenticalOutput() {
+        Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto"), 60_000)
+                .filter("reject is null").drop("reject");
+        PipelineModel model = SummarizeJob.pipeline(options("unused", "2026-11-28", "parquet")).fit(docs);
+        String path = dir.resolve("pipeline").toString();
+        try {
+            model.write().overwrite().save(path);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        PipelineModel loaded = PipelineModel.load(path);
+        assertEquals(model.stages().length, loaded.stages().length);
+        List<Row> a = sorted(model.transform(docs).select("doc_id", "selection", "centrality"));
+        List<Row> b = sorted(loaded.transform(docs).select("doc_id", "selection", "centrality"));
+        assertEquals(a, b);
+        assertArrayEquals(new String[] {"SentenceSplitter", "SentenceEmbeddings", "SentenceCentrality", "SummarySelector"},
+                Stream.of(loaded.stages()).map(s -> s.getClass().getSimpleName()).toArray());
+    }
+
+    @Test
+    void aRunThatFailsWhileWritingLeavesTheDateAsItWas() throws IOException {
+        String out = dir.resolve("failing").toString();
+        Dataset<Row> good = spark.range(3).selectExpr("cast(id as string) as doc_id");
+        new NightlyOutput(spark, out, "2026-11-20", "parquet").add("summaries", good).commit();
+        spark.udf().register("explode_on_2", (org.apache.spark.sql.api.java.UDF1<Long, String>) id -> {
+            if (id == 2) {
+                throw new IllegalStateException("injected failure");
+            }
+            return String.valueOf(id);
+        }, org.apache.spark.sql.types.DataTypes.StringType);
+        Dataset<Row> bad = spark.range(5).selectExpr("explode_on_2(id) as doc_id");
+        NightlyOutput failing = new NightlyOutput(spark, out, "2026-11-20", "parquet")
+                .add("rejects", good).add("summaries", bad);
+        org.junit.jupiter.api.Assertions.assertThrows(Exception.class, failing::commit);
+        assertEquals(3, spark.read().parquet(out + "/summaries/date=2026-11-20").count());
+        assertFalse(Files.exists(Path.of(out, "rejects", "date=2026-11-20")), "nothing half-swapped");
+        assertFalse(Files.exists(Path.of(out, "_staging")), "no staging left behind");
+    }
+
+    private static List<Row> sorted(Dataset<Row> rows) {
+        return rows.orderBy("doc_id").collectAsList();
+    }
+}
