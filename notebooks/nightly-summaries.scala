@@ -13,8 +13,9 @@ import org.apache.spark.ml.{Pipeline, PipelineStage}
 import org.apache.spark.sql.functions._
 import org.ringattention.summarize._
 
-// On Databricks, point this at a table path or a folder of .txt/.md files (a widget works too).
-val inputPath = sys.props.getOrElse("notebook.input", "dbfs:/FileStore/ring-attention/samples")
+// A table path (Parquet, JSON) or a folder of .txt/.md files.
+dbutils.widgets.text("input", "dbfs:/FileStore/ring-attention/samples", "Documents")
+val inputPath = dbutils.widgets.get("input")
 
 // COMMAND ----------
 

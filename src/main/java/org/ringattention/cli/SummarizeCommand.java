@@ -19,7 +19,12 @@ public final class SummarizeCommand extends Command {
     private static final List<String> FLAGS = List.of("--attention", "--phase-times");
 
     public static void main(String[] args) {
-        System.exit(new SummarizeCommand().execute(args, System.out, System.err));
+        int status = new SummarizeCommand().execute(args, System.out, System.err);
+        // Under YARN cluster mode the application master runs main() and reports its outcome; an exit
+        // here, even with 0, would end the AM before it records success.
+        if (status != OK || !"cluster".equals(System.getProperty("spark.submit.deployMode"))) {
+            System.exit(status);
+        }
     }
 
     @Override
