@@ -13,7 +13,9 @@ import org.ringattention.model.BertCheckpoint;
 
 /**
  * A Hugging Face {@code tokenizer.json} run by the Rust tokenizers library (through DJL, whose jar bundles
- * the native library, so nothing is downloaded). Truncation and padding configured in the file are turned
+ * the native library for linux-x86_64, so nothing is downloaded: on first use DJL copies it into its cache
+ * directory, {@code ~/.djl.ai} or {@code $DJL_CACHE_DIR}, which must therefore be writable on executors).
+ * Truncation and padding configured in the file (the bundled one pads and truncates to 128) are turned
  * off: the encoder packs sentences without padding, and truncation is decided and counted by the caller.
  */
 public final class SentenceTokenizer implements AutoCloseable {

@@ -18,7 +18,8 @@ import org.ringattention.model.BertWeights;
  * so that a noisy neighbour hurts both alike. ONNX Runtime gets the same tokenization and pooling and
  * its best batching: length-sorted batches of {@code --batch} sentences, padded to the longest.
  *
- * <p>{@code jobs/embed-bench [--input SENTENCES.txt | --sentences N] [--threads T] [--rounds R] [--batch B]}
+ * <p>{@code jobs/embed-bench [--input SENTENCES.txt | --sentences N [--words MIN-MAX]] [--threads T] [--rounds R]
+ * [--batch B]}: without {@code --input}, N seeded synthetic sentences of MIN to MAX words (default 3-60).
  */
 public final class EmbedBench {
 
@@ -27,6 +28,8 @@ public final class EmbedBench {
         int rounds = 3;
         int batch = 32;
         int count = 2000;
+        int minWords = 3;
+        int maxWords = 60;
         Path input = null;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
@@ -35,12 +38,17 @@ public final class EmbedBench {
                 case "--batch" -> batch = Integer.parseInt(args[i + 1]);
                 case "--sentences" -> count = Integer.parseInt(args[i + 1]);
                 case "--input" -> input = Path.of(args[i + 1]);
+                case "--words" -> {
+                    String[] range = args[i + 1].split("-");
+                    minWords = Integer.parseInt(range[0]);
+                    maxWords = Integer.parseInt(range[1]);
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; use --input, --sentences, --threads, --rounds, --batch");
+                        + "; use --input, --sentences, --words, --threads, --rounds, --batch");
             }
         }
         List<String> sentences = input != null ? Files.readAllLines(input, StandardCharsets.UTF_8)
-                : TestSentences.synthetic(count, 3, 60, 2026);
+                : TestSentences.synthetic(count, minWords, maxWords, 2026);
         BertWeights weights = BertCheckpoint.bundledMiniLm();
         try (SentenceTokenizer tokenizer = SentenceTokenizer.bundledMiniLm();
              OrtReference ort = new OrtReference(threads);
