@@ -8,7 +8,8 @@ package org.ringattention.attention;
  * {@code h} reads key/value head {@code h / (Hq / Hkv)} (MHA when equal, GQA between, MQA when
  * {@code Hkv = 1}).
  */
-public record AttentionSpec(int queryHeads, int kvHeads, int headDim, float scale, boolean causal) {
+public record AttentionSpec(int queryHeads, int kvHeads, int headDim, float scale, boolean causal)
+        implements java.io.Serializable {
 
     public AttentionSpec {
         if (queryHeads < 1 || kvHeads < 1 || headDim < 1) {

@@ -10,19 +10,27 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.ringattention.attention.CpuAttentionKernel;
 
 /**
  * Exact document-level attention across all sentences of each document, and from it each sentence's
- * centrality ({@link Centrality}). Reads the sentence vectors that {@code SentenceEmbedder} wrote
+ * centrality ({@link Centrality}). Reads the sentence vectors that {@code SentenceEmbeddings} wrote
  * (binary, float32 {@code (N, D)}); writes {@code centrality} (array of N doubles) and, when
  * {@code contextCol} is set, the attention outputs (binary float32 {@code (N, D)}).
+ *
+ * <p>A document of at most {@code ringThreshold} sentences is attended inside one task. Longer ones go
+ * on the ring ({@link RingCentrality}) over {@code ringPartitions} Spark partitions; that needs to know
+ * which documents are long, so with a threshold set the input is persisted and transform runs the
+ * ring jobs at once (a threshold of 0 keeps the stage lazy and every document in one task).
  */
 public final class SentenceCentrality extends DocumentStage {
 
@@ -37,6 +45,11 @@ public final class SentenceCentrality extends DocumentStage {
             "softmax temperature: logits are cosine / temperature; smaller is sharper", ParamValidators.gt(0));
     private final IntParam blockSize = new IntParam(this, "blockSize", "attention tile edge in sentences",
             ParamValidators.gtEq(1));
+    private final Param<String> idCol = new Param<>(this, "idCol", "document id column, string (names ring documents)");
+    private final IntParam ringThreshold = new IntParam(this, "ringThreshold",
+            "documents with more sentences than this run on the ring; 0 for never", ParamValidators.gtEq(0));
+    private final IntParam ringPartitions = new IntParam(this, "ringPartitions",
+            "ring positions for long documents; 0 for Spark's default parallelism", ParamValidators.gtEq(0));
 
     public SentenceCentrality(String uid) {
         super(uid);
@@ -46,6 +59,9 @@ public final class SentenceCentrality extends DocumentStage {
         setDefault(contextCol, "");
         setDefault(temperature, (Object) 0.1);
         setDefault(blockSize, (Object) CpuAttentionKernel.DEFAULT_BLOCK_SIZE);
+        setDefault(idCol, "doc_id");
+        setDefault(ringThreshold, (Object) 16384);
+        setDefault(ringPartitions, (Object) 0);
     }
 
     public SentenceCentrality() {
@@ -78,6 +94,28 @@ public final class SentenceCentrality extends DocumentStage {
 
     public IntParam blockSize() {
         return blockSize;
+    }
+
+    public Param<String> idCol() {
+        return idCol;
+    }
+
+    public IntParam ringThreshold() {
+        return ringThreshold;
+    }
+
+    public IntParam ringPartitions() {
+        return ringPartitions;
+    }
+
+    public SentenceCentrality setRingThreshold(int sentences) {
+        set(ringThreshold, sentences);
+        return this;
+    }
+
+    public SentenceCentrality setRingPartitions(int partitions) {
+        set(ringPartitions, partitions);
+        return this;
     }
 
     public SentenceCentrality setTemperature(double v) {
@@ -114,6 +152,31 @@ public final class SentenceCentrality extends DocumentStage {
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType schema = transformSchema(dataset.schema());
+        int threshold = (Integer) getOrDefault(ringThreshold);
+        if (threshold == 0) {
+            return inTask(dataset.toDF(), schema);
+        }
+        requireColumn(dataset.schema(), getOrDefault(idCol), DataTypes.StringType, "SentenceCentrality");
+        Dataset<Row> input = dataset.toDF().persist(StorageLevel.MEMORY_AND_DISK());
+        Column isLong = functions.size(input.col(getOrDefault(sentencesCol))).gt(threshold);
+        Dataset<Row> large = input.filter(isLong);
+        input.sparkSession().sparkContext().setJobDescription("sentence centrality: find documents over "
+                + threshold + " sentences");
+        if (large.isEmpty()) {
+            return inTask(input, schema);
+        }
+        int partitions = (Integer) getOrDefault(ringPartitions);
+        Dataset<Row> ring = RingCentrality.transform(large, schema, input.schema().fieldIndex(getOrDefault(idCol)),
+                input.schema().fieldIndex(getOrDefault(sentencesCol)),
+                input.schema().fieldIndex(getOrDefault(embeddingsCol)), (Double) getOrDefault(temperature),
+                !getOrDefault(contextCol).isEmpty(),
+                partitions > 0 ? partitions : input.sparkSession().sparkContext().defaultParallelism(),
+                (Integer) getOrDefault(blockSize));
+        return inTask(input.filter(functions.not(isLong).or(isLong.isNull())), schema).unionByName(ring);
+    }
+
+    /** Every document attended inside one task, lazily. */
+    private Dataset<Row> inTask(Dataset<Row> dataset, StructType schema) {
         int sentencesAt = dataset.schema().fieldIndex(getOrDefault(sentencesCol));
         int embeddingsAt = dataset.schema().fieldIndex(getOrDefault(embeddingsCol));
         boolean withContext = !getOrDefault(contextCol).isEmpty();
@@ -156,7 +219,7 @@ public final class SentenceCentrality extends DocumentStage {
                 return RowFactory.create(values.toArray());
             }
         };
-        return dataset.toDF().mapPartitions(f, Encoders.row(schema));
+        return dataset.mapPartitions(f, Encoders.row(schema));
     }
 
     private static List<Double> toList(double[] x) {

@@ -155,6 +155,38 @@ class SummarizeJobTest {
     }
 
     @Test
+    void longDocumentsOnTheRingGetTheSameCentralityAsInOneTask() {
+        // Tolerance 1e-5 relative to max(1, c): the ring's second pass carries ln(mass) in float32.
+        Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto"), 60_000)
+                .filter("reject is null").drop("reject");
+        Dataset<Row> embedded = new SentenceEmbeddings().transform(new SentenceSplitter().transform(docs)).cache();
+        List<Row> inTask = sorted(new SentenceCentrality().setRingThreshold(0).setContextCol("context")
+                .transform(embedded).select("doc_id", "centrality", "context"));
+        SentenceCentrality ring = new SentenceCentrality().setRingThreshold(90).setRingPartitions(3)
+                .setContextCol("context");
+        List<Row> mixed = sorted(ring.transform(embedded).select("doc_id", "centrality", "context"));
+        assertEquals(inTask.size(), mixed.size());
+        int onRing = 0;
+        for (int d = 0; d < inTask.size(); d++) {
+            List<Double> want = inTask.get(d).getList(1);
+            List<Double> got = mixed.get(d).getList(1);
+            assertEquals(want.size(), got.size());
+            onRing += want.size() > 90 ? 1 : 0;
+            for (int j = 0; j < want.size(); j++) {
+                assertTrue(Math.abs(got.get(j) - want.get(j)) <= 1e-5 * Math.max(1, want.get(j)),
+                        inTask.get(d).getString(0) + " sentence " + j + ": " + got.get(j) + " vs " + want.get(j));
+            }
+            float[] a = Floats.fromBytes((byte[]) inTask.get(d).get(2));
+            float[] b = Floats.fromBytes((byte[]) mixed.get(d).get(2));
+            for (int k = 0; k < a.length; k++) {
+                assertTrue(Math.abs(a[k] - b[k]) <= 1e-5, "context " + k);
+            }
+        }
+        assertEquals(2, onRing, "two sample documents have more than 90 sentences");
+        embedded.unpersist();
+    }
+
+    @Test
     void aRunThatFailsWhileWritingLeavesTheDateAsItWas() throws IOException {
         String out = dir.resolve("failing").toString();
         Dataset<Row> good = spark.range(3).selectExpr("cast(id as string) as doc_id");
