@@ -5,8 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.param.IntParam;
@@ -22,11 +20,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.encoder.BertEncoder;
+import org.ringattention.encoder.EncoderCache;
 import org.ringattention.encoder.KernelAttention;
 import org.ringattention.encoder.SentenceEmbedder;
 import org.ringattention.encoder.SentenceTokenizer;
-import org.ringattention.model.BertCheckpoint;
-import org.ringattention.model.BertWeights;
 
 /**
  * Sentence vectors with a BERT-family encoder (sentence-transformers mean pooling, L2-normalized):
@@ -38,16 +35,6 @@ import org.ringattention.model.BertWeights;
 public final class SentenceEmbeddings extends DocumentStage {
 
     private static final long serialVersionUID = 1L;
-
-    /**
-     * Encoders loaded in this JVM, by model name: the one per-executor cache of the job. Weights are
-     * read-only and {@link SentenceEmbedder#embed} is safe from many task threads, so every task of an
-     * executor shares one copy instead of loading ~90 MB per task.
-     */
-    private static final Map<String, Loaded> ENCODERS = new ConcurrentHashMap<>();
-
-    private record Loaded(SentenceEmbedder embedder, int maxPositions) {
-    }
 
     private final Param<String> sentencesCol = new Param<>(this, "sentencesCol", "sentences column, array<string>");
     private final Param<String> outputCol = new Param<>(this, "outputCol", "sentence vectors, binary float32 (N, hidden)");
@@ -120,12 +107,18 @@ public final class SentenceEmbeddings extends DocumentStage {
         String modelName = getOrDefault(model);
         int pass = (Integer) getOrDefault(passTokens);
         MapPartitionsFunction<Row, Row> f = rows -> {
-            Loaded loaded = ENCODERS.computeIfAbsent(modelName + "#" + pass, k -> load(modelName, pass));
+            BertEncoder encoder = EncoderCache.get(modelName);
+            CpuAttentionKernel kernel = CpuAttentionKernel.create(SentenceEmbedder.ATTENTION_TILE, 1);
+            SentenceEmbedder embedder = new SentenceEmbedder(encoder, new KernelAttention(kernel), pass);
+            int maxPositions = encoder.config().maxPositions();
             SentenceTokenizer tokenizer = modelName.isEmpty() ? SentenceTokenizer.bundledMiniLm()
                     : SentenceTokenizer.of(Path.of(modelName));
             TaskContext task = TaskContext.get();
             if (task != null) {
-                task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> tokenizer.close());
+                task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> {
+                    tokenizer.close();
+                    kernel.close();
+                });
             }
             return new Iterator<Row>() {
                 @Override
@@ -147,26 +140,17 @@ public final class SentenceEmbeddings extends DocumentStage {
                         return RowFactory.create(values.toArray());
                     }
                     int[][] ids = tokenizer.encode(sentences);
-                    SentenceEmbedder.fit(ids, loaded.maxPositions(), SentenceEmbedder.Overlong.TRUNCATE, 1);
+                    SentenceEmbedder.fit(ids, maxPositions, SentenceEmbedder.Overlong.TRUNCATE, 1);
                     long tokens = 0;
                     for (int[] s : ids) {
                         tokens += s.length;
                     }
-                    values.add(Floats.toBytes(loaded.embedder().embed(ids)));
+                    values.add(Floats.toBytes(embedder.embed(ids)));
                     values.add(tokens);
                     return RowFactory.create(values.toArray());
                 }
             };
         };
         return dataset.toDF().mapPartitions(f, Encoders.row(schema));
-    }
-
-    private static Loaded load(String modelName, int passTokens) {
-        BertWeights weights = modelName.isEmpty() ? BertCheckpoint.bundledMiniLm() : BertCheckpoint.load(Path.of(modelName));
-        // Single-threaded pieces: Spark runs one task per core, and tasks share the encoder.
-        BertEncoder encoder = BertEncoder.create(weights, BertEncoder.DEFAULT_BLOCK_SIZE, 1);
-        CpuAttentionKernel kernel = CpuAttentionKernel.create(SentenceEmbedder.ATTENTION_TILE, 1);
-        return new Loaded(new SentenceEmbedder(encoder, new KernelAttention(kernel), passTokens),
-                weights.config().maxPositions());
     }
 }
