@@ -67,6 +67,8 @@ public final class SummarizeCommand extends Command {
             conf.setMaster("local[*]");
         }
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+        // Spark's INFO lines would bury the job's own progress; the Spark UI keeps every detail.
+        spark.sparkContext().setLogLevel(System.getProperty("ringattention.spark.log", "WARN"));
         try {
             err.println(SummarizeJob.summarize(spark, o).line());
             return OK;
