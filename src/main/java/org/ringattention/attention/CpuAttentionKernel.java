@@ -1,8 +1,5 @@
 package org.ringattention.attention;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
@@ -36,20 +33,15 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
 
     private final TileMath math;
     private final int blockSize;
-    private final int threads;
-    private final ForkJoinPool pool;
+    private final WorkerPool workers;
 
     private CpuAttentionKernel(TileMath math, int blockSize, int threads) {
         if (blockSize < 1) {
             throw new IllegalArgumentException("block size must be at least 1, got " + blockSize);
         }
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
-        }
         this.math = math;
         this.blockSize = blockSize;
-        this.threads = threads;
-        this.pool = threads > 1 ? new ForkJoinPool(threads - 1) : null;
+        this.workers = new WorkerPool(threads);
     }
 
     /** A kernel with the tile arithmetic chosen as described above. */
@@ -108,7 +100,7 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
     }
 
     public int threads() {
-        return threads;
+        return workers.threads();
     }
 
     @Override
@@ -119,7 +111,7 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
         Plan plan = new Plan(spec, queries, keysValues);
         int tiles = plan.queryTiles.count;
         // Heaviest first: under a causal mask the last query tiles see the most keys.
-        parallel(spec.queryHeads() * tiles, spec.headDim(), (t, scratch) ->
+        workers.run(spec.queryHeads() * tiles, () -> new Scratch(spec.headDim()), (t, scratch) ->
                 plan.attend(t % spec.queryHeads(), tiles - 1 - t / spec.queryHeads(), state, scratch));
     }
 
@@ -147,48 +139,14 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
         }
         Plan plan = new Plan(spec, queries, keysValues);
         int tiles = plan.keyTiles.count;
-        parallel(spec.queryHeads() * tiles, spec.headDim(), (t, scratch) ->
+        workers.run(spec.queryHeads() * tiles, () -> new Scratch(spec.headDim()), (t, scratch) ->
                 plan.mass(t % spec.queryHeads(), t / spec.queryHeads(), lse, mass, scratch));
         return mass;
     }
 
-    private interface WorkItem {
-        void run(int item, Scratch scratch);
-    }
-
-    /**
-     * Runs items {@code 0..items-1} on up to {@code threads} threads (the caller included), each pulling
-     * the next item from a shared counter. An item is written by exactly one thread, so the result does
-     * not depend on the schedule.
-     */
-    private void parallel(int items, int d, WorkItem item) {
-        AtomicInteger next = new AtomicInteger();
-        Runnable worker = () -> {
-            Scratch scratch = new Scratch(d);
-            for (int t = next.getAndIncrement(); t < items; t = next.getAndIncrement()) {
-                item.run(t, scratch);
-            }
-        };
-        if (pool == null || items == 1) {
-            worker.run();
-            return;
-        }
-        int helpers = Math.min(threads - 1, items - 1);
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[helpers];
-        for (int i = 0; i < helpers; i++) {
-            tasks[i] = pool.submit(worker);
-        }
-        worker.run();
-        for (ForkJoinTask<?> task : tasks) {
-            task.join();
-        }
-    }
-
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdown();
-        }
+        workers.close();
     }
 
     /** Per-thread buffers for one tile pair. */

@@ -128,7 +128,7 @@ public final class AttentionCommand extends Command {
                 "attention: %d tokens, Hq=%d Hkv=%d D=%d%s%s, %s x%d threads, %.3f s, %.1f GFLOP/s -> %s%s",
                 s, spec.queryHeads(), spec.kvHeads(), spec.headDim(), spec.causal() ? ", causal" : "",
                 segments != null ? ", segments" : "", kernelName, threads, seconds,
-                Workload.flops(s, spec.headDim(), spec.queryHeads(), spec.causal()) / seconds / 1e9,
+                spec.flops(s) / seconds / 1e9,
                 oPath, lsePath == null ? "" : ", " + lsePath));
         return OK;
     }

@@ -67,7 +67,7 @@ public final class BenchCommand extends Command {
             out.println(String.format(Locale.ROOT,
                     "{\"seq\":%d,\"heads\":%d,\"kv_heads\":%d,\"dim\":%d,\"causal\":%b,\"seconds\":%.6f,"
                             + "\"gflops\":%.2f,\"kernel\":\"%s\",\"threads\":%d,\"block_size\":%d,\"runs\":%d}",
-                    s, hq, hkv, d, causal, median, Workload.flops(s, d, hq, causal) / median / 1e9,
+                    s, hq, hkv, d, causal, median, spec.flops(s) / median / 1e9,
                     kernel.name(), threads, blockSize, runs));
         }
         return OK;

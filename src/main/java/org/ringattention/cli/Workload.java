@@ -7,7 +7,7 @@ import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.Queries;
 import org.ringattention.attention.TokenIndex;
 
-/** A seeded attention problem for benchmarks and demos, and the project's FLOP count (DESIGN.md). */
+/** A seeded attention problem for benchmarks and demos. */
 final class Workload {
 
     private final AttentionSpec spec;
@@ -28,11 +28,6 @@ final class Workload {
         long start = System.nanoTime();
         kernel.attend(spec, queries, keysValues);
         return (System.nanoTime() - start) / 1e9;
-    }
-
-    /** {@code 4 S^2 D Hq}, half under a causal mask. */
-    static double flops(long s, int d, int hq, boolean causal) {
-        return AttentionSpec.of(hq, hq, d, causal).flops(s);
     }
 
     /** The median of {@code x} (mean of the middle two for an even count). */

@@ -1,8 +1,5 @@
 package org.ringattention.encoder;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.logging.Logger;
 import org.ringattention.attention.AttentionSpec;
@@ -10,6 +7,7 @@ import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.Queries;
 import org.ringattention.attention.TokenIndex;
+import org.ringattention.attention.WorkerPool;
 import org.ringattention.model.BertConfig;
 import org.ringattention.model.BertWeights;
 
@@ -56,20 +54,15 @@ public final class BertEncoder implements AutoCloseable {
     private final float[] embBeta;
     private final Layer[] layers;
     private final int blockSize;
-    private final int threads;
-    private final ForkJoinPool pool;
+    private final WorkerPool workers;
 
     private BertEncoder(BertWeights w, DenseMath math, int blockSize, int threads) {
         if (blockSize < 1) {
             throw new IllegalArgumentException("block size must be at least 1, got " + blockSize);
         }
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
-        }
         this.config = w.config();
         this.math = math;
         this.blockSize = blockSize;
-        this.threads = threads;
         this.spec = AttentionSpec.of(config.heads(), config.heads(), config.headDim(), false);
         wordEmbeddings = w.get("embeddings.word_embeddings.weight").data();
         positionEmbeddings = w.get("embeddings.position_embeddings.weight").data();
@@ -89,7 +82,7 @@ public final class BertEncoder implements AutoCloseable {
                     linear.apply("intermediate.dense"), linear.apply("output.dense"),
                     vec.apply("output.LayerNorm.weight"), vec.apply("output.LayerNorm.bias"));
         }
-        this.pool = threads > 1 ? new ForkJoinPool(threads - 1) : null;
+        this.workers = new WorkerPool(threads);
     }
 
     /** An encoder with the dense arithmetic chosen as described above. */
@@ -234,34 +227,14 @@ public final class BertEncoder implements AutoCloseable {
         void run(int from, int to);
     }
 
-    /** Runs {@code step} on every block of {@code rows} rows, blocks pulled from a shared counter by {@code threads} threads. */
+    /** Runs {@code step} on every block of {@code rows} rows, blocks spread over the worker threads. */
     private void forEachBlock(int rows, BlockStep step) {
         int blocks = (rows + blockSize - 1) / blockSize;
-        AtomicInteger next = new AtomicInteger();
-        Runnable worker = () -> {
-            for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
-                step.run(b * blockSize, Math.min(rows, (b + 1) * blockSize));
-            }
-        };
-        if (pool == null || blocks < 2) {
-            worker.run();
-            return;
-        }
-        int helpers = Math.min(threads - 1, blocks - 1);
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[helpers];
-        for (int i = 0; i < helpers; i++) {
-            tasks[i] = pool.submit(worker);
-        }
-        worker.run();
-        for (ForkJoinTask<?> task : tasks) {
-            task.join();
-        }
+        workers.run(blocks, () -> null, (b, unused) -> step.run(b * blockSize, Math.min(rows, (b + 1) * blockSize)));
     }
 
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdown();
-        }
+        workers.close();
     }
 }
