@@ -31,8 +31,8 @@ import org.ringattention.ring.RingStats;
 public final class RingBenchCommand extends Command {
 
     private static final List<String> VALUED = List.of("--seq", "--heads", "--dim", "--partitions", "--runs",
-            "--master", "--cores");
-    private static final List<String> FLAGS = List.of("--skip-causal");
+            "--master", "--cores", "--masks");
+    private static final List<String> FLAGS = List.of();
 
     public static void main(String[] args) {
         System.exit(new RingBenchCommand().execute(args, System.out, System.err));
@@ -42,7 +42,7 @@ public final class RingBenchCommand extends Command {
     String usage() {
         return String.join("\n",
                 "usage: jobs/ring-bench [--seq S] [--heads H] [--dim D] [--partitions 2,4] [--runs R]"
-                        + " [--master local[2]] [--cores 2] [--skip-causal]",
+                        + " [--master local[2]] [--cores 2] [--masks full,causal]",
                 "",
                 "Times ring attention on Spark against the single-process kernel (--cores threads) on seeded",
                 "inputs, non-causal (contiguous layout) and causal (contiguous vs zigzag). Defaults: S=65536,",
@@ -73,6 +73,12 @@ public final class RingBenchCommand extends Command {
             System.arraycopy(block.v(), 0, v, block.offset() * h * d, block.v().length);
         }
         SplittableRandom random = new SplittableRandom(2310_01889L);
+        List<String> masks = List.of((a.get("--masks") == null ? "full,causal" : a.get("--masks")).split(","));
+        for (String mask : masks) {
+            if (!mask.equals("full") && !mask.equals("causal")) {
+                throw new IllegalArgumentException("--masks takes full and/or causal, got '" + mask + "'");
+            }
+        }
         SparkConf conf = new SparkConf().setAppName("ring-bench").setMaster(master)
                 .set("spark.ui.showConsoleProgress", "false").set("spark.log.level", "WARN");
         try (JavaSparkContext context = new JavaSparkContext(conf)) {
@@ -82,7 +88,8 @@ public final class RingBenchCommand extends Command {
             JavaRDD<DocumentBlock> input = context.parallelize(indexes, blockCount)
                     .map(b -> inputBlock(b, rows, s, h * d)).cache();
             input.count();
-            for (boolean causal : a.flag("--skip-causal") ? new boolean[] {false} : new boolean[] {false, true}) {
+            for (String mask : masks) {
+                boolean causal = mask.equals("causal");
                 AttentionSpec spec = AttentionSpec.of(h, h, d, causal);
                 warmUp(context, spec, random, partitions[0]);
                 List<RingConfig> configs = new ArrayList<>();
