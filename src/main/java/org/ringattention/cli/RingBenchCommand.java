@@ -1,6 +1,7 @@
 package org.ringattention.cli;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -22,15 +23,16 @@ import org.ringattention.ring.RingStats;
 
 /**
  * {@code jobs/ring-bench}: ring job wall time against the in-process kernel on the same work, in one
- * JVM so both are measured JIT-warm. For each mask: the kernel with as many threads as the Spark
- * master has cores, then the ring for each P and layout; medians of {@code --runs}. One JSON line
- * per configuration; ring efficiency = kernel time / ring job time.
+ * JVM so both are measured JIT-warm. For each mask, {@code --runs} rounds of: the kernel with as many
+ * threads as the Spark master has cores, then the ring for each P and layout. One JSON line per
+ * configuration with median times; ring efficiency = kernel time / ring job time, the median of the
+ * per-round ratios, so that load from other processes hits both sides of each ratio alike.
  */
 public final class RingBenchCommand extends Command {
 
     private static final List<String> VALUED = List.of("--seq", "--heads", "--dim", "--partitions", "--runs",
-            "--master", "--cores");
-    private static final List<String> FLAGS = List.of("--skip-causal");
+            "--master", "--cores", "--masks");
+    private static final List<String> FLAGS = List.of();
 
     public static void main(String[] args) {
         System.exit(new RingBenchCommand().execute(args, System.out, System.err));
@@ -40,7 +42,7 @@ public final class RingBenchCommand extends Command {
     String usage() {
         return String.join("\n",
                 "usage: jobs/ring-bench [--seq S] [--heads H] [--dim D] [--partitions 2,4] [--runs R]"
-                        + " [--master local[2]] [--cores 2] [--skip-causal]",
+                        + " [--master local[2]] [--cores 2] [--masks full,causal]",
                 "",
                 "Times ring attention on Spark against the single-process kernel (--cores threads) on seeded",
                 "inputs, non-causal (contiguous layout) and causal (contiguous vs zigzag). Defaults: S=65536,",
@@ -71,6 +73,12 @@ public final class RingBenchCommand extends Command {
             System.arraycopy(block.v(), 0, v, block.offset() * h * d, block.v().length);
         }
         SplittableRandom random = new SplittableRandom(2310_01889L);
+        List<String> masks = List.of((a.get("--masks") == null ? "full,causal" : a.get("--masks")).split(","));
+        for (String mask : masks) {
+            if (!mask.equals("full") && !mask.equals("causal")) {
+                throw new IllegalArgumentException("--masks takes full and/or causal, got '" + mask + "'");
+            }
+        }
         SparkConf conf = new SparkConf().setAppName("ring-bench").setMaster(master)
                 .set("spark.ui.showConsoleProgress", "false").set("spark.log.level", "WARN");
         try (JavaSparkContext context = new JavaSparkContext(conf)) {
@@ -80,36 +88,58 @@ public final class RingBenchCommand extends Command {
             JavaRDD<DocumentBlock> input = context.parallelize(indexes, blockCount)
                     .map(b -> inputBlock(b, rows, s, h * d)).cache();
             input.count();
-            for (boolean causal : a.flag("--skip-causal") ? new boolean[] {false} : new boolean[] {false, true}) {
+            for (String mask : masks) {
+                boolean causal = mask.equals("causal");
                 AttentionSpec spec = AttentionSpec.of(h, h, d, causal);
                 warmUp(context, spec, random, partitions[0]);
-                double kernel = kernelMedian(spec, q, k, v, s, cores, runs, err);
-                out.println(String.format(Locale.ROOT,
-                        "{\"what\":\"kernel\",\"seq\":%d,\"heads\":%d,\"dim\":%d,\"causal\":%b,\"threads\":%d,"
-                                + "\"seconds\":%.3f,\"gflops\":%.1f}",
-                        s, h, d, causal, cores, kernel, spec.flops(s) / kernel / 1e9));
+                List<RingConfig> configs = new ArrayList<>();
                 for (int p : partitions) {
                     for (Layout layout : causal ? List.of(Layout.CONTIGUOUS, Layout.ZIGZAG) : List.of(Layout.CONTIGUOUS)) {
-                        double[] seconds = new double[runs];
-                        RingStats stats = null;
-                        for (int r = 0; r < runs; r++) {
-                            try (RingResult result = new RingAttention(context, spec,
-                                    RingConfig.of(p).withLayout(layout)).run(input)) {
-                                stats = result.stats();
-                            }
-                            seconds[r] = stats.seconds();
-                            err.println("ring-bench: " + stats.summary());
-                        }
-                        double median = Workload.median(seconds);
-                        out.println(String.format(Locale.ROOT,
-                                "{\"what\":\"ring\",\"seq\":%d,\"heads\":%d,\"dim\":%d,\"causal\":%b,\"master\":\"%s\","
-                                        + "\"partitions\":%d,\"layout\":\"%s\",\"seconds\":%.3f,\"runs\":%s,"
-                                        + "\"efficiency\":%.3f,\"gflops\":%.1f,\"bytes_per_step\":%d,"
-                                        + "\"scatter_bytes\":%d,\"busiest_over_mean\":%.3f}",
-                                s, h, d, causal, master, p, layout, median, Arrays.toString(seconds), kernel / median,
-                                spec.flops(s) / median / 1e9, p > 1 ? stats.ringBytes() / (p - 1) : 0,
-                                stats.scatterBytes(), stats.imbalance()));
+                        configs.add(RingConfig.of(p).withLayout(layout));
                     }
+                }
+                // Rounds of (kernel, every ring configuration): on a shared machine each ring run is
+                // compared with the kernel run next to it, under about the same load.
+                double[] kernel = new double[runs];
+                double[][] ring = new double[configs.size()][runs];
+                RingStats[] stats = new RingStats[configs.size()];
+                TokenIndex index = TokenIndex.contiguous(0, s, null);
+                try (CpuAttentionKernel cpu = CpuAttentionKernel.create(CpuAttentionKernel.DEFAULT_BLOCK_SIZE, cores)) {
+                    for (int r = 0; r < runs; r++) {
+                        long start = System.nanoTime();
+                        cpu.attend(spec, new Queries(q, index), new KeysValues(k, v, index));
+                        kernel[r] = (System.nanoTime() - start) / 1e9;
+                        err.printf(Locale.ROOT, "ring-bench: kernel %s round %d/%d %.3f s%n",
+                                causal ? "causal" : "full", r + 1, runs, kernel[r]);
+                        for (int c = 0; c < configs.size(); c++) {
+                            try (RingResult result = new RingAttention(context, spec, configs.get(c)).run(input)) {
+                                stats[c] = result.stats();
+                            }
+                            ring[c][r] = stats[c].seconds();
+                            err.println("ring-bench: round " + (r + 1) + " " + stats[c].summary());
+                        }
+                    }
+                }
+                double kernelMedian = Workload.median(kernel);
+                out.println(String.format(Locale.ROOT,
+                        "{\"what\":\"kernel\",\"seq\":%d,\"heads\":%d,\"dim\":%d,\"causal\":%b,\"threads\":%d,"
+                                + "\"seconds\":%.3f,\"runs\":%s,\"gflops\":%.1f}",
+                        s, h, d, causal, cores, kernelMedian, Arrays.toString(kernel), spec.flops(s) / kernelMedian / 1e9));
+                for (int c = 0; c < configs.size(); c++) {
+                    double[] paired = new double[runs];
+                    for (int r = 0; r < runs; r++) {
+                        paired[r] = kernel[r] / ring[c][r];
+                    }
+                    double median = Workload.median(ring[c]);
+                    int p = configs.get(c).partitions();
+                    out.println(String.format(Locale.ROOT,
+                            "{\"what\":\"ring\",\"seq\":%d,\"heads\":%d,\"dim\":%d,\"causal\":%b,\"master\":\"%s\","
+                                    + "\"partitions\":%d,\"layout\":\"%s\",\"seconds\":%.3f,\"runs\":%s,"
+                                    + "\"efficiency\":%.3f,\"paired_efficiencies\":%s,\"gflops\":%.1f,"
+                                    + "\"bytes_per_step\":%d,\"scatter_bytes\":%d,\"busiest_over_mean\":%.3f}",
+                            s, h, d, causal, master, p, configs.get(c).layout(), median, Arrays.toString(ring[c]),
+                            Workload.median(paired), Arrays.toString(paired), spec.flops(s) / median / 1e9,
+                            p > 1 ? stats[c].ringBytes() / (p - 1) : 0, stats[c].scatterBytes(), stats[c].imbalance()));
                 }
             }
         }
@@ -136,21 +166,5 @@ public final class RingBenchCommand extends Command {
                 new Workload(spec, s, i).run(kernel);
             }
         }
-    }
-
-    private static double kernelMedian(AttentionSpec spec, float[] q, float[] k, float[] v, int s, int threads,
-                                       int runs, PrintStream err) {
-        TokenIndex index = TokenIndex.contiguous(0, s, null);
-        double[] seconds = new double[runs];
-        try (CpuAttentionKernel kernel = CpuAttentionKernel.create(CpuAttentionKernel.DEFAULT_BLOCK_SIZE, threads)) {
-            for (int r = 0; r < runs; r++) {
-                long start = System.nanoTime();
-                kernel.attend(spec, new Queries(q, index), new KeysValues(k, v, index));
-                seconds[r] = (System.nanoTime() - start) / 1e9;
-                err.printf(Locale.ROOT, "ring-bench: kernel %s run %d/%d %.3f s%n", spec.causal() ? "causal" : "full",
-                        r + 1, runs, seconds[r]);
-            }
-        }
-        return Workload.median(seconds);
     }
 }
