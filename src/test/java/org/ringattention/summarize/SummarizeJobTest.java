@@ -123,6 +123,24 @@ class SummarizeJobTest {
     }
 
     @Test
+    void attentionOutputHasOneContextVectorPerSentence() {
+        String out = dir.resolve("attention").toString();
+        SummarizeJob.Options o = options(out, "2026-11-26", "parquet");
+        SummarizeJob.summarize(spark, new SummarizeJob.Options(o.input(), o.inputFormat(), o.output(), o.date(),
+                o.outputFormat(), o.sentences(), o.ratio(), o.redundancy(), o.temperature(), o.maxChars(), o.model(),
+                true, null, false, null));
+        Dataset<Row> summaries = spark.read().parquet(out + "/summaries/date=2026-11-26");
+        Dataset<Row> attention = spark.read().parquet(out + "/attention/date=2026-11-26");
+        long sentences = summaries.agg(org.apache.spark.sql.functions.sum("sentence_count")).first().getLong(0);
+        assertEquals(sentences, attention.count());
+        for (Row r : attention.filter("sentence_index = 0").collectAsList()) {
+            assertEquals(384, r.getList(r.fieldIndex("context")).size());
+            assertTrue(r.<Double>getAs("centrality") >= 0);
+        }
+        assertEquals(sentences, attention.select("doc_id", "sentence_index").distinct().count(), "no duplicates");
+    }
+
+    @Test
     void jsonOutputIsJsonLines() throws IOException {
         String out = dir.resolve("json").toString();
         SummarizeJob.summarize(spark, options(out, "2026-11-27", "json"));
