@@ -67,10 +67,10 @@ public final class SummarizeCommand extends Command {
             conf.setMaster("local[*]");
         }
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
-        // Spark's INFO lines would bury the job's own progress; the Spark UI keeps every detail.
-        spark.sparkContext().setLogLevel(System.getProperty("ringattention.spark.log", "WARN"));
         try {
             err.println(SummarizeJob.summarize(spark, o).line());
+            err.println("summarize: wrote " + o.output() + "/summaries/date=" + o.date() + " and " + o.output()
+                    + "/rejects/date=" + o.date() + (o.attention() ? " and " + o.output() + "/attention/date=" + o.date() : ""));
             return OK;
         } finally {
             spark.stop();
