@@ -1,10 +1,14 @@
 package org.ringattention.summarize;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -49,6 +53,25 @@ abstract class DocumentStage extends Transformer implements DefaultParamsWritabl
             throw new IllegalArgumentException(stage + " needs column '" + name + "' to be " + type.simpleString()
                     + ", it is " + actual.simpleString());
         }
+    }
+
+    /** {@code row}'s values followed by {@code extra}: the output row of a stage that appends columns. */
+    static Row appended(Row row, Object... extra) {
+        Object[] values = new Object[row.size() + extra.length];
+        for (int i = 0; i < row.size(); i++) {
+            values[i] = row.get(i);
+        }
+        System.arraycopy(extra, 0, values, row.size(), extra.length);
+        return RowFactory.create(values);
+    }
+
+    /** A Spark {@code array<double>} value. */
+    static scala.collection.immutable.Seq<Object> doubles(double[] x) {
+        List<Object> list = new ArrayList<>(x.length);
+        for (double v : x) {
+            list.add(v);
+        }
+        return scala.jdk.javaapi.CollectionConverters.asScala(list).toSeq();
     }
 
     /** {@code schema} with {@code fields} appended; refuses a name that exists already. */

@@ -1,13 +1,10 @@
 package org.ringattention.summarize;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.ringattention.attention.AttentionSpec;
@@ -81,19 +78,8 @@ final class RingCentrality {
                         mass[j] = (float) Math.exp(logMass[j]);
                     }
                     double[] c = Centrality.withoutSelf(mass, e, lse, n, d, inv);
-                    List<Object> values = new ArrayList<>(schema.size());
-                    for (int i = 0; i < row.size(); i++) {
-                        values.add(row.get(i));
-                    }
-                    List<Double> centrality = new ArrayList<>(n);
-                    for (double x : c) {
-                        centrality.add(x);
-                    }
-                    values.add(scala.jdk.javaapi.CollectionConverters.asScala(centrality).toSeq());
-                    if (withContext) {
-                        values.add(Floats.toBytes(context));
-                    }
-                    return RowFactory.create(values.toArray());
+                    return withContext ? DocumentStage.appended(row, DocumentStage.doubles(c), Floats.toBytes(context))
+                            : DocumentStage.appended(row, DocumentStage.doubles(c));
                 });
                 Dataset<Row> result = spark.createDataFrame(out, schema).cache();
                 spark.sparkContext().setJobDescription("sentence centrality: collect ring results");

@@ -1,8 +1,6 @@
 package org.ringattention.summarize;
 
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
@@ -14,7 +12,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
@@ -194,16 +191,8 @@ public final class SentenceCentrality extends DocumentStage {
             @Override
             public Row next() {
                 Row row = rows.next();
-                List<Object> values = new ArrayList<>(schema.size());
-                for (int i = 0; i < row.size(); i++) {
-                    values.add(row.get(i));
-                }
                 if (row.isNullAt(embeddingsAt) || row.isNullAt(sentencesAt)) {
-                    values.add(null);
-                    if (withContext) {
-                        values.add(null);
-                    }
-                    return RowFactory.create(values.toArray());
+                    return withContext ? appended(row, null, null) : appended(row, (Object) null);
                 }
                 int n = row.getList(sentencesAt).size();
                 float[] e = Floats.fromBytes((byte[]) row.get(embeddingsAt));
@@ -212,21 +201,10 @@ public final class SentenceCentrality extends DocumentStage {
                             + " embedding values; the embeddings column does not belong to these sentences");
                 }
                 Centrality.Scores scores = Centrality.of(e, n, e.length / n, t, kernel);
-                values.add(scala.jdk.javaapi.CollectionConverters.asScala(toList(scores.centrality())).toSeq());
-                if (withContext) {
-                    values.add(Floats.toBytes(scores.context()));
-                }
-                return RowFactory.create(values.toArray());
+                return withContext ? appended(row, doubles(scores.centrality()), Floats.toBytes(scores.context()))
+                        : appended(row, doubles(scores.centrality()));
             }
         };
         return dataset.mapPartitions(f, Encoders.row(schema));
-    }
-
-    private static List<Double> toList(double[] x) {
-        List<Double> list = new ArrayList<>(x.length);
-        for (double v : x) {
-            list.add(v);
-        }
-        return list;
     }
 }

@@ -2,7 +2,6 @@ package org.ringattention.summarize;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.TaskContext;
@@ -15,7 +14,6 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.ringattention.attention.CpuAttentionKernel;
@@ -129,15 +127,9 @@ public final class SentenceEmbeddings extends DocumentStage {
                 @Override
                 public Row next() {
                     Row row = rows.next();
-                    List<Object> values = new ArrayList<>(schema.size());
-                    for (int i = 0; i < row.size(); i++) {
-                        values.add(row.get(i));
-                    }
                     List<String> sentences = row.isNullAt(sentencesAt) ? List.of() : row.getList(sentencesAt);
                     if (sentences.isEmpty()) {
-                        values.add(null);
-                        values.add(null);
-                        return RowFactory.create(values.toArray());
+                        return appended(row, null, null);
                     }
                     int[][] ids = tokenizer.encode(sentences);
                     SentenceEmbedder.fit(ids, maxPositions, SentenceEmbedder.Overlong.TRUNCATE, 1);
@@ -145,9 +137,7 @@ public final class SentenceEmbeddings extends DocumentStage {
                     for (int[] s : ids) {
                         tokens += s.length;
                     }
-                    values.add(Floats.toBytes(embedder.embed(ids)));
-                    values.add(tokens);
-                    return RowFactory.create(values.toArray());
+                    return appended(row, Floats.toBytes(embedder.embed(ids)), tokens);
                 }
             };
         };
