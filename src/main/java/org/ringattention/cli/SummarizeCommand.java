@@ -2,13 +2,13 @@ package org.ringattention.cli;
 
 import java.io.PrintStream;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.ringattention.io.BadInputException;
 import org.ringattention.summarize.SummarizeJob;
+import org.ringattention.summarize.SummarizeJob.Options;
 
 /** {@code jobs/summarize}: the nightly summarization job on Spark (embedded local unless a master is given). */
 public final class SummarizeCommand extends Command {
@@ -16,7 +16,7 @@ public final class SummarizeCommand extends Command {
     private static final List<String> VALUED = List.of("--input", "--input-format", "--output", "--date",
             "--output-format", "--sentences", "--ratio", "--redundancy", "--temperature", "--max-chars", "--model",
             "--save-pipeline", "--master");
-    private static final List<String> FLAGS = List.of("--attention", "--phase-times");
+    private static final List<String> FLAGS = List.of("--attention", "--phase-times", "--quiet");
 
     public static void main(String[] args) {
         int status = new SummarizeCommand().execute(args, System.out, System.err);
@@ -42,30 +42,29 @@ public final class SummarizeCommand extends Command {
                 "  --output PATH           writes PATH/summaries/date=D and PATH/rejects/date=D",
                 "  --date D                the run's date, YYYY-MM-DD (default: today, UTC); rerunning a date replaces it",
                 "  --output-format F       parquet (default) or json (JSON lines)",
-                "  --sentences N           sentences per summary (default 5)",
+                "  --sentences N           sentences per summary (default " + Options.SENTENCES + ")",
                 "  --ratio R               or a fraction of each document's sentences, 0 < R <= 1",
-                "  --redundancy X          largest cosine similarity between two summary sentences (default 0.9)",
-                "  --temperature T         attention sharpness: logits are cosine / T (default 0.1)",
-                "  --max-chars N           reject documents longer than N characters (default 5000000)",
+                "  --redundancy X          largest cosine similarity between two summary sentences (default "
+                        + Options.REDUNDANCY + ")",
+                "  --temperature T         attention sharpness: logits are cosine / T (default " + Options.TEMPERATURE + ")",
+                "  --max-chars N           reject documents longer than N characters (default " + Options.MAX_CHARS + ")",
                 "  --model DIR             a BERT-family model directory (config.json, model.safetensors or .onnx,",
                 "                          tokenizer.json); default: the bundled all-MiniLM-L6-v2",
                 "  --attention             also write per-sentence context vectors to PATH/attention/date=D",
                 "  --save-pipeline DIR     also save the fitted PipelineModel to DIR",
                 "  --phase-times           materialize each stage to report its wall time (slower; for benchmarks)",
-                "  --master URL            Spark master (default: spark-submit's, else embedded local[*])",
+                "  --quiet                 no progress lines, only the final one and errors",
+                "  --master URL            Spark master (default: spark-submit's, else embedded "
+                        + SparkSettings.DEFAULT_MASTER + ")",
                 "",
                 "Exit status: 0 done, 2 bad input, 1 other failure.");
     }
 
     @Override
     int run(String[] argv, PrintStream out, PrintStream err) {
-        SummarizeJob.Options o = options(Args.parse(argv, VALUED, FLAGS));
-        SparkConf conf = new SparkConf().setAppName("summarize " + o.date());
-        if (o.master() != null) {
-            conf.setMaster(o.master());
-        } else if (!conf.contains("spark.master")) {
-            conf.setMaster("local[*]");
-        }
+        Args a = Args.parse(argv, VALUED, FLAGS);
+        Options o = options(a);
+        SparkConf conf = SparkSettings.conf("summarize " + o.date(), a.get("--master"));
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         try {
             err.println(SummarizeJob.summarize(spark, o).line());
@@ -77,34 +76,47 @@ public final class SummarizeCommand extends Command {
         }
     }
 
-    static SummarizeJob.Options options(Args a) {
-        String input = a.required("--input");
-        String output = a.required("--output");
+    static Options options(Args a) {
+        Options.Builder o = Options.builder(a.required("--input"), a.required("--output"));
         if (a.get("--sentences") != null && a.get("--ratio") != null) {
             throw new BadInputException("give --sentences or --ratio, not both");
         }
-        String date = a.get("--date") == null ? LocalDate.now(ZoneOffset.UTC).toString() : a.get("--date");
-        try {
-            LocalDate.parse(date);
-        } catch (DateTimeParseException e) {
-            throw new BadInputException("--date must be a date like 2026-11-29, got '" + date + "'");
+        String date = a.get("--date");
+        if (date != null) {
+            try {
+                LocalDate.parse(date);
+            } catch (DateTimeParseException e) {
+                throw new BadInputException("--date must be a date like 2026-11-29, got '" + date + "'");
+            }
+            o.date(date);
         }
-        double ratio = a.get("--ratio") == null ? 0 : a.positiveFloat("--ratio");
-        if (ratio > 1) {
-            throw new BadInputException("--ratio must be in (0, 1], got " + a.get("--ratio"));
+        if (a.get("--ratio") != null) {
+            double ratio = a.positiveFloat("--ratio");
+            if (ratio > 1) {
+                throw new BadInputException("--ratio must be in (0, 1], got " + a.get("--ratio"));
+            }
+            o.ratio(ratio);
         }
-        Float temperature = a.positiveFloat("--temperature");
-        double redundancy = a.doubleValue("--redundancy", 0.9);
+        if (a.get("--temperature") != null) {
+            o.temperature(a.positiveFloat("--temperature"));
+        }
+        double redundancy = a.doubleValue("--redundancy", Options.REDUNDANCY);
         if (!(redundancy >= -1 && redundancy <= 1)) {
             throw new BadInputException("--redundancy must be a cosine similarity in [-1, 1], got " + a.get("--redundancy"));
         }
-        String outputFormat = a.get("--output-format") == null ? "parquet" : a.get("--output-format");
+        String outputFormat = a.get("--output-format") == null ? Options.OUTPUT_FORMAT : a.get("--output-format");
         if (!outputFormat.equals("parquet") && !outputFormat.equals("json")) {
             throw new BadInputException("--output-format must be parquet or json, got '" + outputFormat + "'");
         }
-        return new SummarizeJob.Options(input, a.get("--input-format") == null ? "auto" : a.get("--input-format"),
-                output, date, outputFormat, a.intValue("--sentences", 5, 1), ratio, redundancy,
-                temperature == null ? 0.1 : temperature, a.intValue("--max-chars", 5_000_000, 1), a.get("--model"),
-                a.flag("--attention"), a.get("--save-pipeline"), a.flag("--phase-times"), a.get("--master"));
+        if (a.get("--input-format") != null) {
+            o.inputFormat(a.get("--input-format"));
+        }
+        if (a.get("--max-chars") != null) {
+            o.maxChars(a.intValue("--max-chars", 0, 1));
+        }
+        return o.outputFormat(outputFormat).redundancy(redundancy)
+                .sentences(a.intValue("--sentences", Options.SENTENCES, 1)).model(a.get("--model"))
+                .attention(a.flag("--attention")).savePipeline(a.get("--save-pipeline"))
+                .phaseTimes(a.flag("--phase-times")).quiet(a.flag("--quiet")).build();
     }
 }

@@ -27,10 +27,236 @@ import org.apache.spark.storage.StorageLevel;
  */
 public final class SummarizeJob {
 
-    /** What one run does; the command line's options one for one. */
-    public record Options(String input, String inputFormat, String output, String date, String outputFormat,
-                   int sentences, double ratio, double redundancy, double temperature, long maxChars,
-                   String model, boolean attention, String savePipeline, boolean phaseTimes, String master) {
+    /**
+     * What one run does, built once with {@link #builder}; the command line, the notebook and the tests
+     * all start from the same defaults, which live here and nowhere else.
+     */
+    public static final class Options implements java.io.Serializable {
+        public static final String INPUT_FORMAT = "auto";
+        public static final String OUTPUT_FORMAT = "parquet";
+        public static final int SENTENCES = 5;
+        public static final double REDUNDANCY = 0.9;
+        public static final double TEMPERATURE = 0.1;
+        public static final long MAX_CHARS = 5_000_000L;
+
+        private final String input;
+        private final String inputFormat;
+        private final String output;
+        private final String date;
+        private final String outputFormat;
+        private final int sentences;
+        private final double ratio;
+        private final double redundancy;
+        private final double temperature;
+        private final long maxChars;
+        private final String model;
+        private final boolean attention;
+        private final String savePipeline;
+        private final boolean phaseTimes;
+        private final boolean quiet;
+
+        private Options(Builder b) {
+            input = java.util.Objects.requireNonNull(b.input, "input");
+            output = java.util.Objects.requireNonNull(b.output, "output");
+            date = b.date == null ? java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString() : b.date;
+            inputFormat = b.inputFormat;
+            outputFormat = b.outputFormat;
+            sentences = b.sentences;
+            ratio = b.ratio;
+            redundancy = b.redundancy;
+            temperature = b.temperature;
+            maxChars = b.maxChars;
+            model = b.model;
+            attention = b.attention;
+            savePipeline = b.savePipeline;
+            phaseTimes = b.phaseTimes;
+            quiet = b.quiet;
+        }
+
+        /** A builder holding every default; {@code input} and {@code output} have none. */
+        public static Builder builder(String input, String output) {
+            return new Builder().input(input).output(output);
+        }
+
+        /** A builder starting from these options, to change a few. */
+        public Builder toBuilder() {
+            return new Builder().input(input).inputFormat(inputFormat).output(output).date(date)
+                    .outputFormat(outputFormat).sentences(sentences).ratio(ratio).redundancy(redundancy)
+                    .temperature(temperature).maxChars(maxChars).model(model).attention(attention)
+                    .savePipeline(savePipeline).phaseTimes(phaseTimes).quiet(quiet);
+        }
+
+        /** Documents, a directory of .txt/.md files or a Parquet/JSON table. */
+        public String input() {
+            return input;
+        }
+
+        /** {@code auto}, {@code text}, {@code parquet} or {@code json}. */
+        public String inputFormat() {
+            return inputFormat;
+        }
+
+        /** The root under which {@code summaries/date=D}, {@code rejects/date=D}... are written. */
+        public String output() {
+            return output;
+        }
+
+        /** The run's date, YYYY-MM-DD; today (UTC) unless set. */
+        public String date() {
+            return date;
+        }
+
+        public String outputFormat() {
+            return outputFormat;
+        }
+
+        /** Sentences per summary, unless {@link #ratio} is positive. */
+        public int sentences() {
+            return sentences;
+        }
+
+        /** A fraction of each document's sentences; 0 means use {@link #sentences}. */
+        public double ratio() {
+            return ratio;
+        }
+
+        public double redundancy() {
+            return redundancy;
+        }
+
+        public double temperature() {
+            return temperature;
+        }
+
+        public long maxChars() {
+            return maxChars;
+        }
+
+        /** A model directory, or {@code null} for the bundled encoder. */
+        public String model() {
+            return model;
+        }
+
+        /** Also write per-sentence context vectors. */
+        public boolean attention() {
+            return attention;
+        }
+
+        /** A directory to save the fitted pipeline to, or {@code null}. */
+        public String savePipeline() {
+            return savePipeline;
+        }
+
+        /** Materialize each stage to time it (slower). */
+        public boolean phaseTimes() {
+            return phaseTimes;
+        }
+
+        /** No progress lines, only the final one. */
+        public boolean quiet() {
+            return quiet;
+        }
+
+        /** Fluent setters over the defaults above. */
+        public static final class Builder {
+            private String input;
+            private String inputFormat = INPUT_FORMAT;
+            private String output;
+            private String date;
+            private String outputFormat = OUTPUT_FORMAT;
+            private int sentences = SENTENCES;
+            private double ratio;
+            private double redundancy = REDUNDANCY;
+            private double temperature = TEMPERATURE;
+            private long maxChars = MAX_CHARS;
+            private String model;
+            private boolean attention;
+            private String savePipeline;
+            private boolean phaseTimes;
+            private boolean quiet;
+
+            private Builder() {
+            }
+
+            public Builder input(String v) {
+                input = v;
+                return this;
+            }
+
+            public Builder inputFormat(String v) {
+                inputFormat = v;
+                return this;
+            }
+
+            public Builder output(String v) {
+                output = v;
+                return this;
+            }
+
+            public Builder date(String v) {
+                date = v;
+                return this;
+            }
+
+            public Builder outputFormat(String v) {
+                outputFormat = v;
+                return this;
+            }
+
+            public Builder sentences(int v) {
+                sentences = v;
+                return this;
+            }
+
+            public Builder ratio(double v) {
+                ratio = v;
+                return this;
+            }
+
+            public Builder redundancy(double v) {
+                redundancy = v;
+                return this;
+            }
+
+            public Builder temperature(double v) {
+                temperature = v;
+                return this;
+            }
+
+            public Builder maxChars(long v) {
+                maxChars = v;
+                return this;
+            }
+
+            public Builder model(String v) {
+                model = v;
+                return this;
+            }
+
+            public Builder attention(boolean v) {
+                attention = v;
+                return this;
+            }
+
+            public Builder savePipeline(String v) {
+                savePipeline = v;
+                return this;
+            }
+
+            public Builder phaseTimes(boolean v) {
+                phaseTimes = v;
+                return this;
+            }
+
+            public Builder quiet(boolean v) {
+                quiet = v;
+                return this;
+            }
+
+            public Options build() {
+                return new Options(this);
+            }
+        }
     }
 
     private SummarizeJob() {
