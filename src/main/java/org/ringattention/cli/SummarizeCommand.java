@@ -70,6 +70,7 @@ public final class SummarizeCommand extends Command {
             err.println(SummarizeJob.summarize(spark, o).line());
             err.println("summarize: wrote " + o.output() + "/summaries/date=" + o.date() + " and " + o.output()
                     + "/rejects/date=" + o.date() + (o.attention() ? " and " + o.output() + "/attention/date=" + o.date() : ""));
+            err.println("summarize: report " + o.output() + "/report/date=" + o.date() + "/index.html");
             return OK;
         } finally {
             spark.stop();

@@ -1,12 +1,18 @@
 package org.ringattention.summarize;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
@@ -19,6 +25,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.ringattention.progress.Progress;
+import org.ringattention.report.RunFigures;
 
 /**
  * The nightly summarization job: documents in, one summary row or one reject row per input row out,
@@ -292,11 +300,32 @@ public final class SummarizeJob {
         return new Pipeline().setStages(new PipelineStage[] {new SentenceSplitter(), embeddings, centrality, selector});
     }
 
+    /** Runs the job; progress lines go to standard error unless {@link Options#quiet}. */
     public static Summary summarize(SparkSession spark, Options o) {
-        long start = System.nanoTime();
-        spark.sparkContext().setJobDescription("summarize: read and validate " + o.input());
+        return summarize(spark, o, o.quiet() ? null : System.err);
+    }
+
+    /**
+     * Runs the job: reads and validates the input, summarizes, commits the night's tables, then writes
+     * its report. Progress lines go to {@code progressOut} (none when null) every
+     * {@code spark.ringattention.progress.interval} (default 10 s).
+     */
+    public static Summary summarize(SparkSession spark, Options o, java.io.PrintStream progressOut) {
+        long interval = spark.sparkContext().getConf().getTimeAsMs("spark.ringattention.progress.interval", "10s");
+        try (Progress progress = Progress.start(spark.sparkContext(), "summarize", progressOut, interval)) {
+            return summarize(spark, o, progress);
+        }
+    }
+
+    private static Summary summarize(SparkSession spark, Options o, Progress progress) {
+        progress.phase("read and validate");
         Dataset<Row> intake = Documents.validate(Documents.read(spark, o.input(), o.inputFormat()), o.maxChars())
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        Row found = intake.agg(count(lit(1)), count(when(col("reject").isNull(), 1)),
+                coalesce(sum(when(col("reject").isNull(), length(col("text")))), lit(0L))).first();
+        long inputBytes = RunReport.inputBytes(spark, o.input());
+        progress.line(String.format(Locale.ROOT, "%,d documents found (%s) in %s; %,d to summarize",
+                found.getLong(0), bytes(inputBytes), o.input(), found.getLong(1)));
         Dataset<Row> accepted = intake.filter(col("reject").isNull()).drop("reject");
         PipelineModel model = pipeline(o).fit(accepted);
         if (o.savePipeline() != null) {
@@ -306,9 +335,27 @@ public final class SummarizeJob {
                 throw new java.io.UncheckedIOException("cannot save the pipeline to " + o.savePipeline(), e);
             }
         }
-        StringBuilder phases = new StringBuilder();
-        Dataset<Row> result = o.phaseTimes() ? timedTransform(spark, model, accepted, phases)
-                : model.transform(accepted);
+        DocumentCounters counters = new DocumentCounters(progress, found.getLong(1), found.getLong(2));
+        if (!o.phaseTimes()) {
+            progress.phase("split, embed, attend and select");
+        }
+        Dataset<Row> result = accepted;
+        for (org.apache.spark.ml.Transformer stage : model.stages()) {
+            if (o.phaseTimes()) {
+                progress.phase(stage.getClass().getSimpleName());
+            }
+            Dataset<Row> next = stage.transform(result);
+            if (stage instanceof SentenceEmbeddings) {
+                next = counters.count(next);
+            }
+            if (o.phaseTimes()) {
+                // Materialized stage by stage, so that each phase's time is that stage's work.
+                next = next.persist(StorageLevel.MEMORY_AND_DISK());
+                next.count();
+                result.unpersist();
+            }
+            result = next;
+        }
         result = result.persist(StorageLevel.MEMORY_AND_DISK());
 
         Dataset<Row> summarized = result.filter(col("selection").isNotNull());
@@ -324,40 +371,51 @@ public final class SummarizeJob {
         if (o.attention()) {
             output.add("attention", contextRows(summarized));
         }
-        long writeStart = System.nanoTime();
+        progress.phase("write");
         output.commit();
-        if (o.phaseTimes()) {
-            phases.append(String.format(Locale.ROOT, ", write %.1f s", (System.nanoTime() - writeStart) / 1e9));
-        }
 
-        spark.sparkContext().setJobDescription("summarize: count");
-        Row totals = summaries.agg(org.apache.spark.sql.functions.count(lit(1)),
-                org.apache.spark.sql.functions.coalesce(org.apache.spark.sql.functions.sum("sentence_count"), lit(0L)),
-                org.apache.spark.sql.functions.coalesce(org.apache.spark.sql.functions.sum("token_count"), lit(0L)))
-                .first();
-        long rejected = rejects.count();
+        progress.phase("count");
+        Row totals = summaries.agg(count(lit(1)), coalesce(sum("sentence_count"), lit(0L)),
+                coalesce(sum("token_count"), lit(0L))).first();
+        Map<String, Long> rejectsByReason = RunReport.rejectsByReason(rejects);
+        long rejected = rejectsByReason.values().stream().mapToLong(Long::longValue).sum();
+
+        progress.phase("report");
+        List<org.ringattention.report.DocumentSummary> documents = RunReport.documents(result);
         result.unpersist();
         intake.unpersist();
-        return new Summary(totals.getLong(0), totals.getLong(1), totals.getLong(2), rejected,
-                (System.nanoTime() - start) / 1e9, phases.toString());
+        // The report's own time is not in it: it is written last.
+        Map<String, Double> phaseSeconds = progress.phaseSeconds();
+        double seconds = progress.elapsedSeconds();
+        RunFigures figures = new RunFigures(o.date(), o.input(), found.getLong(0), inputBytes, totals.getLong(0),
+                totals.getLong(1), totals.getLong(2), rejectsByReason, phaseSeconds, seconds);
+        RunReport.publish(spark, o.output(), o.date(), figures, documents);
+        StringBuilder phases = new StringBuilder();
+        if (o.phaseTimes()) {
+            phaseSeconds.forEach((name, t) -> {
+                if (!name.equals("read and validate") && !name.equals("count")) {
+                    phases.append(phases.length() == 0 ? "" : ", ")
+                            .append(String.format(Locale.ROOT, "%s %.1f s", name, t));
+                }
+            });
+        }
+        return new Summary(totals.getLong(0), totals.getLong(1), totals.getLong(2), rejected, seconds,
+                phases.toString());
     }
 
-    /** Runs the stages one by one, each materialized, and records their wall times. */
-    private static Dataset<Row> timedTransform(SparkSession spark, PipelineModel model, Dataset<Row> docs,
-                                               StringBuilder phases) {
-        Dataset<Row> current = docs;
-        for (org.apache.spark.ml.Transformer stage : model.stages()) {
-            String name = stage.getClass().getSimpleName();
-            spark.sparkContext().setJobDescription("summarize: " + name + " (timed)");
-            long t = System.nanoTime();
-            Dataset<Row> next = stage.transform(current).persist(StorageLevel.MEMORY_AND_DISK());
-            next.count();
-            current.unpersist();
-            current = next;
-            phases.append(phases.length() == 0 ? "" : ", ")
-                    .append(String.format(Locale.ROOT, "%s %.1f s", name, (System.nanoTime() - t) / 1e9));
+    /** {@code 812 bytes}, {@code 83.4 kB}, {@code 1.2 MB}, {@code 3.0 GB}. */
+    static String bytes(long n) {
+        if (n < 1000) {
+            return n + " bytes";
         }
-        return current;
+        String[] units = {"kB", "MB", "GB", "TB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1000 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
     /** One row per sentence: its index, centrality and context vector (attention output). */
