@@ -8,6 +8,7 @@ import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.ringattention.io.BadInputException;
+import org.ringattention.summarize.NightlyOutput;
 import org.ringattention.summarize.SummarizeJob;
 
 /** {@code jobs/summarize}: the nightly summarization job on Spark (embedded local unless a master is given). */
@@ -16,7 +17,7 @@ public final class SummarizeCommand extends Command {
     private static final List<String> VALUED = List.of("--input", "--input-format", "--output", "--date",
             "--output-format", "--sentences", "--ratio", "--redundancy", "--temperature", "--max-chars", "--model",
             "--save-pipeline", "--master");
-    private static final List<String> FLAGS = List.of("--attention", "--phase-times");
+    private static final List<String> FLAGS = List.of("--attention", "--phase-times", "--fail-fast");
 
     public static void main(String[] args) {
         int status = new SummarizeCommand().execute(args, System.out, System.err);
@@ -39,9 +40,11 @@ public final class SummarizeCommand extends Command {
                 "  --input PATH            a directory of .txt/.md files (doc id = file name), or a Parquet or JSON",
                 "                          table with doc_id, text and optionally date",
                 "  --input-format F        auto (default), text, parquet or json",
-                "  --output PATH           writes PATH/summaries/date=D and PATH/rejects/date=D",
+                "  --output PATH           writes the date's summaries and rejects under PATH (see --output-format)",
                 "  --date D                the run's date, YYYY-MM-DD (default: today, UTC); rerunning a date replaces it",
-                "  --output-format F       parquet (default) or json (JSON lines)",
+                "  --output-format F       delta (default): one Delta Lake table PATH/nightly, partitioned by date and",
+                "                          kind (summaries, rejects, attention), the date replaced in one transaction;",
+                "                          parquet or json (JSON lines): PATH/<kind>/date=D, swapped in when complete",
                 "  --sentences N           sentences per summary (default 5)",
                 "  --ratio R               or a fraction of each document's sentences, 0 < R <= 1",
                 "  --redundancy X          largest cosine similarity between two summary sentences (default 0.9)",
@@ -53,6 +56,7 @@ public final class SummarizeCommand extends Command {
                 "  --save-pipeline DIR     also save the fitted PipelineModel to DIR",
                 "  --phase-times           materialize each stage to report its wall time (slower; for benchmarks)",
                 "  --master URL            Spark master (default: spark-submit's, else embedded local[*])",
+                "  --fail-fast             stop at the first document a stage fails on (default: it becomes a reject)",
                 "",
                 "Exit status: 0 done, 2 bad input, 1 other failure.");
     }
@@ -66,10 +70,17 @@ public final class SummarizeCommand extends Command {
         } else if (!conf.contains("spark.master")) {
             conf.setMaster("local[*]");
         }
+        if (o.outputFormat().equals("delta")) {
+            // Delta's SQL extension and catalog, unless the cluster (Databricks, spark-defaults) sets its own.
+            conf.setIfMissing("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
+            conf.setIfMissing("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+        }
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         try {
             err.println(SummarizeJob.summarize(spark, o).line());
-            err.println("summarize: wrote " + o.output() + "/summaries/date=" + o.date() + " and " + o.output()
+            err.println(o.outputFormat().equals("delta")
+                    ? "summarize: wrote date=" + o.date() + " of the Delta table " + o.output() + "/" + NightlyOutput.DELTA_TABLE
+                    : "summarize: wrote " + o.output() + "/summaries/date=" + o.date() + " and " + o.output()
                     + "/rejects/date=" + o.date() + (o.attention() ? " and " + o.output() + "/attention/date=" + o.date() : ""));
             return OK;
         } finally {
@@ -98,13 +109,15 @@ public final class SummarizeCommand extends Command {
         if (!(redundancy >= -1 && redundancy <= 1)) {
             throw new BadInputException("--redundancy must be a cosine similarity in [-1, 1], got " + a.get("--redundancy"));
         }
-        String outputFormat = a.get("--output-format") == null ? "parquet" : a.get("--output-format");
-        if (!outputFormat.equals("parquet") && !outputFormat.equals("json")) {
-            throw new BadInputException("--output-format must be parquet or json, got '" + outputFormat + "'");
+        String outputFormat = a.get("--output-format") == null ? NightlyOutput.FORMATS.get(0) : a.get("--output-format");
+        if (!NightlyOutput.FORMATS.contains(outputFormat)) {
+            throw new BadInputException("--output-format must be one of " + NightlyOutput.FORMATS + ", got '"
+                    + outputFormat + "'");
         }
         return new SummarizeJob.Options(input, a.get("--input-format") == null ? "auto" : a.get("--input-format"),
                 output, date, outputFormat, a.intValue("--sentences", 5, 1), ratio, redundancy,
                 temperature == null ? 0.1 : temperature, a.intValue("--max-chars", 5_000_000, 1), a.get("--model"),
-                a.flag("--attention"), a.get("--save-pipeline"), a.flag("--phase-times"), a.get("--master"));
+                a.flag("--attention"), a.get("--save-pipeline"), a.flag("--phase-times"), a.get("--master"),
+                a.flag("--fail-fast"));
     }
 }

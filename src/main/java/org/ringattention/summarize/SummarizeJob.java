@@ -3,6 +3,7 @@ package org.ringattention.summarize;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +31,8 @@ public final class SummarizeJob {
     /** What one run does; the command line's options one for one. */
     public record Options(String input, String inputFormat, String output, String date, String outputFormat,
                    int sentences, double ratio, double redundancy, double temperature, long maxChars,
-                   String model, boolean attention, String savePipeline, boolean phaseTimes, String master) {
+                   String model, boolean attention, String savePipeline, boolean phaseTimes, String master,
+                   boolean failFast) {
     }
 
     private SummarizeJob() {
@@ -69,51 +71,72 @@ public final class SummarizeJob {
     public static Summary summarize(SparkSession spark, Options o) {
         long start = System.nanoTime();
         spark.sparkContext().setJobDescription("summarize: read and validate " + o.input());
-        Dataset<Row> intake = Documents.validate(Documents.read(spark, o.input(), o.inputFormat()), o.maxChars())
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        Dataset<Row> accepted = intake.filter(col("reject").isNull()).drop("reject");
-        PipelineModel model = pipeline(o).fit(accepted);
-        if (o.savePipeline() != null) {
-            try {
-                model.write().overwrite().save(o.savePipeline());
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot save the pipeline to " + o.savePipeline(), e);
+        spark.conf().set(DocumentStage.FAIL_FAST, o.failFast());
+        Dataset<Row> intake = Documents.validate(Documents.read(spark, o.input(), o.inputFormat(), o.maxChars()),
+                o.maxChars()).persist(StorageLevel.MEMORY_AND_DISK());
+        // A failed run must not leave its cached tables behind in a long-lived session (a notebook's).
+        Dataset<Row> result = null;
+        try {
+            Dataset<Row> accepted = intake.filter(col("reject").isNull()).drop("reject");
+            PipelineModel model = pipeline(o).fit(accepted);
+            if (o.savePipeline() != null) {
+                try {
+                    model.write().overwrite().save(o.savePipeline());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException("cannot save the pipeline to " + o.savePipeline(), e);
+                }
             }
-        }
-        StringBuilder phases = new StringBuilder();
-        Dataset<Row> result = o.phaseTimes() ? timedTransform(spark, model, accepted, phases)
-                : model.transform(accepted);
-        result = result.persist(StorageLevel.MEMORY_AND_DISK());
+            StringBuilder phases = new StringBuilder();
+            result = (o.phaseTimes() ? timedTransform(spark, model, accepted, phases) : model.transform(accepted))
+                    .persist(StorageLevel.MEMORY_AND_DISK());
 
-        Dataset<Row> summarized = result.filter(col("selection").isNotNull());
-        Dataset<Row> summaries = summarized.select(col("doc_id"), col("selection.summary").as("summary"),
-                col("selection.selected_indices").as("selected_indices"),
-                col("selection.selected_scores").as("selected_scores"),
-                col("token_count"), size(col("sentences")).as("sentence_count"), col("doc_date"));
-        Dataset<Row> rejects = intake.filter(col("reject").isNotNull()).select(col("doc_id"), col("reject").as("reason"))
-                .union(result.filter(col("selection").isNull())
-                        .select(col("doc_id"), lit("no sentences found").as("reason")));
-        NightlyOutput output = new NightlyOutput(spark, o.output(), o.date(), o.outputFormat())
-                .add("summaries", summaries).add("rejects", rejects);
-        if (o.attention()) {
-            output.add("attention", contextRows(summarized));
-        }
-        long writeStart = System.nanoTime();
-        output.commit();
-        if (o.phaseTimes()) {
-            phases.append(String.format(Locale.ROOT, ", write %.1f s", (System.nanoTime() - writeStart) / 1e9));
-        }
+            Dataset<Row> summarized = result.filter(col("selection").isNotNull());
+            Dataset<Row> summaries = summarized.select(col("doc_id"), col("selection.summary").as("summary"),
+                    col("selection.selected_indices").as("selected_indices"),
+                    col("selection.selected_scores").as("selected_scores"),
+                    col("token_count"), size(col("sentences")).as("sentence_count"), col("doc_date"));
+            Dataset<Row> rejects = intake.filter(col("reject").isNotNull()).select(col("doc_id"), col("reject").as("reason"))
+                    .union(result.filter(col("selection").isNull())
+                            .select(col("doc_id"), stageReject().as("reason")));
+            NightlyOutput output = new NightlyOutput(spark, o.output(), o.date(), o.outputFormat())
+                    .add("summaries", summaries).add("rejects", rejects);
+            if (o.attention()) {
+                output.add("attention", contextRows(summarized));
+            }
+            long writeStart = System.nanoTime();
+            output.commit();
+            if (o.phaseTimes()) {
+                phases.append(String.format(Locale.ROOT, ", write %.1f s", (System.nanoTime() - writeStart) / 1e9));
+            }
 
-        spark.sparkContext().setJobDescription("summarize: count");
-        Row totals = summaries.agg(org.apache.spark.sql.functions.count(lit(1)),
-                org.apache.spark.sql.functions.coalesce(org.apache.spark.sql.functions.sum("sentence_count"), lit(0L)),
-                org.apache.spark.sql.functions.coalesce(org.apache.spark.sql.functions.sum("token_count"), lit(0L)))
-                .first();
-        long rejected = rejects.count();
-        result.unpersist();
-        intake.unpersist();
-        return new Summary(totals.getLong(0), totals.getLong(1), totals.getLong(2), rejected,
-                (System.nanoTime() - start) / 1e9, phases.toString());
+            spark.sparkContext().setJobDescription("summarize: count");
+            Row totals = summaries.agg(org.apache.spark.sql.functions.count(lit(1)),
+                    org.apache.spark.sql.functions.coalesce(org.apache.spark.sql.functions.sum("sentence_count"), lit(0L)),
+                    org.apache.spark.sql.functions.coalesce(org.apache.spark.sql.functions.sum("token_count"), lit(0L)))
+                    .first();
+            long rejected = rejects.count();
+            return new Summary(totals.getLong(0), totals.getLong(1), totals.getLong(2), rejected,
+                    (System.nanoTime() - start) / 1e9, phases.toString());
+        } finally {
+            if (result != null) {
+                result.unpersist();
+            }
+            intake.unpersist();
+        }
+    }
+
+    /**
+     * Why a document that entered the pipeline has no summary: the first stage whose output it lacks. A
+     * stage leaves its output null for a document it failed on (see {@link DocumentStage#FAIL_FAST}); the
+     * executor log names the document and the exception.
+     */
+    private static org.apache.spark.sql.Column stageReject() {
+        String rerun = " failed on this document (its executor log names the error); rerun with --fail-fast to stop on it";
+        return when(col("sentences").isNull(), lit("SentenceSplitter" + rerun))
+                .when(size(col("sentences")).equalTo(0), lit("no sentences found"))
+                .when(col("embeddings").isNull(), lit("SentenceEmbeddings" + rerun))
+                .when(col("centrality").isNull(), lit("SentenceCentrality" + rerun))
+                .otherwise(lit("SummarySelector" + rerun));
     }
 
     /** Runs the stages one by one, each materialized, and records their wall times. */

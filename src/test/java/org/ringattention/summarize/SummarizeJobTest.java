@@ -59,7 +59,7 @@ class SummarizeJobTest {
 
     private static SummarizeJob.Options options(String out, String date, String format) {
         return new SummarizeJob.Options(input.toString(), "auto", out, date, format, 3, 0, 0.9, 0.1, 60_000, null,
-                false, null, false, null);
+                false, null, false, null, false);
     }
 
     private static Map<String, String> texts() throws IOException {
@@ -128,7 +128,7 @@ class SummarizeJobTest {
         SummarizeJob.Options o = options(out, "2026-11-26", "parquet");
         SummarizeJob.summarize(spark, new SummarizeJob.Options(o.input(), o.inputFormat(), o.output(), o.date(),
                 o.outputFormat(), o.sentences(), o.ratio(), o.redundancy(), o.temperature(), o.maxChars(), o.model(),
-                true, null, false, null));
+                true, null, false, null, false));
         Dataset<Row> summaries = spark.read().parquet(out + "/summaries/date=2026-11-26");
         Dataset<Row> attention = spark.read().parquet(out + "/attention/date=2026-11-26");
         long sentences = summaries.agg(org.apache.spark.sql.functions.sum("sentence_count")).first().getLong(0);
@@ -154,7 +154,7 @@ class SummarizeJobTest {
 
     @Test
     void savedAndReloadedPipelineGivesIdenticalOutput() {
-        Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto"), 60_000)
+        Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto", 60_000), 60_000)
                 .filter("reject is null").drop("reject");
         PipelineModel model = SummarizeJob.pipeline(options("unused", "2026-11-28", "parquet")).fit(docs);
         String path = dir.resolve("pipeline").toString();
@@ -175,7 +175,7 @@ class SummarizeJobTest {
     @Test
     void longDocumentsOnTheRingGetTheSameCentralityAsInOneTask() {
         // Tolerance 1e-5 relative to max(1, c): the ring's second pass carries ln(mass) in float32.
-        Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto"), 60_000)
+        Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto", 60_000), 60_000)
                 .filter("reject is null").drop("reject");
         Dataset<Row> embedded = new SentenceEmbeddings().transform(new SentenceSplitter().transform(docs)).cache();
         List<Row> inTask = sorted(new SentenceCentrality().setRingThreshold(0).setContextCol("context")
