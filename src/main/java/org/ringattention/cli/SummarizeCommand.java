@@ -7,6 +7,7 @@ import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.ringattention.io.BadInputException;
+import org.ringattention.summarize.NightlyOutput;
 import org.ringattention.summarize.SummarizeJob;
 import org.ringattention.summarize.SummarizeJob.Options;
 
@@ -16,7 +17,7 @@ public final class SummarizeCommand extends Command {
     private static final List<String> VALUED = List.of("--input", "--input-format", "--output", "--date",
             "--output-format", "--sentences", "--ratio", "--redundancy", "--temperature", "--max-chars", "--model",
             "--save-pipeline", "--master");
-    private static final List<String> FLAGS = List.of("--attention", "--phase-times", "--quiet");
+    private static final List<String> FLAGS = List.of("--attention", "--phase-times", "--quiet", "--fail-fast");
 
     public static void main(String[] args) {
         int status = new SummarizeCommand().execute(args, System.out, System.err);
@@ -39,9 +40,11 @@ public final class SummarizeCommand extends Command {
                 "  --input PATH            a directory of .txt/.md files (doc id = file name), or a Parquet or JSON",
                 "                          table with doc_id, text and optionally date",
                 "  --input-format F        auto (default), text, parquet or json",
-                "  --output PATH           writes PATH/summaries/date=D and PATH/rejects/date=D",
+                "  --output PATH           writes the date's summaries and rejects under PATH (see --output-format)",
                 "  --date D                the run's date, YYYY-MM-DD (default: today, UTC); rerunning a date replaces it",
-                "  --output-format F       parquet (default) or json (JSON lines)",
+                "  --output-format F       delta (default): one Delta Lake table PATH/nightly, partitioned by date and",
+                "                          kind (summaries, rejects, attention), the date replaced in one transaction;",
+                "                          parquet or json (JSON lines): PATH/<kind>/date=D, swapped in when complete",
                 "  --sentences N           sentences per summary (default " + Options.SENTENCES + ")",
                 "  --ratio R               or a fraction of each document's sentences, 0 < R <= 1",
                 "  --redundancy X          largest cosine similarity between two summary sentences (default "
@@ -54,6 +57,7 @@ public final class SummarizeCommand extends Command {
                 "  --save-pipeline DIR     also save the fitted PipelineModel to DIR",
                 "  --phase-times           materialize each stage to report its wall time (slower; for benchmarks)",
                 "  --quiet                 no progress lines, only the final one and errors",
+                "  --fail-fast             stop at the first document a stage fails on (default: it becomes a reject)",
                 "  --master URL            Spark master (default: spark-submit's, else embedded "
                         + SparkSettings.DEFAULT_MASTER + ")",
                 "",
@@ -65,10 +69,17 @@ public final class SummarizeCommand extends Command {
         Args a = Args.parse(argv, VALUED, FLAGS);
         Options o = options(a);
         SparkConf conf = SparkSettings.conf("summarize " + o.date(), a.get("--master"));
+        if (o.outputFormat().equals("delta")) {
+            // Delta's SQL extension and catalog, unless the cluster (Databricks, spark-defaults) sets its own.
+            conf.setIfMissing("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
+            conf.setIfMissing("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+        }
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         try {
             err.println(SummarizeJob.summarize(spark, o).line());
-            err.println("summarize: wrote " + o.output() + "/summaries/date=" + o.date() + " and " + o.output()
+            err.println(o.outputFormat().equals("delta")
+                    ? "summarize: wrote date=" + o.date() + " of the Delta table " + o.output() + "/" + NightlyOutput.DELTA_TABLE
+                    : "summarize: wrote " + o.output() + "/summaries/date=" + o.date() + " and " + o.output()
                     + "/rejects/date=" + o.date() + (o.attention() ? " and " + o.output() + "/attention/date=" + o.date() : ""));
             err.println("summarize: report " + o.output() + "/report/date=" + o.date() + "/index.html");
             return OK;
@@ -106,8 +117,9 @@ public final class SummarizeCommand extends Command {
             throw new BadInputException("--redundancy must be a cosine similarity in [-1, 1], got " + a.get("--redundancy"));
         }
         String outputFormat = a.get("--output-format") == null ? Options.OUTPUT_FORMAT : a.get("--output-format");
-        if (!outputFormat.equals("parquet") && !outputFormat.equals("json")) {
-            throw new BadInputException("--output-format must be parquet or json, got '" + outputFormat + "'");
+        if (!NightlyOutput.FORMATS.contains(outputFormat)) {
+            throw new BadInputException("--output-format must be one of " + NightlyOutput.FORMATS + ", got '"
+                    + outputFormat + "'");
         }
         if (a.get("--input-format") != null) {
             o.inputFormat(a.get("--input-format"));
@@ -118,6 +130,6 @@ public final class SummarizeCommand extends Command {
         return o.outputFormat(outputFormat).redundancy(redundancy)
                 .sentences(a.intValue("--sentences", Options.SENTENCES, 1)).model(a.get("--model"))
                 .attention(a.flag("--attention")).savePipeline(a.get("--save-pipeline"))
-                .phaseTimes(a.flag("--phase-times")).quiet(a.flag("--quiet")).build();
+                .phaseTimes(a.flag("--phase-times")).quiet(a.flag("--quiet")).failFast(a.flag("--fail-fast")).build();
     }
 }

@@ -37,11 +37,14 @@ final class RingCentrality {
         JavaPairRDD<String, Row> rows = large.toJavaRDD().mapToPair(r -> new Tuple2<>(r.getString(idAt), r));
         JavaPairRDD<String, float[]> vectors = rows.mapValues(r -> Floats.fromBytes((byte[]) r.get(embeddingsAt)));
         int d = dimension(large, sentencesAt, embeddingsAt);
-        RingConfig config = RingConfig.of(partitions).withBlockSize(blockSize).withLocalLimit(0);
+        RingConfig config = RingConfig.of(partitions).withBlockSize(blockSize).withLocalLimit(0)
+                .withHook(InjectedFaults.ringSteps());
 
         AttentionSpec first = Centrality.spec(d, temperature);
-        JavaRDD<DocumentBlock> firstBlocks = vectors.flatMap(v ->
-                DocumentBlock.split(v._1(), first, v._2(), v._2(), v._2(), null, blockSize).iterator());
+        JavaRDD<DocumentBlock> firstBlocks = vectors.flatMap(v -> {
+            InjectedFaults.point("ring-scatter");
+            return DocumentBlock.split(v._1(), first, v._2(), v._2(), v._2(), null, blockSize).iterator();
+        });
         try (RingResult pass1 = new RingAttention(jsc, first, config).run(firstBlocks)) {
             // (e, O, LSE) per document, in token order.
             JavaPairRDD<String, float[][]> attended = vectors.join(gather(pass1.outputs(), d))
@@ -93,6 +96,7 @@ final class RingCentrality {
     /** A document's output blocks put back in token order: {O (N, width), LSE (N)} per document. */
     private static JavaPairRDD<String, float[][]> gather(JavaRDD<OutputBlock> blocks, int width) {
         return blocks.mapToPair(b -> new Tuple2<>(b.document(), b)).groupByKey().mapValues(parts -> {
+            InjectedFaults.point("ring-finish");
             int n = 0;
             for (OutputBlock b : parts) {
                 for (int p : b.positions()) {

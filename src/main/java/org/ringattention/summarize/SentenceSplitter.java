@@ -90,8 +90,10 @@ public final class SentenceSplitter extends DocumentStage {
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         transformSchema(dataset.schema());
+        boolean failFast = failFast(dataset);
         UserDefinedFunction udf = functions.udf(
-                (UDF1<String, List<String>>) text -> text == null ? null : split(text),
+                (UDF1<String, List<String>>) text -> text == null ? null
+                        : perDocument("SentenceSplitter", null, failFast, () -> split(text), null),
                 DataTypes.createArrayType(DataTypes.StringType, false));
         return dataset.withColumn(getOrDefault(outputCol), udf.apply(dataset.col(getOrDefault(inputCol))));
     }

@@ -41,7 +41,7 @@ public final class SummarizeJob {
      */
     public static final class Options implements java.io.Serializable {
         public static final String INPUT_FORMAT = "auto";
-        public static final String OUTPUT_FORMAT = "parquet";
+        public static final String OUTPUT_FORMAT = NightlyOutput.FORMATS.get(0);
         public static final int SENTENCES = 5;
         public static final double REDUNDANCY = 0.9;
         public static final double TEMPERATURE = 0.1;
@@ -62,6 +62,7 @@ public final class SummarizeJob {
         private final String savePipeline;
         private final boolean phaseTimes;
         private final boolean quiet;
+        private final boolean failFast;
 
         private Options(Builder b) {
             input = java.util.Objects.requireNonNull(b.input, "input");
@@ -79,6 +80,7 @@ public final class SummarizeJob {
             savePipeline = b.savePipeline;
             phaseTimes = b.phaseTimes;
             quiet = b.quiet;
+            failFast = b.failFast;
         }
 
         /** A builder holding every default; {@code input} and {@code output} have none. */
@@ -91,7 +93,7 @@ public final class SummarizeJob {
             return new Builder().input(input).inputFormat(inputFormat).output(output).date(date)
                     .outputFormat(outputFormat).sentences(sentences).ratio(ratio).redundancy(redundancy)
                     .temperature(temperature).maxChars(maxChars).model(model).attention(attention)
-                    .savePipeline(savePipeline).phaseTimes(phaseTimes).quiet(quiet);
+                    .savePipeline(savePipeline).phaseTimes(phaseTimes).quiet(quiet).failFast(failFast);
         }
 
         /** Documents, a directory of .txt/.md files or a Parquet/JSON table. */
@@ -165,6 +167,11 @@ public final class SummarizeJob {
             return quiet;
         }
 
+        /** Stop at the first document a stage fails on, instead of rejecting it. */
+        public boolean failFast() {
+            return failFast;
+        }
+
         /** Fluent setters over the defaults above. */
         public static final class Builder {
             private String input;
@@ -182,6 +189,7 @@ public final class SummarizeJob {
             private String savePipeline;
             private boolean phaseTimes;
             private boolean quiet;
+            private boolean failFast;
 
             private Builder() {
             }
@@ -261,6 +269,11 @@ public final class SummarizeJob {
                 return this;
             }
 
+            public Builder failFast(boolean v) {
+                failFast = v;
+                return this;
+            }
+
             public Options build() {
                 return new Options(this);
             }
@@ -319,8 +332,18 @@ public final class SummarizeJob {
 
     private static Summary summarize(SparkSession spark, Options o, Progress progress) {
         progress.phase("read and validate");
-        Dataset<Row> intake = Documents.validate(Documents.read(spark, o.input(), o.inputFormat()), o.maxChars())
-                .persist(StorageLevel.MEMORY_AND_DISK());
+        spark.conf().set(DocumentStage.FAIL_FAST, o.failFast());
+        Dataset<Row> intake = Documents.validate(Documents.read(spark, o.input(), o.inputFormat(), o.maxChars()),
+                o.maxChars()).persist(StorageLevel.MEMORY_AND_DISK());
+        // A failed run must not leave its cached tables behind in a long-lived session (a notebook's).
+        try {
+            return summarize(spark, o, progress, intake);
+        } finally {
+            intake.unpersist();
+        }
+    }
+
+    private static Summary summarize(SparkSession spark, Options o, Progress progress, Dataset<Row> intake) {
         Row found = intake.agg(count(lit(1)), count(when(col("reject").isNull(), 1)),
                 coalesce(sum(when(col("reject").isNull(), length(col("text")))), lit(0L))).first();
         long inputBytes = RunReport.inputBytes(spark, o.input());
@@ -340,67 +363,83 @@ public final class SummarizeJob {
             progress.phase("split, embed, attend and select");
         }
         Dataset<Row> result = accepted;
-        for (org.apache.spark.ml.Transformer stage : model.stages()) {
-            if (o.phaseTimes()) {
-                progress.phase(stage.getClass().getSimpleName());
-            }
-            Dataset<Row> next = stage.transform(result);
-            if (stage instanceof SentenceEmbeddings) {
-                next = counters.count(next);
-            }
-            if (o.phaseTimes()) {
-                // Materialized stage by stage, so that each phase's time is that stage's work.
-                next = next.persist(StorageLevel.MEMORY_AND_DISK());
-                next.count();
-                result.unpersist();
-            }
-            result = next;
-        }
-        result = result.persist(StorageLevel.MEMORY_AND_DISK());
-
-        Dataset<Row> summarized = result.filter(col("selection").isNotNull());
-        Dataset<Row> summaries = summarized.select(col("doc_id"), col("selection.summary").as("summary"),
-                col("selection.selected_indices").as("selected_indices"),
-                col("selection.selected_scores").as("selected_scores"),
-                col("token_count"), size(col("sentences")).as("sentence_count"), col("doc_date"));
-        Dataset<Row> rejects = intake.filter(col("reject").isNotNull()).select(col("doc_id"), col("reject").as("reason"))
-                .union(result.filter(col("selection").isNull())
-                        .select(col("doc_id"), lit("no sentences found").as("reason")));
-        NightlyOutput output = new NightlyOutput(spark, o.output(), o.date(), o.outputFormat())
-                .add("summaries", summaries).add("rejects", rejects);
-        if (o.attention()) {
-            output.add("attention", contextRows(summarized));
-        }
-        progress.phase("write");
-        output.commit();
-
-        progress.phase("count");
-        Row totals = summaries.agg(count(lit(1)), coalesce(sum("sentence_count"), lit(0L)),
-                coalesce(sum("token_count"), lit(0L))).first();
-        Map<String, Long> rejectsByReason = RunReport.rejectsByReason(rejects);
-        long rejected = rejectsByReason.values().stream().mapToLong(Long::longValue).sum();
-
-        progress.phase("report");
-        List<org.ringattention.report.DocumentSummary> documents = RunReport.documents(result);
-        result.unpersist();
-        intake.unpersist();
-        // The report's own time is not in it: it is written last.
-        Map<String, Double> phaseSeconds = progress.phaseSeconds();
-        double seconds = progress.elapsedSeconds();
-        RunFigures figures = new RunFigures(o.date(), o.input(), found.getLong(0), inputBytes, totals.getLong(0),
-                totals.getLong(1), totals.getLong(2), rejectsByReason, phaseSeconds, seconds);
-        RunReport.publish(spark, o.output(), o.date(), figures, documents);
-        StringBuilder phases = new StringBuilder();
-        if (o.phaseTimes()) {
-            phaseSeconds.forEach((name, t) -> {
-                if (!name.equals("read and validate") && !name.equals("count")) {
-                    phases.append(phases.length() == 0 ? "" : ", ")
-                            .append(String.format(Locale.ROOT, "%s %.1f s", name, t));
+        try {
+            for (org.apache.spark.ml.Transformer stage : model.stages()) {
+                if (o.phaseTimes()) {
+                    progress.phase(stage.getClass().getSimpleName());
                 }
-            });
+                Dataset<Row> next = stage.transform(result);
+                if (stage instanceof SentenceEmbeddings) {
+                    next = counters.count(next);
+                }
+                if (o.phaseTimes()) {
+                    // Materialized stage by stage, so that each phase's time is that stage's work.
+                    next = next.persist(StorageLevel.MEMORY_AND_DISK());
+                    next.count();
+                    result.unpersist();
+                }
+                result = next;
+            }
+            result = result.persist(StorageLevel.MEMORY_AND_DISK());
+
+            Dataset<Row> summarized = result.filter(col("selection").isNotNull());
+            Dataset<Row> summaries = summarized.select(col("doc_id"), col("selection.summary").as("summary"),
+                    col("selection.selected_indices").as("selected_indices"),
+                    col("selection.selected_scores").as("selected_scores"),
+                    col("token_count"), size(col("sentences")).as("sentence_count"), col("doc_date"));
+            Dataset<Row> rejects = intake.filter(col("reject").isNotNull()).select(col("doc_id"), col("reject").as("reason"))
+                    .union(result.filter(col("selection").isNull())
+                            .select(col("doc_id"), stageReject().as("reason")));
+            NightlyOutput output = new NightlyOutput(spark, o.output(), o.date(), o.outputFormat())
+                    .add("summaries", summaries).add("rejects", rejects);
+            if (o.attention()) {
+                output.add("attention", contextRows(summarized));
+            }
+            progress.phase("write");
+            output.commit();
+
+            progress.phase("count");
+            Row totals = summaries.agg(count(lit(1)), coalesce(sum("sentence_count"), lit(0L)),
+                    coalesce(sum("token_count"), lit(0L))).first();
+            Map<String, Long> rejectsByReason = RunReport.rejectsByReason(rejects);
+            long rejected = rejectsByReason.values().stream().mapToLong(Long::longValue).sum();
+
+            progress.phase("report");
+            List<org.ringattention.report.DocumentSummary> documents = RunReport.documents(result);
+            // The report's own time is not in it: it is written last.
+            Map<String, Double> phaseSeconds = progress.phaseSeconds();
+            double seconds = progress.elapsedSeconds();
+            RunFigures figures = new RunFigures(o.date(), o.input(), found.getLong(0), inputBytes, totals.getLong(0),
+                    totals.getLong(1), totals.getLong(2), rejectsByReason, phaseSeconds, seconds);
+            RunReport.publish(spark, o.output(), o.date(), figures, documents);
+            StringBuilder phases = new StringBuilder();
+            if (o.phaseTimes()) {
+                phaseSeconds.forEach((name, t) -> {
+                    if (!name.equals("read and validate") && !name.equals("count")) {
+                        phases.append(phases.length() == 0 ? "" : ", ")
+                                .append(String.format(Locale.ROOT, "%s %.1f s", name, t));
+                    }
+                });
+            }
+            return new Summary(totals.getLong(0), totals.getLong(1), totals.getLong(2), rejected, seconds,
+                    phases.toString());
+        } finally {
+            result.unpersist();
         }
-        return new Summary(totals.getLong(0), totals.getLong(1), totals.getLong(2), rejected, seconds,
-                phases.toString());
+    }
+
+    /**
+     * Why a document that entered the pipeline has no summary: the first stage whose output it lacks. A
+     * stage leaves its output null for a document it failed on (see {@link DocumentStage#FAIL_FAST}); the
+     * executor log names the document and the exception.
+     */
+    private static org.apache.spark.sql.Column stageReject() {
+        String rerun = " failed on this document (its executor log names the error); rerun with --fail-fast to stop on it";
+        return when(col("sentences").isNull(), lit("SentenceSplitter" + rerun))
+                .when(size(col("sentences")).equalTo(0), lit("no sentences found"))
+                .when(col("embeddings").isNull(), lit("SentenceEmbeddings" + rerun))
+                .when(col("centrality").isNull(), lit("SentenceCentrality" + rerun))
+                .otherwise(lit("SummarySelector" + rerun));
     }
 
     /** {@code 812 bytes}, {@code 83.4 kB}, {@code 1.2 MB}, {@code 3.0 GB}. */

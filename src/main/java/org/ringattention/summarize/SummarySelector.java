@@ -170,27 +170,35 @@ public final class SummarySelector extends DocumentStage {
         double maxCosine = (Double) getOrDefault(redundancy);
         double r = (Double) getOrDefault(ratio);
         int count = (Integer) getOrDefault(sentences);
+        boolean failFast = failFast(dataset);
         UserDefinedFunction udf = functions.udf((UDF3<Seq<String>, Seq<Double>, byte[], Row>) (texts, scores, vectors) -> {
             if (texts == null || scores == null || vectors == null) {
                 return null;
             }
-            List<String> s = CollectionConverters.asJava(texts);
-            double[] c = CollectionConverters.asJava(scores).stream().mapToDouble(Double::doubleValue).toArray();
-            float[] e = Floats.fromBytes(vectors);
-            int[] picked = select(c, e, e.length / s.size(), budget(s.size(), r, count), maxCosine);
-            List<String> parts = new ArrayList<>();
-            List<Integer> indices = new ArrayList<>();
-            List<Double> picks = new ArrayList<>();
-            for (int i : picked) {
-                parts.add(s.get(i));
-                indices.add(i);
-                picks.add(c[i]);
-            }
-            return RowFactory.create(String.join(" ", parts), CollectionConverters.asScala(indices).toSeq(),
-                    CollectionConverters.asScala(picks).toSeq());
+            return perDocument("SummarySelector", null, failFast, () -> selection(texts, scores, vectors, r, count,
+                    maxCosine), null);
         }, selectionType());
         Column[] in = {dataset.col(getOrDefault(sentencesCol)), dataset.col(getOrDefault(centralityCol)),
             dataset.col(getOrDefault(embeddingsCol))};
         return dataset.withColumn(getOrDefault(outputCol), udf.apply(in));
+    }
+
+    /** One document's summary: the selection row of {@link #selectionType}. */
+    private static Row selection(Seq<String> texts, Seq<Double> scores, byte[] vectors, double r, int count,
+                                 double maxCosine) {
+        List<String> s = CollectionConverters.asJava(texts);
+        double[] c = CollectionConverters.asJava(scores).stream().mapToDouble(Double::doubleValue).toArray();
+        float[] e = Floats.fromBytes(vectors);
+        int[] picked = select(c, e, e.length / s.size(), budget(s.size(), r, count), maxCosine);
+        List<String> parts = new ArrayList<>();
+        List<Integer> indices = new ArrayList<>();
+        List<Double> picks = new ArrayList<>();
+        for (int i : picked) {
+            parts.add(s.get(i));
+            indices.add(i);
+            picks.add(c[i]);
+        }
+        return RowFactory.create(String.join(" ", parts), CollectionConverters.asScala(indices).toSeq(),
+                CollectionConverters.asScala(picks).toSeq());
     }
 }

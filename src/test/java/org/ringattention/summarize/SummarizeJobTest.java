@@ -152,7 +152,7 @@ class SummarizeJobTest {
 
     @Test
     void savedAndReloadedPipelineGivesIdenticalOutput() {
-        Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto"), 60_000)
+        Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto", 60_000), 60_000)
                 .filter("reject is null").drop("reject");
         PipelineModel model = SummarizeJob.pipeline(options("unused", "2026-11-28", "parquet")).fit(docs);
         String path = dir.resolve("pipeline").toString();
@@ -173,7 +173,7 @@ class SummarizeJobTest {
     @Test
     void longDocumentsOnTheRingGetTheSameCentralityAsInOneTask() {
         // Tolerance 1e-5 relative to max(1, c): the ring's second pass carries ln(mass) in float32.
-        Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto"), 60_000)
+        Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto", 60_000), 60_000)
                 .filter("reject is null").drop("reject");
         Dataset<Row> embedded = new SentenceEmbeddings().transform(new SentenceSplitter().transform(docs)).cache();
         List<Row> inTask = sorted(new SentenceCentrality().setRingThreshold(0).setContextCol("context")
