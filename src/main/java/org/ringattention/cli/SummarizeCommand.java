@@ -7,6 +7,7 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.ringattention.backend.Device;
 import org.ringattention.io.BadInputException;
 import org.ringattention.summarize.SummarizeJob;
 
@@ -15,7 +16,7 @@ public final class SummarizeCommand extends Command {
 
     private static final List<String> VALUED = List.of("--input", "--input-format", "--output", "--date",
             "--output-format", "--sentences", "--ratio", "--redundancy", "--temperature", "--max-chars", "--model",
-            "--save-pipeline", "--master");
+            "--save-pipeline", "--master", "--device");
     private static final List<String> FLAGS = List.of("--attention", "--phase-times");
 
     public static void main(String[] args) {
@@ -53,6 +54,9 @@ public final class SummarizeCommand extends Command {
                 "  --save-pipeline DIR     also save the fitted PipelineModel to DIR",
                 "  --phase-times           materialize each stage to report its wall time (slower; for benchmarks)",
                 "  --master URL            Spark master (default: spark-submit's, else embedded local[*])",
+                "  --device D              cpu (default), gpu (each task on the GPU Spark assigned it; fails without one)",
+                "                          or auto (the GPU where it works, else the CPU); on a cluster with",
+                "                          conf/spark-gpu.conf",
                 "",
                 "Exit status: 0 done, 2 bad input, 1 other failure.");
     }
@@ -105,6 +109,7 @@ public final class SummarizeCommand extends Command {
         return new SummarizeJob.Options(input, a.get("--input-format") == null ? "auto" : a.get("--input-format"),
                 output, date, outputFormat, a.intValue("--sentences", 5, 1), ratio, redundancy,
                 temperature == null ? 0.1 : temperature, a.intValue("--max-chars", 5_000_000, 1), a.get("--model"),
-                a.flag("--attention"), a.get("--save-pipeline"), a.flag("--phase-times"), a.get("--master"));
+                a.flag("--attention"), a.get("--save-pipeline"), a.flag("--phase-times"), a.get("--master"),
+                Device.parse(a.get("--device")));
     }
 }

@@ -19,6 +19,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.ringattention.backend.Device;
 
 /**
  * The nightly summarization job: documents in, one summary row or one reject row per input row out,
@@ -30,7 +31,16 @@ public final class SummarizeJob {
     /** What one run does; the command line's options one for one. */
     public record Options(String input, String inputFormat, String output, String date, String outputFormat,
                    int sentences, double ratio, double redundancy, double temperature, long maxChars,
-                   String model, boolean attention, String savePipeline, boolean phaseTimes, String master) {
+                   String model, boolean attention, String savePipeline, boolean phaseTimes, String master,
+                   Device device) {
+
+        /** On the CPU. */
+        public Options(String input, String inputFormat, String output, String date, String outputFormat,
+                       int sentences, double ratio, double redundancy, double temperature, long maxChars,
+                       String model, boolean attention, String savePipeline, boolean phaseTimes, String master) {
+            this(input, inputFormat, output, date, outputFormat, sentences, ratio, redundancy, temperature, maxChars,
+                    model, attention, savePipeline, phaseTimes, master, Device.CPU);
+        }
     }
 
     private SummarizeJob() {
@@ -55,11 +65,12 @@ public final class SummarizeJob {
         } else {
             selector.setSentences(o.sentences());
         }
-        SentenceCentrality centrality = new SentenceCentrality().setTemperature(o.temperature());
+        SentenceCentrality centrality = new SentenceCentrality().setTemperature(o.temperature())
+                .setDevice(o.device().label());
         if (o.attention()) {
             centrality.setContextCol("context");
         }
-        SentenceEmbeddings embeddings = new SentenceEmbeddings();
+        SentenceEmbeddings embeddings = new SentenceEmbeddings().setDevice(o.device().label());
         if (o.model() != null) {
             embeddings.setModel(o.model());
         }
