@@ -33,15 +33,26 @@ LOG2E = 1.4426950408889634
 # Mirrors LaunchShape.java: tile edges, threads and dynamic shared memory per kernel.
 def launch_shape(dtype, d):
     if dtype == "fp32":
-        for dp in (32, 64, 128, 256):
+        for dp in (32, 64, 128, 256, 512):
             if d <= dp:
                 ld = dp + 1
-                return "ra_fwd_f32_d%d" % dp, 64, 32, 128, (64 * ld + 2 * 32 * ld + 64 * 33) * 4 + 2 * 32 * 4
-        raise ValueError("D %d > 256" % d)
+                # Beyond 256 the tile shrinks to 16 x 16 so that 512-wide tiles fit in shared memory.
+                bm, bn = (16, 16) if dp > 256 else (64, 32)
+                return "ra_fwd_f32_d%d" % dp, bm, bn, 128, (bm * ld + 2 * bn * ld + bm * (bn + 1)) * 4 + 2 * bn * 4
+        raise ValueError("D %d > 512" % d)
     if d not in (64, 128):
         raise ValueError("%s kernels take D 64 or 128" % dtype)
     tag = {"bf16": "bf16", "fp16": "f16"}[dtype]
     return "ra_fwd_%s_d%d" % (tag, d), 64, 64, 128, (64 + 128) * (d + 8) * 2 + 2 * 64 * 4
+
+
+def mass_shape(d):
+    """Mirrors LaunchShape.mass: (name, keys per thread block, queries per step, threads, shared bytes)."""
+    for dp in (32, 64, 128, 256, 512):
+        if d <= dp:
+            bk, bq = (16, 16) if dp > 128 else (64, 32)
+            return "ra_mass_f32_d%d" % dp, bk, bq, 128, (bk + bq) * (dp + 1) * 4 + 3 * bq * 4
+    raise ValueError("D %d > 512" % d)
 
 
 def pack_params(addrs, q_rows, k_rows, hq, hkv, d, scale, flags):
@@ -80,6 +91,25 @@ def reference(q, k, v, qpos, kpos, qseg, kseg, scale, causal):
     return out, lse
 
 
+def reference_mass(q, k, lse, qpos, kpos, qseg, kseg, scale, causal):
+    """float64 attention mass: mass[h, j] = sum_i exp(s_ij - LSE_i) over visible pairs, (Hq, Sk)."""
+    q = q.astype(np.float64)
+    k = k.astype(np.float64)
+    sq, hq, _ = q.shape
+    hkv = k.shape[1]
+    vis = np.ones((sq, k.shape[0]), dtype=bool)
+    if causal:
+        vis &= kpos[None, :] <= qpos[:, None]
+    if qseg is not None:
+        vis &= kseg[None, :] == qseg[:, None]
+    mass = np.zeros((hq, k.shape[0]))
+    for h in range(hq):
+        g = h // (hq // hkv)
+        s = scale * (q[:, h, :] @ k[:, g, :].T) - np.where(np.isneginf(lse[h]), 0, lse[h])[:, None]
+        mass[h] = np.where(vis, np.exp(np.where(vis, s, 0)), 0).sum(axis=0)
+    return mass
+
+
 def round_to(x, dtype):
     if dtype == "bf16":
         u = x.astype(np.float32).view(np.uint32).astype(np.uint64)
@@ -115,8 +145,17 @@ def self_test():
     o2, lse2 = reference(q, k, v, qpos, kpos + 100, None, None, 0.3, True)
     assert np.all(o2 == 0) and np.all(np.isneginf(lse2))
     assert launch_shape("bf16", 128)[4] == (64 + 128) * 136 * 2 + 512
+    # Mirrors of LaunchShape.java (LaunchShapeTest pins the same numbers).
+    assert launch_shape("fp32", 384)[:3] == ("ra_fwd_f32_d512", 16, 16)
+    assert launch_shape("fp32", 384)[4] == (16 * 513 + 2 * 16 * 513 + 16 * 17) * 4 + 128
+    assert mass_shape(32) == ("ra_mass_f32_d32", 64, 32, 128, (64 + 32) * 33 * 4 + 3 * 32 * 4)
+    assert mass_shape(385)[:3] == ("ra_mass_f32_d512", 16, 16)
+    lse_m = reference(q, k, v, qpos, kpos, None, None, 0.3, True)[1]
+    mass = reference_mass(q, k, lse_m, qpos, kpos, None, None, 0.3, True)
+    # Each query's weights sum to 1, so the keys' masses sum to the number of (query, head) rows that see a key.
+    assert abs(mass.sum() - np.isfinite(lse_m).sum()) < 1e-9
     assert round_to(np.array([1.00390625], np.float32), "bf16")[0] == 1.0
-    print("self-test: 1 passed, 0 failed")
+    print("self-test: 2 passed, 0 failed")
     return 0
 
 
@@ -221,6 +260,22 @@ class Problem:
         buf = (ctypes.c_char * 128).from_buffer_copy(params)
         self.cuda.launch(self.name, ((self.sq + self.bm - 1) // self.bm, self.hq), self.threads, self.shared, [buf])
 
+    def mass(self, lse):
+        """ra_mass_f32 with LSE (Hq, Sq) from a finished pass: the attention each key receives, (Hq, Sk)."""
+        t = self.cuda.torch
+        name, bk, _, threads, shared = mass_shape(self.d)
+        lse_t = t.as_tensor(np.ascontiguousarray(lse, dtype=np.float32), device="cuda")
+        out = t.full((self.hq, self.sk), float("nan"), dtype=t.float32, device="cuda")
+        flags = (CAUSAL if self.causal else 0) | (SEGMENTS if self.qseg is not None else 0)
+        addrs = [self.q.data_ptr(), self.k.data_ptr(), 0, self.qpos.data_ptr(), self.kpos.data_ptr(),
+                 0 if self.qseg is None else self.qseg.data_ptr(), 0 if self.kseg is None else self.kseg.data_ptr(),
+                 0, 0, out.data_ptr(), lse_t.data_ptr(), 0]
+        params = pack_params(addrs, self.sq, self.sk, self.hq, self.hkv, self.d, self.scale, flags)
+        buf = (ctypes.c_char * 128).from_buffer_copy(params)
+        self.cuda.launch(name, ((self.sk + bk - 1) // bk, self.hq), threads, shared, [buf])
+        self.cuda.sync("attention mass kernel " + name)
+        return out.double().cpu().numpy()
+
     def results(self):
         self.cuda.sync("attention kernel " + self.name)
         return self.acc.double().cpu().numpy(), self.m.double().cpu().numpy()
@@ -246,6 +301,15 @@ def make_case(rng, sq, sk, hq, hkv, d, segments, key_offset, striped):
     return q, k, v, qpos.astype(np.int32), kpos.astype(np.int32), qseg, kseg
 
 
+MASS_CASES = [
+    # Sq, Sk, Hq, Hkv, D, causal, segments, key offset
+    (1, 1, 1, 1, 1, False, 0, 0),
+    (333, 333, 1, 1, 384, False, 0, 0),  # sentence centrality's second pass
+    (200, 150, 2, 1, 32, True, 3, 20),
+    (129, 300, 4, 2, 128, True, 0, 0),
+    (100, 70, 1, 1, 385, False, 2, 0),
+]
+
 CASES = [
     # dtype, Sq, Sk, Hq, Hkv, D, causal, segments (cuts), key offset, striped, mode
     ("fp32", 1, 1, 1, 1, 1, False, 0, 0, False, "finish"),
@@ -256,6 +320,10 @@ CASES = [
     ("fp32", 200, 300, 2, 1, 32, True, 0, 100, False, "finish"),  # early rows see nothing: O = 0, LSE = -inf
     ("fp32", 301, 299, 4, 4, 64, True, 0, 0, True, "finish"),
     ("fp32", 517, 517, 4, 2, 96, True, 2, 0, False, "two-calls"),
+    ("fp32", 150, 150, 12, 12, 32, False, 6, 0, False, "two-calls"),  # MiniLM's heads, packed sentences
+    ("fp32", 301, 301, 1, 1, 384, False, 0, 0, False, "finish"),  # sentence vectors: beyond 256
+    ("fp32", 190, 257, 1, 1, 385, True, 2, 0, False, "two-calls"),  # centrality's second ring pass
+    ("fp32", 77, 77, 2, 1, 300, True, 0, 0, True, "finish"),
     ("bf16", 777, 777, 4, 1, 64, True, 4, 0, False, "finish"),
     ("bf16", 1031, 1031, 2, 2, 128, False, 0, 0, False, "finish"),
     ("bf16", 300, 450, 2, 1, 128, True, 0, 150, False, "finish"),
@@ -314,6 +382,29 @@ def run_checks(cuda, seed, quick):
     for r in rows:
         print("%-18s %-58s %10.2e %10.2e %7d %7.0e  %s" % r)
     print("correctness: %d passed, %d failed" % (len(rows) - failed, failed))
+    return failed
+
+
+def run_mass_checks(cuda, seed):
+    """ra_mass_f32 against float64, with the float64 LSE as input: relative error <= 1e-5 per key."""
+    rng = np.random.default_rng(seed + 1)
+    failed = 0
+    print("\n== attention mass against float64 ==")
+    print("%-18s %-44s %12s  %s" % ("kernel", "case", "max rel err", "result"))
+    for (sq, sk, hq, hkv, d, causal, segs, koff) in MASS_CASES:
+        q, k, v, qpos, kpos, qseg, kseg = make_case(rng, sq, sk, hq, hkv, d, segs, koff, False)
+        scale = 1.0 / math.sqrt(d)
+        _, lse = reference(q, k, v, qpos, kpos, qseg, kseg, scale, causal)
+        want = reference_mass(q, k, lse, qpos, kpos, qseg, kseg, scale, causal)
+        p = Problem(cuda, "fp32", q, k, v, qpos, kpos, qseg, kseg, scale, causal)
+        got = p.mass(lse)
+        err = float(np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want)))) if np.all(np.isfinite(got)) else float("inf")
+        ok = err <= 1e-5
+        failed += not ok
+        print("%-18s %-44s %12.2e  %s" % (mass_shape(d)[0], "Sq=%d Sk=%d Hq=%d Hkv=%d D=%d%s%s%s" % (
+            sq, sk, hq, hkv, d, " causal" if causal else "", " seg" if segs else "", " koff=%d" % koff if koff else ""),
+            err, "ok" if ok else "FAIL"))
+    print("attention mass: %d passed, %d failed" % (len(MASS_CASES) - failed, failed))
     return failed
 
 
@@ -381,7 +472,7 @@ def main():
     seed = a.seed if a.seed is not None else int(time.time()) % 100000
     print("GPU: %s (cc %d.%d), torch %s" % (torch.cuda.get_device_name(0), *torch.cuda.get_device_capability(0), torch.__version__))
     cuda = Cuda(a.fatbin, torch)
-    failed = run_checks(cuda, seed, a.quick)
+    failed = run_checks(cuda, seed, a.quick) + run_mass_checks(cuda, seed)
     if not a.no_bench:
         bench(cuda, a.quick, a.bench_budget)
     return 1 if failed else 0

@@ -8,8 +8,11 @@ a machine without a GPU. It runs nothing of the CUDA code: it re-states two of i
 2. The tile algorithm of fwd_f32 / fwd_mma in float32: tile bounds and skip/partial/full classification,
    masks from global positions and segment ids, the exp2 online softmax with the -inf guard, state in
    and out in the natural-log domain, O and LSE at the end, P rounded to bf16 (split into hi + lo parts)
-   or fp16 for the tensor-core kernels. Checked against float64 on the cases of gpu_check.py with its
-   tolerances (1e-5 fp32, 2e-3 bf16/fp16), and every tile called FULL must be fully visible.
+   or fp16 for the tensor-core kernels, with the tile edges the launch shapes give (16 x 16 beyond D = 256).
+   Checked against float64 on the cases of gpu_check.py with its tolerances (1e-5 fp32, 2e-3 bf16/fp16),
+   and every tile called FULL must be fully visible.
+3. The attention-mass kernel (mass_f32): key tiles walking query tiles, exp2 against the given LSE, on
+   gpu_check.py's MASS_CASES against float64 (relative error 1e-5).
 
 Exit status 0 when both hold; prints "kernel model: N passed, M failed". About 20 s.
 Keep it in step with attention.cu when the kernels change.
@@ -167,6 +170,33 @@ def forward(q, k, v, qpos, kpos, qseg, kseg, scale, causal, state, finish, bm, b
                 acc[rows, h, :] = o
 
 
+def mass(q, k, lse, qpos, kpos, qseg, kseg, scale, causal, bk, bq):
+    """ra_mass_f32 in float32: per key tile of bk, query tiles of bq; exp2 of the log2-domain logit minus
+    LSE log2 e, summed over visible pairs (queries past the end never visible)."""
+    sq, hq, _ = q.shape
+    sk, hkv = k.shape[:2]
+    scale_log2 = np.float32(scale * 1.4426950408889634)
+    out = np.zeros((hq, sk), np.float32)
+    for h in range(hq):
+        gh = h // (hq // hkv)
+        lse2 = (lse[h].astype(np.float32) * LOG2E).astype(np.float32)
+        for j0 in range(0, sk, bk):
+            cols = slice(j0, min(j0 + bk, sk))
+            acc = np.zeros(cols.stop - cols.start, np.float32)
+            for i0 in range(0, sq, bq):
+                rows = slice(i0, min(i0 + bq, sq))
+                s = (k[cols, gh, :] @ (q[rows, h, :] * scale_log2).astype(np.float32).T).astype(np.float32)
+                ok = np.ones(s.shape, bool)
+                if causal:
+                    ok &= kpos[cols][:, None] <= qpos[rows][None, :]
+                if qseg is not None:
+                    ok &= kseg[cols][:, None] == qseg[rows][None, :]
+                e = np.exp2(np.where(ok, s - lse2[rows][None, :], -np.inf)).astype(np.float32)
+                acc = (acc + e.sum(axis=1)).astype(np.float32)
+            out[h, cols] = acc
+    return out
+
+
 def main():
     rng = np.random.default_rng(2307_08691)
     passed = failed = 0
@@ -182,7 +212,7 @@ def main():
         q, k, v = g.round_to(q, dtype), g.round_to(k, dtype), g.round_to(v, dtype)
         scale = 1 / math.sqrt(d)
         ref_o, ref_lse = g.reference(q, k, v, qpos, kpos, qseg, kseg, scale, causal)
-        bm, bn = (64, 32) if dtype == "fp32" else (64, 64)
+        bm, bn = g.launch_shape(dtype, d)[1:3]
         state = (np.zeros((sq, hq, d), np.float32), np.full((hq, sq), -np.inf, np.float32), np.zeros((hq, sq), np.float32))
         counts = [0, 0, 0]
         halves = [(0, sk, True)] if mode == "finish" else [(0, sk // 2, False), (sk // 2, sk, True)]
@@ -200,6 +230,20 @@ def main():
         print("%-5s Sq=%5d Sk=%5d D=%3d%s%s%s%s %-9s dO=%.1e dLSE=%.1e tiles skip/partial/full=%s %s" % (
             dtype, sq, sk, d, " causal" if causal else "", " seg" if segn else "", " koff" if koff else "",
             " striped" if striped else "", mode, err_o, err_l, counts, "ok" if ok else "FAIL"))
+    for (sq, sk, hq, hkv, d, causal, segn, koff) in g.MASS_CASES:
+        q, k, v, qpos, kpos, qseg, kseg = g.make_case(rng, sq, sk, hq, hkv, d, segn, koff, False)
+        scale = 1 / math.sqrt(d)
+        _, lse = g.reference(q, k, v, qpos, kpos, qseg, kseg, scale, causal)
+        want = g.reference_mass(q, k, lse, qpos, kpos, qseg, kseg, scale, causal)
+        name, bk, bq = g.mass_shape(d)[:3]
+        got = mass(q, k, lse, qpos, kpos, qseg, kseg, scale, causal, bk, bq)
+        err = float(np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want))))
+        ok = err <= 1e-5
+        passed += ok
+        failed += not ok
+        print("mass  Sq=%5d Sk=%5d D=%3d%s%s%s %s max rel err=%.1e %s" % (
+            sq, sk, d, " causal" if causal else "", " seg" if segn else "", " koff" if koff else "", name, err,
+            "ok" if ok else "FAIL"))
     print("kernel model: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -12,7 +12,8 @@
 // of the tile can see is skipped, one that all see is not masked (classify below).
 //
 // Kernels (extern "C", one AttnParams argument, see attention_params.h):
-//   ra_fwd_f32_d{32,64,128,256}  fp32 inputs, fp32 FMA (exact to fp32 rounding), any D <= 256
+//   ra_fwd_f32_d{32,64,128,256,512}  fp32 inputs, fp32 FMA (exact to fp32 rounding), any D <= 512
+//   ra_mass_f32_d{32,...,512}    attention mass per key, sum_i exp(s_ij - LSE_i) (sentence centrality)
 //   ra_fwd_bf16_d{64,128}        bf16 inputs, mma.sync m16n8k16 with fp32 accumulation
 //   ra_fwd_f16_d{64,128}         fp16 inputs, same
 //   ra_tile_bounds               per-tile position / segment ranges
@@ -95,18 +96,20 @@ __device__ __forceinline__ float store_row_state(const AttnParams& p, int row, i
 }
 
 // ---------------------------------------------------------------------------------------------
-// fp32 inputs: plain FMA. 128 threads; thread t owns query rows 4(t/8) .. 4(t/8)+3 of the 64-row
-// tile, logit columns t%8 + 8c of the 32-key tile and output columns t%8 + 8u; the 8 threads that
-// share rows are consecutive lanes, so row max and sum are three xor-shuffles.
+// fp32 inputs: plain FMA. 128 threads; thread t owns query rows RPT(t/8) .. RPT(t/8)+RPT-1 of the
+// 16 RPT-row tile, logit columns t%8 + 8c of the BN-key tile and output columns t%8 + 8u; the 8 threads
+// that share rows are consecutive lanes, so row max and sum are three xor-shuffles.
+// Up to D = 256 a tile is 64 rows by 32 keys (RPT 4). Beyond FlashAttention's 256 (the 384-wide sentence
+// vectors of centrality, and 385 for its second ring pass) the head dimension is tiled across the 8
+// lanes of a row group and the tile shrinks to 16 rows by 16 keys (RPT 1), so that 512-wide Q, K and
+// V tiles fit in shared memory (100 KB, within sm_80's 163 KB) and a thread keeps 64 output columns.
 // ---------------------------------------------------------------------------------------------
 
-constexpr int F32_BM = 64;
-constexpr int F32_BN = 32;
 constexpr int F32_THREADS = 128;
 
-template <int DP>
+template <int DP, int RPT, int BN>
 __device__ __forceinline__ void fwd_f32(const AttnParams& p) {
-    constexpr int BM = F32_BM, BN = F32_BN, LD = DP + 1, LDP = BN + 1, DU = DP / 8;
+    constexpr int BM = 16 * RPT, LD = DP + 1, LDP = BN + 1, DU = DP / 8, NC = BN / 8;
     extern __shared__ float smem_f[];
     float* Qs = smem_f;
     float* Ks = Qs + BM * LD;
@@ -129,11 +132,11 @@ __device__ __forceinline__ void fwd_f32(const AttnParams& p) {
         Qs[r * LD + c] = (i0 + r < p.q_rows && c < d) ? q[(i0 + r) * qstride + (size_t)h * d + c] * p.scale_log2 : 0.f;
     }
 
-    float m_in[4], m2[4], lsum[4], o[4][DU];
-    int qpos[4], qseg[4];
+    float m_in[RPT], m2[RPT], lsum[RPT], o[RPT][DU];
+    int qpos[RPT], qseg[RPT];
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-        const int r = i0 + grp * 4 + i;
+    for (int i = 0; i < RPT; ++i) {
+        const int r = i0 + grp * RPT + i;
         const bool ok = r < p.q_rows;
         qpos[i] = ok ? p.q_pos[r] : INT_MIN;
         qseg[i] = ok && (p.flags & RA_SEGMENTS) ? p.q_seg[r] : 0;
@@ -173,43 +176,50 @@ __device__ __forceinline__ void fwd_f32(const AttnParams& p) {
         }
         __syncthreads();
 
-        float s[4][4];
+        float s[RPT][NC];
 #pragma unroll
-        for (int i = 0; i < 4; ++i) {
+        for (int i = 0; i < RPT; ++i) {
 #pragma unroll
-            for (int c = 0; c < 4; ++c) {
+            for (int c = 0; c < NC; ++c) {
                 s[i][c] = 0.f;
             }
         }
 #pragma unroll 8
         for (int e = 0; e < DP; ++e) {
-            float qv[4], kv[4];
+            float qv[RPT], kv[NC];
 #pragma unroll
-            for (int i = 0; i < 4; ++i) {
-                qv[i] = Qs[(grp * 4 + i) * LD + e];
-                kv[i] = Ks[(col + 8 * i) * LD + e];
+            for (int i = 0; i < RPT; ++i) {
+                qv[i] = Qs[(grp * RPT + i) * LD + e];
             }
 #pragma unroll
-            for (int i = 0; i < 4; ++i) {
+            for (int c = 0; c < NC; ++c) {
+                kv[c] = Ks[(col + 8 * c) * LD + e];
+            }
 #pragma unroll
-                for (int c = 0; c < 4; ++c) {
+            for (int i = 0; i < RPT; ++i) {
+#pragma unroll
+                for (int c = 0; c < NC; ++c) {
                     s[i][c] = fmaf(qv[i], kv[c], s[i][c]);
                 }
             }
         }
 
 #pragma unroll
-        for (int i = 0; i < 4; ++i) {
+        for (int i = 0; i < RPT; ++i) {
             if (vis == PARTIAL) {
 #pragma unroll
-                for (int c = 0; c < 4; ++c) {
+                for (int c = 0; c < NC; ++c) {
                     const int jj = col + 8 * c;
                     if (!visible(p.flags, j0 + jj, p.k_rows, kpos[jj], kseg[jj], qpos[i], qseg[i])) {
                         s[i][c] = -INFINITY;
                     }
                 }
             }
-            float mx = fmaxf(fmaxf(s[i][0], s[i][1]), fmaxf(s[i][2], s[i][3]));
+            float mx = s[i][0];
+#pragma unroll
+            for (int c = 1; c < NC; ++c) {
+                mx = fmaxf(mx, s[i][c]);
+            }
             mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
             mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
             mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 4));
@@ -219,9 +229,9 @@ __device__ __forceinline__ void fwd_f32(const AttnParams& p) {
             const float alpha = exp2f(m2[i] - m_ref);
             float ps = 0.f;
 #pragma unroll
-            for (int c = 0; c < 4; ++c) {
+            for (int c = 0; c < NC; ++c) {
                 const float pv = exp2f(s[i][c] - m_ref);
-                Ps[(grp * 4 + i) * LDP + col + 8 * c] = pv;
+                Ps[(grp * RPT + i) * LDP + col + 8 * c] = pv;
                 ps += pv;
             }
             ps += __shfl_xor_sync(0xffffffffu, ps, 1);
@@ -244,8 +254,8 @@ __device__ __forceinline__ void fwd_f32(const AttnParams& p) {
                 vv[u] = Vs[jj * LD + col + 8 * u];
             }
 #pragma unroll
-            for (int i = 0; i < 4; ++i) {
-                const float pr = Ps[(grp * 4 + i) * LDP + jj];
+            for (int i = 0; i < RPT; ++i) {
+                const float pr = Ps[(grp * RPT + i) * LDP + jj];
 #pragma unroll
                 for (int u = 0; u < DU; ++u) {
                     o[i][u] = fmaf(pr, vv[u], o[i][u]);
@@ -255,8 +265,8 @@ __device__ __forceinline__ void fwd_f32(const AttnParams& p) {
     }
 
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-        const int r = i0 + grp * 4 + i;
+    for (int i = 0; i < RPT; ++i) {
+        const int r = i0 + grp * RPT + i;
         if (r >= p.q_rows) {
             continue;
         }
@@ -267,6 +277,118 @@ __device__ __forceinline__ void fwd_f32(const AttnParams& p) {
             if (c < d) {
                 p.acc[((size_t)r * p.q_heads + h) * d + c] = o[i][u] * f;
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attention mass (the second pass of sentence centrality): mass[h][j] = sum_i exp(s_ij - LSE_i) over
+// visible pairs, with LSE from a finished first pass over all keys, so P is the exact softmax even
+// when this call holds only some of the keys. The roles of the forward kernel are swapped: a thread
+// block owns a tile of 16 RPT keys of one query head and walks every query tile of BQ rows; thread t
+// owns keys RPT(t/8) .. and query columns t%8 + 8c. No running maximum is needed (LSE is known), so
+// each key's sum is a plain fp32 accumulation, reduced over the 8 lanes of its row group at the end.
+// Arguments (AttnParams): q, k, positions, segments as for the forward; m = LSE in, (q_heads, q_rows),
+// natural log; acc = mass out, (q_heads, k_rows). v, the tiles and l are not read.
+// ---------------------------------------------------------------------------------------------
+
+template <int DP, int RPT, int BQ>
+__device__ __forceinline__ void mass_f32(const AttnParams& p) {
+    constexpr int BK = 16 * RPT, LD = DP + 1, NC = BQ / 8;
+    extern __shared__ float smem_m[];
+    float* Ks = smem_m;
+    float* Qs = Ks + BK * LD;
+    float* lse2 = Qs + BQ * LD;
+    int* qpos = reinterpret_cast<int*>(lse2 + BQ);
+    int* qseg = qpos + BQ;
+
+    const float* q = static_cast<const float*>(p.q);
+    const float* k = static_cast<const float*>(p.k);
+    const int tid = threadIdx.x, grp = tid >> 3, col = tid & 7;
+    const int h = blockIdx.y, g = h / (p.q_heads / p.kv_heads);
+    const int j0 = blockIdx.x * BK, d = p.head_dim;
+    const size_t qstride = (size_t)p.q_heads * d, kstride = (size_t)p.kv_heads * d;
+
+    for (int idx = tid; idx < BK * DP; idx += F32_THREADS) {
+        const int r = idx / DP, c = idx % DP;
+        Ks[r * LD + c] = (j0 + r < p.k_rows && c < d) ? k[(j0 + r) * kstride + (size_t)g * d + c] : 0.f;
+    }
+    int kpos[RPT], kseg[RPT];
+    float acc[RPT];
+#pragma unroll
+    for (int r = 0; r < RPT; ++r) {
+        const int j = j0 + grp * RPT + r;
+        const bool ok = j < p.k_rows;
+        kpos[r] = ok ? p.k_pos[j] : INT_MAX;
+        kseg[r] = ok && (p.flags & RA_SEGMENTS) ? p.k_seg[j] : 0;
+        acc[r] = 0.f;
+    }
+
+    for (int i0 = 0; i0 < p.q_rows; i0 += BQ) {
+        __syncthreads();
+        for (int idx = tid; idx < BQ * DP; idx += F32_THREADS) {
+            const int r = idx / DP, c = idx % DP;
+            Qs[r * LD + c] = (i0 + r < p.q_rows && c < d) ? q[(i0 + r) * qstride + (size_t)h * d + c] * p.scale_log2 : 0.f;
+        }
+        if (tid < BQ) {
+            const int i = i0 + tid;
+            const bool ok = i < p.q_rows;
+            lse2[tid] = ok ? p.m[(size_t)h * p.q_rows + i] * LOG2E : INFINITY;
+            qpos[tid] = ok ? p.q_pos[i] : INT_MIN;
+            qseg[tid] = ok && (p.flags & RA_SEGMENTS) ? p.q_seg[i] : 0;
+        }
+        __syncthreads();
+
+        float s[RPT][NC];
+#pragma unroll
+        for (int r = 0; r < RPT; ++r) {
+#pragma unroll
+            for (int c = 0; c < NC; ++c) {
+                s[r][c] = 0.f;
+            }
+        }
+#pragma unroll 8
+        for (int e = 0; e < DP; ++e) {
+            float kv[RPT], qv[NC];
+#pragma unroll
+            for (int r = 0; r < RPT; ++r) {
+                kv[r] = Ks[(grp * RPT + r) * LD + e];
+            }
+#pragma unroll
+            for (int c = 0; c < NC; ++c) {
+                qv[c] = Qs[(col + 8 * c) * LD + e];
+            }
+#pragma unroll
+            for (int r = 0; r < RPT; ++r) {
+#pragma unroll
+                for (int c = 0; c < NC; ++c) {
+                    s[r][c] = fmaf(kv[r], qv[c], s[r][c]);
+                }
+            }
+        }
+#pragma unroll
+        for (int r = 0; r < RPT; ++r) {
+#pragma unroll
+            for (int c = 0; c < NC; ++c) {
+                const int ii = col + 8 * c;
+                // A query past the last row has lse2 = +inf and position INT_MIN: never visible.
+                if (visible(p.flags, j0 + grp * RPT + r, p.k_rows, kpos[r], kseg[r], qpos[ii], qseg[ii])
+                        && i0 + ii < p.q_rows) {
+                    acc[r] += exp2f(s[r][c] - lse2[ii]);
+                }
+            }
+        }
+    }
+
+#pragma unroll
+    for (int r = 0; r < RPT; ++r) {
+        float sum = acc[r];
+        sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+        sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+        sum += __shfl_xor_sync(0xffffffffu, sum, 4);
+        const int j = j0 + grp * RPT + r;
+        if (col == 0 && j < p.k_rows) {
+            p.acc[(size_t)h * p.k_rows + j] = sum;
         }
     }
 }
@@ -590,10 +712,17 @@ __global__ void ra_f32_to_f16(const float* x, __half* y, long long n) {
     }
 }
 
-__global__ void __launch_bounds__(F32_THREADS) ra_fwd_f32_d32(const AttnParams p) { fwd_f32<32>(p); }
-__global__ void __launch_bounds__(F32_THREADS) ra_fwd_f32_d64(const AttnParams p) { fwd_f32<64>(p); }
-__global__ void __launch_bounds__(F32_THREADS) ra_fwd_f32_d128(const AttnParams p) { fwd_f32<128>(p); }
-__global__ void __launch_bounds__(F32_THREADS) ra_fwd_f32_d256(const AttnParams p) { fwd_f32<256>(p); }
+__global__ void __launch_bounds__(F32_THREADS) ra_fwd_f32_d32(const AttnParams p) { fwd_f32<32, 4, 32>(p); }
+__global__ void __launch_bounds__(F32_THREADS) ra_fwd_f32_d64(const AttnParams p) { fwd_f32<64, 4, 32>(p); }
+__global__ void __launch_bounds__(F32_THREADS) ra_fwd_f32_d128(const AttnParams p) { fwd_f32<128, 4, 32>(p); }
+__global__ void __launch_bounds__(F32_THREADS) ra_fwd_f32_d256(const AttnParams p) { fwd_f32<256, 4, 32>(p); }
+__global__ void __launch_bounds__(F32_THREADS) ra_fwd_f32_d512(const AttnParams p) { fwd_f32<512, 1, 16>(p); }
+
+__global__ void __launch_bounds__(F32_THREADS) ra_mass_f32_d32(const AttnParams p) { mass_f32<32, 4, 32>(p); }
+__global__ void __launch_bounds__(F32_THREADS) ra_mass_f32_d64(const AttnParams p) { mass_f32<64, 4, 32>(p); }
+__global__ void __launch_bounds__(F32_THREADS) ra_mass_f32_d128(const AttnParams p) { mass_f32<128, 4, 32>(p); }
+__global__ void __launch_bounds__(F32_THREADS) ra_mass_f32_d256(const AttnParams p) { mass_f32<256, 1, 16>(p); }
+__global__ void __launch_bounds__(F32_THREADS) ra_mass_f32_d512(const AttnParams p) { mass_f32<512, 1, 16>(p); }
 
 __global__ void __launch_bounds__(RA_MMA_WARPS * 32) ra_fwd_bf16_d64(const AttnParams p) { fwd_mma<__nv_bfloat16, 64, RA_MMA_WARPS, true>(p); }
 __global__ void __launch_bounds__(RA_MMA_WARPS * 32) ra_fwd_bf16_d128(const AttnParams p) { fwd_mma<__nv_bfloat16, 128, RA_MMA_WARPS, true>(p); }

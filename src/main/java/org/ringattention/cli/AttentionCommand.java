@@ -15,7 +15,9 @@ import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.Queries;
 import org.ringattention.attention.TokenIndex;
-import org.ringattention.gpu.Devices;
+import org.ringattention.backend.Backend;
+import org.ringattention.backend.BackendFactory;
+import org.ringattention.backend.Device;
 import org.ringattention.io.BadInputException;
 import org.ringattention.io.Npy;
 import org.ringattention.io.NpyArray;
@@ -74,16 +76,12 @@ public final class AttentionCommand extends Command {
         int blockSize = a.intValue("--block-size", CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1);
         boolean ring = RingOptions.requested(a);
         int threads = a.intValue("--threads", ring ? 1 : Runtime.getRuntime().availableProcessors(), 1);
-        String device = a.get("--device");
+        Device device = Device.parse(a.get("--device"));
         if (ring) {
-            if (Devices.Request.parse(device) != Devices.Request.CPU) {
-                throw new BadInputException("--device " + device + " does not combine with --partitions yet:"
-                        + " ring tasks run the CPU kernel; leave --device out");
-            }
             return compute(a, null, blockSize, threads, qPath, kPath, vPath, oPath, lsePath, err);
         }
-        try (Devices.Opened opened = Devices.open(device, blockSize, threads, err::println)) {
-            return compute(a, opened.kernel(), blockSize, threads, qPath, kPath, vPath, oPath, lsePath, err);
+        try (Backend backend = BackendFactory.open(device, blockSize, threads, err::println)) {
+            return compute(a, backend.attention(), blockSize, threads, qPath, kPath, vPath, oPath, lsePath, err);
         }
     }
 
@@ -205,7 +203,7 @@ public final class AttentionCommand extends Command {
             "--v", dir.resolve("v.npy").toString(), "--segments", dir.resolve("segments.npy").toString(),
             "--out", dir.resolve("o.npy").toString(), "--lse", dir.resolve("lse.npy").toString(), "--causal",
             "--threads", String.valueOf(a.intValue("--threads", Runtime.getRuntime().availableProcessors(), 1)),
-            "--device", String.valueOf(Devices.Request.parse(a.get("--device"))).toLowerCase(Locale.ROOT)};
+            "--device", Device.parse(a.get("--device")).label()};
         return run(args, out, err);
     }
 }

@@ -6,7 +6,9 @@ import java.util.Locale;
 import org.ringattention.attention.AttentionKernel;
 import org.ringattention.attention.AttentionSpec;
 import org.ringattention.attention.CpuAttentionKernel;
-import org.ringattention.gpu.Devices;
+import org.ringattention.backend.Backend;
+import org.ringattention.backend.BackendFactory;
+import org.ringattention.backend.Device;
 
 /**
  * {@code jobs/bench}: kernel throughput after warm-up, one JSON line. The kernel is warmed on a
@@ -47,9 +49,8 @@ public final class BenchCommand extends Command {
         boolean causal = a.flag("--causal");
         AttentionSpec spec = AttentionSpec.of(hq, hkv, d, causal);
 
-        try (Devices.Opened opened = Devices.open(a.get("--device"), blockSize,
-                threads, err::println)) {
-            AttentionKernel kernel = opened.kernel();
+        try (Backend backend = BackendFactory.open(Device.parse(a.get("--device")), blockSize, threads, err::println)) {
+            AttentionKernel kernel = backend.attention();
             Workload warm = new Workload(spec, Math.min(s, 4096), 1);
             long warmUntil = System.nanoTime() + 2_000_000_000L;
             int warmRuns = 0;

@@ -13,9 +13,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.ringattention.attention.CpuAttentionKernel;
+import org.ringattention.backend.Device;
+import org.ringattention.backend.PerThreadAttention;
 import org.ringattention.encoder.BertEncoder;
-import org.ringattention.encoder.KernelAttention;
 import org.ringattention.encoder.SentenceEmbedder;
 import org.ringattention.encoder.SentenceTokenizer;
 import org.ringattention.io.BadInputException;
@@ -27,7 +27,7 @@ import org.ringattention.model.BertWeights;
 public final class EmbedCommand extends Command {
 
     private static final List<String> VALUED = List.of("--input", "--out", "--model", "--tokenizer", "--threads",
-            "--pass-tokens", "--block-size");
+            "--pass-tokens", "--block-size", "--device");
     private static final List<String> FLAGS = List.of("--refuse-long", "--quiet");
 
     /** Sentences tokenized at a time: bounds the token ids in memory and lets progress start early. */
@@ -54,6 +54,7 @@ public final class EmbedCommand extends Command {
                 "  --threads N         encoder threads (default: all cores)",
                 "  --pass-tokens N     tokens packed into one encoder pass (default " + SentenceEmbedder.DEFAULT_PASS_TOKENS + ")",
                 "  --block-size B      rows per projection/feed-forward block (default " + BertEncoder.DEFAULT_BLOCK_SIZE + ")",
+                "  --device D          where the encoder's attention runs: cpu (default), gpu or auto",
                 "  --quiet             no progress lines",
                 "",
                 "Exit status: 0 done, 2 bad input, 1 other failure.");
@@ -71,6 +72,7 @@ public final class EmbedCommand extends Command {
         SentenceEmbedder.Overlong overlong = a.flag("--refuse-long")
                 ? SentenceEmbedder.Overlong.REFUSE : SentenceEmbedder.Overlong.TRUNCATE;
         boolean quiet = a.flag("--quiet");
+        Device device = Device.parse(a.get("--device"));
 
         List<String> lines = readLines(input);
         long start = System.nanoTime();
@@ -94,8 +96,8 @@ public final class EmbedCommand extends Command {
         // Passes run one per thread, so the encoder and the attention kernel are single-threaded.
         try (tokenizer;
              BertEncoder encoder = BertEncoder.create(weights, blockSize, 1);
-             CpuAttentionKernel kernel = CpuAttentionKernel.create(SentenceEmbedder.ATTENTION_TILE, 1)) {
-            SentenceEmbedder embedder = new SentenceEmbedder(encoder, new KernelAttention(kernel), passTokens);
+             PerThreadAttention attention = new PerThreadAttention(device, SentenceEmbedder.ATTENTION_TILE, err::println)) {
+            SentenceEmbedder embedder = new SentenceEmbedder(encoder, attention, passTokens);
             long[] lastReport = {System.nanoTime()};
             for (int from = 0; from < lines.size(); from += CHUNK) {
                 int to = Math.min(lines.size(), from + CHUNK);

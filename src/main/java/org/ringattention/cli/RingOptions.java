@@ -6,6 +6,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.ringattention.attention.AttentionResult;
 import org.ringattention.attention.AttentionSpec;
+import org.ringattention.backend.Device;
 import org.ringattention.io.BadInputException;
 import org.ringattention.io.NpyArray;
 import org.ringattention.ring.DocumentBlock;
@@ -45,7 +46,8 @@ final class RingOptions {
     /** Runs the ring job on the whole sequence as one document and prints its summary line on {@code err}. */
     static AttentionResult attend(Args a, AttentionSpec spec, NpyArray q, NpyArray k, NpyArray v, int[] segments,
                                   int blockSize, int threads, PrintStream err) {
-        RingConfig config = RingConfig.of(a.intValue("--partitions", 1, 1)).withBlockSize(blockSize).withThreads(threads);
+        RingConfig config = RingConfig.of(a.intValue("--partitions", 1, 1)).withBlockSize(blockSize).withThreads(threads)
+                .withDevice(Device.parse(a.get("--device")));
         try {
             if (a.get("--layout") != null) {
                 config = config.withLayout(Layout.parse(a.get("--layout")));

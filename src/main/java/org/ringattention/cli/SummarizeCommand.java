@@ -6,6 +6,7 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.ringattention.backend.Device;
 import org.ringattention.io.BadInputException;
 import org.ringattention.summarize.NightlyOutput;
 import org.ringattention.summarize.SummarizeJob;
@@ -16,7 +17,7 @@ public final class SummarizeCommand extends Command {
 
     private static final List<String> VALUED = List.of("--input", "--input-format", "--output", "--date",
             "--output-format", "--sentences", "--ratio", "--redundancy", "--temperature", "--max-chars", "--model",
-            "--save-pipeline", "--master");
+            "--save-pipeline", "--master", "--device");
     private static final List<String> FLAGS = List.of("--attention", "--phase-times", "--quiet", "--fail-fast");
 
     public static void main(String[] args) {
@@ -60,6 +61,9 @@ public final class SummarizeCommand extends Command {
                 "  --fail-fast             stop at the first document a stage fails on (default: it becomes a reject)",
                 "  --master URL            Spark master (default: spark-submit's, else embedded "
                         + SparkSettings.DEFAULT_MASTER + ")",
+                "  --device D              cpu (default), gpu (each task on the GPU Spark assigned it; fails without one)",
+                "                          or auto (the GPU where it works, else the CPU); on a cluster with",
+                "                          conf/spark-gpu.conf",
                 "",
                 "Exit status: 0 done, 2 bad input, 1 other failure.");
     }
@@ -130,6 +134,7 @@ public final class SummarizeCommand extends Command {
         return o.outputFormat(outputFormat).redundancy(redundancy)
                 .sentences(a.intValue("--sentences", Options.SENTENCES, 1)).model(a.get("--model"))
                 .attention(a.flag("--attention")).savePipeline(a.get("--save-pipeline"))
-                .phaseTimes(a.flag("--phase-times")).quiet(a.flag("--quiet")).failFast(a.flag("--fail-fast")).build();
+                .phaseTimes(a.flag("--phase-times")).quiet(a.flag("--quiet")).failFast(a.flag("--fail-fast"))
+                .device(Device.parse(a.get("--device"))).build();
     }
 }

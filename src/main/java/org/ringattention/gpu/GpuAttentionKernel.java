@@ -217,6 +217,79 @@ public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable 
         }
     }
 
+    /**
+     * The attention each key receives, {@code mass[h][j] = sum_i exp(s_ij - LSE_i)} over visible pairs, as
+     * {@code CpuAttentionKernel.attentionMass} defines it, by the {@code ra_mass_f32} kernels: Q, K, the
+     * positions and segments and LSE go to the device in plain synchronous copies (centrality's documents
+     * are small next to attention's sequences), the result comes back as {@code (Hq, keys)}.
+     */
+    public float[] attentionMass(AttentionSpec spec, Queries queries, float[] lse, KeysValues keysValues) {
+        int sq = queries.rows();
+        int sk = keysValues.rows();
+        int hq = spec.queryHeads();
+        if (lse.length != hq * sq) {
+            throw new IllegalArgumentException("LSE has " + lse.length + " values; " + sq + " rows of " + hq
+                    + " heads need " + hq * sq);
+        }
+        if (queries.q().length != (long) sq * spec.queryRowWidth()
+                || keysValues.k().length != (long) sk * spec.kvRowWidth()) {
+            throw new IllegalArgumentException("Q has " + queries.q().length + " and K " + keysValues.k().length
+                    + " values; " + sq + " and " + sk + " tokens of " + spec + " do not match");
+        }
+        float[] mass = new float[hq * sk];
+        if (sq == 0 || sk == 0) {
+            return mass;
+        }
+        LaunchShape shape = LaunchShape.mass(spec.headDim());
+        boolean segmented = queries.index().segments() != null && keysValues.index().segments() != null;
+        device.makeCurrent();
+        long[] sizes = {queries.q().length * 4L, keysValues.k().length * 4L, sq * 4L, sk * 4L,
+            segmented ? sq * 4L : 0, segmented ? sk * 4L : 0, lse.length * 4L, mass.length * 4L};
+        long[] at = new long[sizes.length];
+        long total = 0;
+        for (int i = 0; i < sizes.length; i++) {
+            at[i] = total;
+            total += (sizes[i] + DeviceLayout.ALIGN - 1) / DeviceLayout.ALIGN * DeviceLayout.ALIGN;
+        }
+        DevicePointer buffer = new DevicePointer();
+        try {
+            GpuRuntime.check(JCudaDriver.cuMemAlloc(buffer, total), "cuMemAlloc(" + total + " bytes)");
+            try {
+                copyTo(buffer, at[0], Pointer.to(queries.q()), sizes[0]);
+                copyTo(buffer, at[1], Pointer.to(keysValues.k()), sizes[1]);
+                copyTo(buffer, at[2], Pointer.to(queries.index().positions()), sizes[2]);
+                copyTo(buffer, at[3], Pointer.to(keysValues.index().positions()), sizes[3]);
+                if (segmented) {
+                    copyTo(buffer, at[4], Pointer.to(queries.index().segments()), sizes[4]);
+                    copyTo(buffer, at[5], Pointer.to(keysValues.index().segments()), sizes[5]);
+                }
+                copyTo(buffer, at[6], Pointer.to(lse), sizes[6]);
+                long b = buffer.address();
+                KernelParams.Addresses a = new KernelParams.Addresses(b + at[0], b + at[1], 0, b + at[2], b + at[3],
+                        segmented ? b + at[4] : 0, segmented ? b + at[5] : 0, 0, 0, b + at[7], b + at[6], 0);
+                byte[] params = KernelParams.pack(a, sq, sk, hq, spec.kvHeads(), spec.headDim(), spec.scale(),
+                        spec.causal(), segmented, false, false);
+                launch(shape.function(), shape.sharedBytes(), shape.queryTiles(sk), hq, shape.threads(),
+                        Pointer.to(Pointer.to(params)));
+                GpuRuntime.check(JCudaDriver.cuStreamSynchronize(compute), "attention mass kernel " + shape.function());
+                GpuRuntime.check(JCudaDriver.cuMemcpyDtoH(Pointer.to(mass), buffer.withByteOffset(at[7]), sizes[7]),
+                        "cuMemcpyDtoH");
+            } finally {
+                GpuRuntime.check(JCudaDriver.cuMemFree(buffer), "cuMemFree");
+            }
+        } catch (CudaFailure failure) {
+            if (failure.sticky()) {
+                GpuRuntime.markLost(failure);
+            }
+            throw FatalCudaErrors.handle(failure, GpuAssignment.inSparkTask(), halt);
+        }
+        return mass;
+    }
+
+    private static void copyTo(CUdeviceptr buffer, long offset, Pointer from, long bytes) {
+        GpuRuntime.check(JCudaDriver.cuMemcpyHtoD(buffer.withByteOffset(offset), from, bytes), "cuMemcpyHtoD(" + bytes + " bytes)");
+    }
+
     /** Pinned bytes [from, from + bytes) to the device at {@code to}, on the copy stream; {@code done} marks the end. */
     private void copyIn(long from, long to, long bytes, CUevent done) {
         GpuRuntime.check(JCudaDriver.cuMemcpyHtoDAsync(arena.withByteOffset(to), pinned.withByteOffset(from), bytes, copy),

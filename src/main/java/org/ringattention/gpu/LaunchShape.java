@@ -9,7 +9,7 @@ package org.ringattention.gpu;
 public record LaunchShape(String function, int blockM, int blockN, int threads, int sharedBytes) {
 
     /** Head dimensions with a compiled fp32 kernel; D is zero-padded up to the next one. */
-    static final int[] FP32_DIMS = {32, 64, 128, 256};
+    static final int[] FP32_DIMS = {32, 64, 128, 256, 512};
     /** Head dimensions with compiled tensor-core kernels (no padding: K and V rows move in 16-byte chunks). */
     static final int[] MMA_DIMS = {64, 128};
 
@@ -20,8 +20,9 @@ public record LaunchShape(String function, int blockM, int blockN, int threads, 
         if (precision == Precision.FP32) {
             for (int dp : FP32_DIMS) {
                 if (d <= dp) {
-                    int bm = 64;
-                    int bn = 32;
+                    // Beyond 256 the tile shrinks to 16 x 16 so that 512-wide tiles fit in shared memory.
+                    int bm = dp > 256 ? 16 : 64;
+                    int bn = dp > 256 ? 16 : 32;
                     int ld = dp + 1;
                     // Q, K, V tiles with rows padded by one float, P (BM x BN+1), key positions and segments.
                     int shared = (bm * ld + 2 * bn * ld + bm * (bn + 1)) * 4 + 2 * bn * 4;
@@ -42,6 +43,24 @@ public record LaunchShape(String function, int blockM, int blockN, int threads, 
         }
         throw new IllegalArgumentException("the " + precision + " GPU kernels take head dimension 64 or 128, not "
                 + d + "; use fp32 on the GPU or --device cpu");
+    }
+
+    /**
+     * The attention-mass kernel for head dimension {@code d} (fp32 only): {@code blockM} is the key tile each
+     * thread block owns (grid x), {@code blockN} the query tile it walks in; K and Q tiles, the queries'
+     * log-sum-exps, positions and segments in shared memory.
+     */
+    public static LaunchShape mass(int d) {
+        for (int dp : FP32_DIMS) {
+            if (d <= dp) {
+                int bk = dp > 128 ? 16 : 64;
+                int bq = dp > 128 ? 16 : 32;
+                int shared = (bk + bq) * (dp + 1) * 4 + 3 * bq * 4;
+                return new LaunchShape("ra_mass_f32_d" + dp, bk, bq, 128, shared);
+            }
+        }
+        throw new IllegalArgumentException("head dimension " + d + " is larger than the GPU kernels' "
+                + FP32_DIMS[FP32_DIMS.length - 1] + "; use --device cpu");
     }
 
     /** Thread blocks along x: one per query tile. */

@@ -4,8 +4,8 @@
  *
  * <p>Depends on {@code attention} only (and on Spark's {@code TaskContext} when present, to find the GPU
  * Spark assigned); nothing in {@code attention} knows this package. Everything that needs no device
- * (argument packing, memory layout, launch shapes, splitting on out-of-memory, the choice between CPU
- * and GPU, the handling of fatal CUDA errors) is plain Java with unit tests; {@link GpuRuntime} and
+ * (argument packing, memory layout, launch shapes, splitting on out-of-memory, the handling of fatal
+ * CUDA errors) is plain Java with unit tests; the choice between CPU and GPU is {@code backend}'s; {@link GpuRuntime} and
  * {@link GpuAttentionKernel} are the only classes that call the driver.
  */
 package org.ringattention.gpu;

@@ -2,6 +2,7 @@ package org.ringattention.ring;
 
 import java.io.Serializable;
 import org.ringattention.attention.CpuAttentionKernel;
+import org.ringattention.backend.Device;
 
 /**
  * How a ring job runs; built once, changed by copy ({@code withX}).
@@ -14,9 +15,10 @@ import org.ringattention.attention.CpuAttentionKernel;
  * @param localLimit   longest document (tokens) that may be attended in place without riding the
  *                     ring; negative means one partition's share of all tokens
  * @param hook         called after every fold, or null (see {@link StepHook})
+ * @param device       where each task's kernel runs (the GPU Spark assigned to the task, for gpu and auto)
  */
 public record RingConfig(int partitions, Layout layout, int blockSize, int threads, WireCompression compression,
-                         int localLimit, StepHook hook) implements Serializable {
+                         int localLimit, StepHook hook, Device device) implements Serializable {
 
     public RingConfig {
         if (partitions < 1) {
@@ -26,38 +28,45 @@ public record RingConfig(int partitions, Layout layout, int blockSize, int threa
             throw new IllegalArgumentException("block size and threads must be at least 1, got " + blockSize
                     + " and " + threads);
         }
+        if (device == null) {
+            throw new IllegalArgumentException("device must be given (Device.CPU for the CPU)");
+        }
         if (compression == null) {
             throw new IllegalArgumentException("compression must be given (WireCompression.NONE for none)");
         }
     }
 
-    /** P partitions, automatic layout, default tiles, one thread per task, no compression. */
+    /** P partitions, automatic layout, default tiles, one thread per task, no compression, on the CPU. */
     public static RingConfig of(int partitions) {
-        return new RingConfig(partitions, null, CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1, WireCompression.NONE, -1, null);
+        return new RingConfig(partitions, null, CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1, WireCompression.NONE, -1, null, Device.CPU);
     }
 
     public RingConfig withLayout(Layout value) {
-        return new RingConfig(partitions, value, blockSize, threads, compression, localLimit, hook);
+        return new RingConfig(partitions, value, blockSize, threads, compression, localLimit, hook, device);
     }
 
     public RingConfig withBlockSize(int value) {
-        return new RingConfig(partitions, layout, value, threads, compression, localLimit, hook);
+        return new RingConfig(partitions, layout, value, threads, compression, localLimit, hook, device);
     }
 
     public RingConfig withThreads(int value) {
-        return new RingConfig(partitions, layout, blockSize, value, compression, localLimit, hook);
+        return new RingConfig(partitions, layout, blockSize, value, compression, localLimit, hook, device);
     }
 
     public RingConfig withCompression(WireCompression value) {
-        return new RingConfig(partitions, layout, blockSize, threads, value, localLimit, hook);
+        return new RingConfig(partitions, layout, blockSize, threads, value, localLimit, hook, device);
     }
 
     public RingConfig withLocalLimit(int value) {
-        return new RingConfig(partitions, layout, blockSize, threads, compression, value, hook);
+        return new RingConfig(partitions, layout, blockSize, threads, compression, value, hook, device);
     }
 
     public RingConfig withHook(StepHook value) {
-        return new RingConfig(partitions, layout, blockSize, threads, compression, localLimit, value);
+        return new RingConfig(partitions, layout, blockSize, threads, compression, localLimit, value, device);
+    }
+
+    public RingConfig withDevice(Device value) {
+        return new RingConfig(partitions, layout, blockSize, threads, compression, localLimit, hook, value);
     }
 
     /** The layout used for a mask: the configured one, else the automatic choice. */

@@ -9,9 +9,11 @@ import java.util.List;
 import org.ringattention.attention.AttentionResult;
 import org.ringattention.attention.AttentionSpec;
 import org.ringattention.attention.AttentionState;
-import org.ringattention.attention.CpuAttentionKernel;
+import org.ringattention.attention.AttentionKernel;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.TokenIndex;
+import org.ringattention.backend.Backend;
+import org.ringattention.backend.BackendFactory;
 import scala.Tuple2;
 
 /**
@@ -183,7 +185,8 @@ final class RingTasks implements Serializable {
                 : AttentionState.of(spec, rows, previous.acc().clone(), previous.m().clone(), previous.l().clone());
         long start = System.nanoTime();
         TokenRows ring = kv.decode();
-        try (CpuAttentionKernel kernel = CpuAttentionKernel.create(config.blockSize(), config.threads())) {
+        try (Backend backend = BackendFactory.openInTask(config.device(), config.blockSize(), config.threads())) {
+            AttentionKernel kernel = backend.attention();
             if (step == 0 && home.localPositions().length > 0) {
                 kernel.accumulate(spec, home.queries(), home.localKeysValues(), state);
             }

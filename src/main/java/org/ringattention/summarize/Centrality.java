@@ -2,10 +2,10 @@ package org.ringattention.summarize;
 
 import org.ringattention.attention.AttentionResult;
 import org.ringattention.attention.AttentionSpec;
-import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.Queries;
 import org.ringattention.attention.TokenIndex;
+import org.ringattention.backend.Backend;
 
 /**
  * Sentence centrality by exact attention among a document's sentences. With unit sentence vectors
@@ -32,13 +32,13 @@ public final class Centrality {
     }
 
     /** Both passes for {@code n} sentence vectors of dimension {@code d} (row-major in {@code e}). */
-    public static Scores of(float[] e, int n, int d, double temperature, CpuAttentionKernel kernel) {
+    public static Scores of(float[] e, int n, int d, double temperature, Backend backend) {
         AttentionSpec spec = spec(d, temperature);
         TokenIndex index = TokenIndex.contiguous(0, n, null);
         Queries q = new Queries(e, index);
         KeysValues kv = new KeysValues(e, e, index);
-        AttentionResult first = kernel.attend(spec, q, kv);
-        float[] mass = kernel.attentionMass(spec, q, first.lse(), kv);
+        AttentionResult first = backend.attention().attend(spec, q, kv);
+        float[] mass = backend.attentionMass(spec, q, first.lse(), kv);
         return new Scores(first.out(), withoutSelf(mass, e, first.lse(), n, d, spec.scale()));
     }
 

@@ -8,6 +8,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.ringattention.attention.AttentionSpec;
+import org.ringattention.backend.Device;
 import org.ringattention.ring.DocumentBlock;
 import org.ringattention.ring.OutputBlock;
 import org.ringattention.ring.RingAttention;
@@ -31,14 +32,15 @@ final class RingCentrality {
 
     /** Rows of {@code large} with centrality (and context when asked) appended, as in {@code schema}. */
     static Dataset<Row> transform(Dataset<Row> large, StructType schema, int idAt, int sentencesAt, int embeddingsAt,
-                                  double temperature, boolean withContext, int partitions, int blockSize) {
+                                  double temperature, boolean withContext, int partitions, int blockSize,
+                                  Device device) {
         SparkSession spark = large.sparkSession();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         JavaPairRDD<String, Row> rows = large.toJavaRDD().mapToPair(r -> new Tuple2<>(r.getString(idAt), r));
         JavaPairRDD<String, float[]> vectors = rows.mapValues(r -> Floats.fromBytes((byte[]) r.get(embeddingsAt)));
         int d = dimension(large, sentencesAt, embeddingsAt);
         RingConfig config = RingConfig.of(partitions).withBlockSize(blockSize).withLocalLimit(0)
-                .withHook(InjectedFaults.ringSteps());
+                .withHook(InjectedFaults.ringSteps()).withDevice(device);
 
         AttentionSpec first = Centrality.spec(d, temperature);
         JavaRDD<DocumentBlock> firstBlocks = vectors.flatMap(v -> {

@@ -1,6 +1,7 @@
 package org.ringattention.summarize;
 
 import java.util.Iterator;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
@@ -17,6 +18,9 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.ringattention.attention.CpuAttentionKernel;
+import org.ringattention.backend.Backend;
+import org.ringattention.backend.BackendFactory;
+import org.ringattention.backend.Device;
 
 /**
  * Exact document-level attention across all sentences of each document, and from it each sentence's
@@ -47,6 +51,9 @@ public final class SentenceCentrality extends DocumentStage {
             "documents with more sentences than this run on the ring; 0 for never", ParamValidators.gtEq(0));
     private final IntParam ringPartitions = new IntParam(this, "ringPartitions",
             "ring positions for long documents; 0 for Spark's default parallelism", ParamValidators.gtEq(0));
+    private final Param<String> device = new Param<>(this, "device",
+            "where the attention runs: cpu, gpu (fails the task without a working GPU) or auto",
+            ParamValidators.inArray(new String[] {"cpu", "gpu", "auto"}));
 
     public SentenceCentrality(String uid) {
         super(uid);
@@ -59,6 +66,7 @@ public final class SentenceCentrality extends DocumentStage {
         setDefault(idCol, "doc_id");
         setDefault(ringThreshold, (Object) 16384);
         setDefault(ringPartitions, (Object) 0);
+        setDefault(device, "cpu");
     }
 
     public SentenceCentrality() {
@@ -103,6 +111,15 @@ public final class SentenceCentrality extends DocumentStage {
 
     public IntParam ringPartitions() {
         return ringPartitions;
+    }
+
+    public Param<String> device() {
+        return device;
+    }
+
+    public SentenceCentrality setDevice(String value) {
+        set(device, value);
+        return this;
     }
 
     public SentenceCentrality setRingThreshold(int sentences) {
@@ -168,7 +185,7 @@ public final class SentenceCentrality extends DocumentStage {
                 input.schema().fieldIndex(getOrDefault(embeddingsCol)), (Double) getOrDefault(temperature),
                 !getOrDefault(contextCol).isEmpty(),
                 partitions > 0 ? partitions : input.sparkSession().sparkContext().defaultParallelism(),
-                (Integer) getOrDefault(blockSize));
+                (Integer) getOrDefault(blockSize), Device.parse(getOrDefault(device)));
         return inTask(input.filter(functions.not(isLong).or(isLong.isNull())), schema).unionByName(ring);
     }
 
@@ -181,9 +198,10 @@ public final class SentenceCentrality extends DocumentStage {
         int block = (Integer) getOrDefault(blockSize);
         boolean failFast = failFast(dataset);
         int idAt = docIdIndex(dataset.schema());
+        Device where = Device.parse(getOrDefault(device));
         MapPartitionsFunction<Row, Row> f = rows -> new Iterator<>() {
-            // One single-threaded kernel per task: Spark already runs a task per core.
-            private final CpuAttentionKernel kernel = CpuAttentionKernel.create(block, 1);
+            // One single-threaded backend per task: Spark already runs a task per core.
+            private final Backend backend = openForTask(where, block);
 
             @Override
             public boolean hasNext() {
@@ -203,12 +221,22 @@ public final class SentenceCentrality extends DocumentStage {
                         throw new IllegalStateException("document has " + n + " sentences but " + e.length
                                 + " embedding values; the embeddings column does not belong to these sentences");
                     }
-                    Centrality.Scores scores = Centrality.of(e, n, e.length / n, t, kernel);
+                    Centrality.Scores scores = Centrality.of(e, n, e.length / n, t, backend);
                     return withContext ? appended(row, doubles(scores.centrality()), Floats.toBytes(scores.context()))
                             : appended(row, doubles(scores.centrality()));
                 }, withContext ? appended(row, null, null) : appended(row, (Object) null));
             }
         };
         return dataset.mapPartitions(f, Encoders.row(schema));
+    }
+
+    /** The task's backend, closed when the task completes. */
+    private static Backend openForTask(Device where, int block) {
+        Backend backend = BackendFactory.openInTask(where, block, 1);
+        TaskContext task = TaskContext.get();
+        if (task != null) {
+            task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> backend.close());
+        }
+        return backend;
     }
 }

@@ -16,7 +16,9 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.ringattention.attention.CpuAttentionKernel;
+import org.ringattention.backend.Backend;
+import org.ringattention.backend.BackendFactory;
+import org.ringattention.backend.Device;
 import org.ringattention.encoder.BertEncoder;
 import org.ringattention.encoder.EncoderCache;
 import org.ringattention.encoder.KernelAttention;
@@ -41,6 +43,9 @@ public final class SentenceEmbeddings extends DocumentStage {
             "model directory (config.json + model.safetensors or .onnx, tokenizer.json); empty for the bundled all-MiniLM-L6-v2");
     private final IntParam passTokens = new IntParam(this, "passTokens", "tokens per encoder pass",
             ParamValidators.gtEq(1));
+    private final Param<String> device = new Param<>(this, "device",
+            "where the encoder's attention runs: cpu, gpu (fails the task without a working GPU) or auto",
+            ParamValidators.inArray(new String[] {"cpu", "gpu", "auto"}));
 
     public SentenceEmbeddings(String uid) {
         super(uid);
@@ -49,6 +54,7 @@ public final class SentenceEmbeddings extends DocumentStage {
         setDefault(tokenCountCol, "token_count");
         setDefault(model, "");
         setDefault(passTokens, (Object) SentenceEmbedder.DEFAULT_PASS_TOKENS);
+        setDefault(device, "cpu");
     }
 
     public SentenceEmbeddings() {
@@ -79,6 +85,15 @@ public final class SentenceEmbeddings extends DocumentStage {
         return passTokens;
     }
 
+    public Param<String> device() {
+        return device;
+    }
+
+    public SentenceEmbeddings setDevice(String value) {
+        set(device, value);
+        return this;
+    }
+
     public SentenceEmbeddings setModel(String directory) {
         set(model, directory);
         return this;
@@ -106,10 +121,11 @@ public final class SentenceEmbeddings extends DocumentStage {
         int pass = (Integer) getOrDefault(passTokens);
         boolean failFast = failFast(dataset);
         int idAt = docIdIndex(dataset.schema());
+        Device where = Device.parse(getOrDefault(device));
         MapPartitionsFunction<Row, Row> f = rows -> {
             BertEncoder encoder = EncoderCache.get(modelName);
-            CpuAttentionKernel kernel = CpuAttentionKernel.create(SentenceEmbedder.ATTENTION_TILE, 1);
-            SentenceEmbedder embedder = new SentenceEmbedder(encoder, new KernelAttention(kernel), pass);
+            Backend backend = BackendFactory.openInTask(where, SentenceEmbedder.ATTENTION_TILE, 1);
+            SentenceEmbedder embedder = new SentenceEmbedder(encoder, new KernelAttention(backend.attention()), pass);
             int maxPositions = encoder.config().maxPositions();
             SentenceTokenizer tokenizer = modelName.isEmpty() ? SentenceTokenizer.bundledMiniLm()
                     : SentenceTokenizer.of(Path.of(modelName));
@@ -117,7 +133,7 @@ public final class SentenceEmbeddings extends DocumentStage {
             if (task != null) {
                 task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> {
                     tokenizer.close();
-                    kernel.close();
+                    backend.close();
                 });
             }
             return new Iterator<Row>() {

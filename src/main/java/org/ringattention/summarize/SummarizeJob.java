@@ -27,6 +27,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.ringattention.progress.Progress;
 import org.ringattention.report.RunFigures;
+import org.ringattention.backend.Device;
 
 /**
  * The nightly summarization job: documents in, one summary row or one reject row per input row out,
@@ -63,6 +64,7 @@ public final class SummarizeJob {
         private final boolean phaseTimes;
         private final boolean quiet;
         private final boolean failFast;
+        private final Device device;
 
         private Options(Builder b) {
             input = java.util.Objects.requireNonNull(b.input, "input");
@@ -81,6 +83,7 @@ public final class SummarizeJob {
             phaseTimes = b.phaseTimes;
             quiet = b.quiet;
             failFast = b.failFast;
+            device = b.device;
         }
 
         /** A builder holding every default; {@code input} and {@code output} have none. */
@@ -93,7 +96,7 @@ public final class SummarizeJob {
             return new Builder().input(input).inputFormat(inputFormat).output(output).date(date)
                     .outputFormat(outputFormat).sentences(sentences).ratio(ratio).redundancy(redundancy)
                     .temperature(temperature).maxChars(maxChars).model(model).attention(attention)
-                    .savePipeline(savePipeline).phaseTimes(phaseTimes).quiet(quiet).failFast(failFast);
+                    .savePipeline(savePipeline).phaseTimes(phaseTimes).quiet(quiet).failFast(failFast).device(device);
         }
 
         /** Documents, a directory of .txt/.md files or a Parquet/JSON table. */
@@ -172,6 +175,11 @@ public final class SummarizeJob {
             return failFast;
         }
 
+        /** Where the encoder and attention run: cpu, gpu (fails without a working GPU) or auto. */
+        public Device device() {
+            return device;
+        }
+
         /** Fluent setters over the defaults above. */
         public static final class Builder {
             private String input;
@@ -190,6 +198,7 @@ public final class SummarizeJob {
             private boolean phaseTimes;
             private boolean quiet;
             private boolean failFast;
+            private Device device = Device.CPU;
 
             private Builder() {
             }
@@ -274,6 +283,11 @@ public final class SummarizeJob {
                 return this;
             }
 
+            public Builder device(Device v) {
+                device = v;
+                return this;
+            }
+
             public Options build() {
                 return new Options(this);
             }
@@ -302,11 +316,12 @@ public final class SummarizeJob {
         } else {
             selector.setSentences(o.sentences());
         }
-        SentenceCentrality centrality = new SentenceCentrality().setTemperature(o.temperature());
+        SentenceCentrality centrality = new SentenceCentrality().setTemperature(o.temperature())
+                .setDevice(o.device().label());
         if (o.attention()) {
             centrality.setContextCol("context");
         }
-        SentenceEmbeddings embeddings = new SentenceEmbeddings();
+        SentenceEmbeddings embeddings = new SentenceEmbeddings().setDevice(o.device().label());
         if (o.model() != null) {
             embeddings.setModel(o.model());
         }

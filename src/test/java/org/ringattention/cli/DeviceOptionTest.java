@@ -36,12 +36,15 @@ class DeviceOptionTest {
         Npy.writeFloat32(dir.resolve("v.npy"), normals(random, s * 2 * 16), s, 2, 16);
     }
 
-    private int attention(String device, String output) {
+    private int attention(String device, String output, String... more) {
         out.reset();
         err.reset();
-        return new AttentionCommand().execute(new String[] {"--q", dir.resolve("q.npy").toString(),
+        String[] args = {"--q", dir.resolve("q.npy").toString(),
             "--k", dir.resolve("k.npy").toString(), "--v", dir.resolve("v.npy").toString(),
-            "--out", dir.resolve(output).toString(), "--causal", "--threads", "1", "--device", device},
+            "--out", dir.resolve(output).toString(), "--causal", "--threads", "1", "--device", device};
+        String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
+        System.arraycopy(more, 0, all, args.length, more.length);
+        return new AttentionCommand().execute(all,
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -76,6 +79,16 @@ class DeviceOptionTest {
         assertTrue(errText().startsWith("device auto: using the CPU (no usable GPU: " + a.reason() + ")\n"), errText());
         assertTrue(errText().contains(" cpu-"), "the summary line names the CPU kernel: " + errText());
         assertArrayEquals(Files.readAllBytes(dir.resolve("cpu.npy")), Files.readAllBytes(dir.resolve("auto.npy")));
+    }
+
+    /** The ring's tasks take the device too: under auto without a GPU they fall back and agree with the CPU run. */
+    @Test
+    void ringTasksTakeTheDevice() throws IOException {
+        assertEquals(0, attention("cpu", "ring-cpu.npy", "--partitions", "2", "--master", "local[2]"), errText());
+        assertEquals(0, attention("auto", "ring-auto.npy", "--partitions", "2", "--master", "local[2]"), errText());
+        if (!GpuRuntime.availability().usable()) {
+            assertArrayEquals(Files.readAllBytes(dir.resolve("ring-cpu.npy")), Files.readAllBytes(dir.resolve("ring-auto.npy")));
+        }
     }
 
     @Test

@@ -78,6 +78,7 @@ class GpuRuntimeTest {
         Set<String> names = new HashSet<>(Set.of("ra_tile_bounds", "ra_f32_to_bf16", "ra_f32_to_f16"));
         for (int d : LaunchShape.FP32_DIMS) {
             names.add(LaunchShape.of(Precision.FP32, d).function());
+            names.add(LaunchShape.mass(d).function());
         }
         for (int d : LaunchShape.MMA_DIMS) {
             names.add(LaunchShape.of(Precision.BF16, d).function());

@@ -37,7 +37,35 @@ class LaunchShapeTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LaunchShape.of(Precision.BF16, 96));
         assertEquals("the BF16 GPU kernels take head dimension 64 or 128, not 96; use fp32 on the GPU or --device cpu",
                 e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> LaunchShape.of(Precision.FP32, 257));
+        assertThrows(IllegalArgumentException.class, () -> LaunchShape.of(Precision.FP32, 513));
+    }
+
+    @Test
+    void headDimensionsBeyond256TakeTheNarrowTile() {
+        for (int d : new int[] {257, 384, 385, 512}) {
+            LaunchShape s = LaunchShape.of(Precision.FP32, d);
+            assertEquals("ra_fwd_f32_d512", s.function());
+            assertEquals(16, s.blockM());
+            assertEquals(16, s.blockN());
+            // Q 16 x 513, K and V 16 x 513, P 16 x 17 floats, 2 x 16 ints: within sm_80's 163 KB.
+            assertEquals((16 * 513 + 2 * 16 * 513 + 16 * 17) * 4 + 128, s.sharedBytes());
+            assertTrue(s.sharedBytes() <= 163 * 1024);
+        }
+    }
+
+    @Test
+    void massKernelsTileKeysAndWalkQueries() {
+        LaunchShape m = LaunchShape.mass(32);
+        assertEquals("ra_mass_f32_d32", m.function());
+        assertEquals(64, m.blockM());
+        assertEquals(32, m.blockN());
+        assertEquals((64 + 32) * 33 * 4 + 3 * 32 * 4, m.sharedBytes());
+        assertEquals(2, m.queryTiles(65), "one thread block per 64 keys");
+        LaunchShape wide = LaunchShape.mass(385);
+        assertEquals("ra_mass_f32_d512", wide.function());
+        assertEquals(16, wide.blockM());
+        assertTrue(wide.sharedBytes() <= 163 * 1024);
+        assertThrows(IllegalArgumentException.class, () -> LaunchShape.mass(513));
     }
 
     @Test
@@ -64,7 +92,14 @@ class LaunchShapeTest {
                 checked++;
             }
         }
-        assertEquals(8, checked);
+        assertEquals(9, checked);
         assertEquals(checked, source.split("\\(const AttnParams p\\) \\{ fwd_", -1).length - 1);
+        int masses = 0;
+        for (int d : LaunchShape.FP32_DIMS) {
+            assertTrue(source.contains(" " + LaunchShape.mass(d).function() + "(const AttnParams p)"), "mass d" + d);
+            masses++;
+        }
+        assertEquals(5, masses);
+        assertEquals(masses, source.split("\\(const AttnParams p\\) \\{ mass_", -1).length - 1);
     }
 }

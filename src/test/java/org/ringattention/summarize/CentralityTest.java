@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.ringattention.attention.CpuAttentionKernel;
+import org.ringattention.backend.Backend;
+import org.ringattention.backend.BackendFactory;
+import org.ringattention.backend.Device;
 
 class CentralityTest {
 
@@ -32,7 +34,7 @@ class CentralityTest {
         // Tolerance 1e-5 relative to max(1, c): c sums up to n - 1 probabilities.
         SplittableRandom random = new SplittableRandom(41);
         int checked = 0;
-        try (CpuAttentionKernel kernel = CpuAttentionKernel.create(16, 2)) {
+        try (Backend kernel = BackendFactory.open(Device.CPU, 16, 2, m -> { })) {
             for (int n : new int[] {1, 2, 17, 150}) {
                 for (double t : new double[] {0.05, 0.1, 1.0}) {
                     float[] e = unitVectors(random, n, 48);
@@ -66,7 +68,7 @@ class CentralityTest {
                 e[i * d + k] /= (float) Math.sqrt(norm);
             }
         }
-        try (CpuAttentionKernel kernel = CpuAttentionKernel.create(16, 1)) {
+        try (Backend kernel = BackendFactory.open(Device.CPU, 16, 1, m -> { })) {
             double[] c = Centrality.of(e, n, d, 0.1, kernel).centrality();
             int best = 0;
             for (int j = 1; j < n; j++) {

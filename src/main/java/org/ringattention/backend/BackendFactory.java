@@ -1,0 +1,174 @@
+package org.ringattention.backend;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+import org.ringattention.gpu.GpuAssignment;
+import org.ringattention.io.BadInputException;
+
+/**
+ * The one place a {@link Device} becomes kernels: every command, ring task and Spark stage opens its
+ * {@link Backend} here, and nothing else constructs one.
+ *
+ * <p>Per process (a Spark executor, or a command) it keeps one opened GPU per CUDA ordinal: the first task
+ * given GPU n (Spark's assignment, {@link GpuAssignment}; device 0 outside Spark) opens it, every later
+ * task reuses it. That map is the documented per-executor cache of the GPU backend. Before a kernel first
+ * runs on an opened GPU for a head dimension, it runs a small problem there and on the CPU
+ * ({@link SelfCheck}); a disagreement disables the GPU for the rest of the process, so a kernel that is
+ * wrong on some card never writes a result. Then {@code auto} goes on on the CPU after one warning naming
+ * the kernel and the error, and {@code gpu} fails the task with that reason.
+ */
+public final class BackendFactory {
+
+    private static final Logger LOG = Logger.getLogger(BackendFactory.class.getName());
+
+    /** The process's factory, with the GPU driver named by {@value GpuDriver#PROPERTY} (CUDA by default). */
+    private static final BackendFactory PROCESS = new BackendFactory(driverFromProperty());
+
+    private final GpuDriver driver;
+    private final Map<Integer, GpuState> gpus = new HashMap<>();
+
+    /** A factory with its own GPU cache, over {@code driver}: for tests with a stand-in driver. */
+    BackendFactory(GpuDriver driver) {
+        this.driver = driver;
+    }
+
+    /**
+     * Kernels for a command: the decision ({@code auto} on the GPU or the CPU and why) and any self-check
+     * failure are reported through {@code log} on every call.
+     *
+     * @throws BadInputException for {@code gpu} when no working GPU can be had, naming the reason
+     */
+    public static Backend open(Device device, int blockSize, int threads, Consumer<String> log) {
+        return PROCESS.backend(device, blockSize, threads, log, true);
+    }
+
+    /**
+     * Kernels for a Spark task, on the GPU Spark assigned to it: the fallback of {@code auto} and a failed
+     * self-check are logged once per executor, not once per task.
+     */
+    public static Backend openInTask(Device device, int blockSize, int threads) {
+        return PROCESS.backend(device, blockSize, threads, LOG::warning, false);
+    }
+
+    Backend backend(Device device, int blockSize, int threads, Consumer<String> log, boolean logEveryTime) {
+        if (device == Device.CPU) {
+            return new CpuBackend(blockSize, threads);
+        }
+        GpuState gpu = gpu();
+        String problem = gpu.problem();
+        if (problem == null) {
+            if (device == Device.AUTO && logEveryTime) {
+                log.accept("device auto: using " + gpu.gpu.description());
+            }
+            return new CheckedGpuBackend(gpu, device, gpu.gpu.openBackend(), () -> new CpuBackend(blockSize, threads),
+                    message -> gpu.report(message, log, logEveryTime));
+        }
+        if (device == Device.GPU) {
+            throw unavailable(problem);
+        }
+        gpu.report("device auto: using the CPU (" + problem + ")", log, logEveryTime);
+        return new CpuBackend(blockSize, threads);
+    }
+
+    static BadInputException unavailable(String problem) {
+        return new BadInputException("--device gpu: " + problem + "; use --device cpu or --device auto");
+    }
+
+    /** The GPU for the calling thread, opened on first use; its problem says why it cannot be used. */
+    private synchronized GpuState gpu() {
+        int ordinal;
+        try {
+            ordinal = GpuAssignment.deviceOrdinal();
+        } catch (IllegalStateException e) {
+            return GpuState.unusable(-1, e.getMessage());
+        }
+        return gpus.computeIfAbsent(ordinal, this::open);
+    }
+
+    private GpuState open(int ordinal) {
+        try {
+            return new GpuState(ordinal, driver.open(ordinal), null);
+        } catch (RuntimeException | LinkageError e) {
+            return GpuState.unusable(ordinal, oneLine(e));
+        }
+    }
+
+    static String oneLine(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    private static GpuDriver driverFromProperty() {
+        String name = System.getProperty(GpuDriver.PROPERTY);
+        if (name == null || name.isEmpty()) {
+            return new CudaDriver();
+        }
+        try {
+            return (GpuDriver) Class.forName(name).getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            throw new IllegalStateException(GpuDriver.PROPERTY + "=" + name + " does not name a GpuDriver class with a"
+                    + " public no-argument constructor", e);
+        }
+    }
+
+    /** One GPU of this process: opened (or why not), which kernels passed their self-check, what was logged. */
+    static final class GpuState {
+        final int ordinal;
+        final GpuDriver.Gpu gpu;
+        private String problem;
+        private final Set<String> checked = new HashSet<>();
+        private final Set<String> reported = new HashSet<>();
+
+        GpuState(int ordinal, GpuDriver.Gpu gpu, String problem) {
+            this.ordinal = ordinal;
+            this.gpu = gpu;
+            this.problem = problem;
+        }
+
+        static GpuState unusable(int ordinal, String problem) {
+            return new GpuState(ordinal, null, problem);
+        }
+
+        synchronized String problem() {
+            return problem;
+        }
+
+        /**
+         * Null when {@code kernel} at head dimension {@code headDim} agrees with the CPU on this GPU (checked
+         * once per process), else the problem, which from then on disables the GPU.
+         */
+        synchronized String verify(String kernel, int headDim, SelfCheck.Run check) {
+            if (problem != null) {
+                return problem;
+            }
+            String key = kernel + " D=" + headDim;
+            if (checked.contains(key)) {
+                return null;
+            }
+            String failure;
+            try {
+                failure = check.run();
+            } catch (RuntimeException e) {
+                failure = "failed to run: " + oneLine(e);
+            }
+            if (failure == null) {
+                checked.add(key);
+                return null;
+            }
+            problem = "the self-check of the GPU " + kernel + " kernel (head dimension " + headDim + ") on "
+                    + gpu.description() + " " + failure + "; the GPU is disabled in this process";
+            return problem;
+        }
+
+        synchronized void report(String message, Consumer<String> log, boolean everyTime) {
+            if (everyTime || reported.add(message)) {
+                log.accept(message);
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package org.ringattention.backend;
+
+/**
+ * How the factory reaches GPUs: {@link CudaDriver} (JCuda) in production. Tests stand in for it with a
+ * class named by the system property {@value #PROPERTY}, which executors of a {@code local-cluster} read
+ * from their JVM options, so the plumbing (which device a task opens, the fallback, the self-check) is
+ * tested without a GPU; the arithmetic of the real kernels is verified on hardware (bench/gpu-check.sh).
+ */
+public interface GpuDriver {
+
+    /** System property naming a {@link GpuDriver} class with a public no-argument constructor. */
+    String PROPERTY = "ringattention.gpu.driver";
+
+    /**
+     * GPU {@code ordinal} ready for work (context created, kernels loaded), called once per process and
+     * ordinal; throws with a one-line reason when it cannot be used.
+     */
+    Gpu open(int ordinal);
+
+    /** One opened GPU, shared by every task of the process. */
+    interface Gpu {
+
+        /** For logs, e.g. {@code gpu 0 (NVIDIA H200)}. */
+        String description();
+
+        /** A fresh set of kernels on this GPU, for one thread. */
+        Backend openBackend();
+    }
+}

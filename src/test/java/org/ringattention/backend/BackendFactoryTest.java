@@ -1,0 +1,174 @@
+package org.ringattention.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.ringattention.attention.AttentionResult;
+import org.ringattention.attention.AttentionSpec;
+import org.ringattention.attention.KeysValues;
+import org.ringattention.attention.Queries;
+import org.ringattention.attention.TokenIndex;
+import org.ringattention.io.BadInputException;
+
+/** The device choice with stand-in GPUs: which backend each request gets, the fallback and the self-check. */
+class BackendFactoryTest {
+
+    private static final AttentionSpec SPEC = AttentionSpec.of(2, 1, 32, true);
+    private static final int ROWS = 90;
+
+    private final List<String> log = new ArrayList<>();
+
+    /** A driver whose GPUs cannot be opened. */
+    private static final GpuDriver NO_GPU = ordinal -> {
+        throw new IllegalStateException("no usable GPU: the NVIDIA driver sees no CUDA device");
+    };
+
+    /** A stand-in whose kernels are off by 0.01. */
+    private static final class WrongGpu extends StandInGpuDriver {
+        @Override
+        float error() {
+            return 0.01f;
+        }
+    }
+
+    @Test
+    void cpuNeverTouchesTheDriver() {
+        BackendFactory factory = new BackendFactory(ordinal -> {
+            throw new AssertionError("--device cpu must not open a GPU");
+        });
+        try (Backend b = factory.backend(Device.CPU, 16, 1, log::add, true)) {
+            assertEquals("cpu", b.description());
+        }
+        assertEquals(List.of(), log);
+    }
+
+    @Test
+    void aGpuIsOpenedOncePerProcessAndReusedByLaterBackends() {
+        StandInGpuDriver driver = new StandInGpuDriver();
+        BackendFactory factory = new BackendFactory(driver);
+        for (Device d : new Device[] {Device.GPU, Device.AUTO, Device.GPU}) {
+            try (Backend b = factory.backend(d, 16, 1, log::add, false)) {
+                assertEquals("stand-in gpu 0", b.description());
+                assertArrayEquals(cpuResult().out(), b.attention().attend(SPEC, problem().queries(), problem().keys()).out());
+            }
+        }
+        assertEquals(List.of(0), driver.opened, "outside Spark every task uses device 0, opened once");
+        assertEquals(List.of(), log);
+    }
+
+    @Test
+    void gpuWithoutAGpuFailsNamingTheReasonAndTheFix() {
+        BackendFactory factory = new BackendFactory(NO_GPU);
+        BadInputException e = assertThrows(BadInputException.class, () -> factory.backend(Device.GPU, 16, 1, log::add, true));
+        assertEquals("--device gpu: no usable GPU: the NVIDIA driver sees no CUDA device; use --device cpu or --device auto",
+                e.getMessage());
+    }
+
+    @Test
+    void autoFallsBackToTheCpuWithOneLinePerExecutor() {
+        BackendFactory factory = new BackendFactory(NO_GPU);
+        for (int task = 0; task < 3; task++) {
+            try (Backend b = factory.backend(Device.AUTO, 16, 1, log::add, false)) {
+                assertEquals("cpu", b.description());
+            }
+        }
+        assertEquals(List.of("device auto: using the CPU (no usable GPU: the NVIDIA driver sees no CUDA device)"), log);
+    }
+
+    @Test
+    void aKernelThatDisagreesWithTheCpuDisablesTheGpuUnderAuto() {
+        BackendFactory factory = new BackendFactory(new WrongGpu());
+        AttentionResult got;
+        try (Backend b = factory.backend(Device.AUTO, 16, 1, log::add, false)) {
+            got = b.attention().attend(SPEC, problem().queries(), problem().keys());
+            assertEquals("cpu", b.description());
+        }
+        assertArrayEquals(cpuResult().out(), got.out(), "the result comes from the CPU, never the wrong GPU");
+        assertEquals(1, log.size(), log.toString());
+        String warning = log.get(0);
+        assertTrue(warning.startsWith("device auto: using the CPU (the self-check of the GPU attention kernel (head"
+                + " dimension 32) on stand-in gpu 0 gave O off by 1.0e-02 from the CPU (tolerance 1e-04)"), warning);
+        try (Backend later = factory.backend(Device.AUTO, 16, 1, log::add, false)) {
+            assertEquals("cpu", later.description(), "the GPU stays disabled for the process");
+        }
+        assertEquals(1, log.size(), "one warning per executor: " + log);
+    }
+
+    @Test
+    void aKernelThatDisagreesFailsTheTaskUnderGpu() {
+        BackendFactory factory = new BackendFactory(new WrongGpu());
+        try (Backend b = factory.backend(Device.GPU, 16, 1, log::add, false)) {
+            float[] lse = cpuResult().lse();
+            BadInputException e = assertThrows(BadInputException.class,
+                    () -> b.attentionMass(SPEC, problem().queries(), lse, problem().keys()));
+            assertTrue(e.getMessage().startsWith("--device gpu: the self-check of the GPU attention-mass kernel (head"
+                    + " dimension 32) on stand-in gpu 0 gave mass off by "), e.getMessage());
+        }
+        assertThrows(BadInputException.class, () -> factory.backend(Device.GPU, 16, 1, log::add, false));
+    }
+
+    @Test
+    void eachKernelAndHeadDimensionIsCheckedOnce() {
+        BackendFactory factory = new BackendFactory(new StandInGpuDriver());
+        try (Backend b = factory.backend(Device.GPU, 16, 1, log::add, false)) {
+            Problem p = problem();
+            AttentionResult r = b.attention().attend(SPEC, p.queries(), p.keys());
+            assertArrayEquals(cpuResult().out(), r.out());
+            float[] mass = b.attentionMass(SPEC, p.queries(), r.lse(), p.keys());
+            try (Backend cpu = new CpuBackend(16, 1)) {
+                assertArrayEquals(cpu.attentionMass(SPEC, p.queries(), r.lse(), p.keys()), mass);
+            }
+        }
+        BackendFactory.GpuState state = new BackendFactory.GpuState(0, null, null);
+        int[] runs = {0};
+        SelfCheck.Run passing = () -> {
+            runs[0]++;
+            return null;
+        };
+        state.verify("attention", 32, passing);
+        state.verify("attention", 32, passing);
+        state.verify("attention", 64, passing);
+        state.verify("attention-mass", 32, passing);
+        assertEquals(3, runs[0]);
+    }
+
+    @Test
+    void parsesTheOption() {
+        assertEquals(Device.CPU, Device.parse(null));
+        assertEquals(Device.GPU, Device.parse("gpu"));
+        assertEquals(Device.AUTO, Device.parse("auto"));
+        assertEquals("auto", Device.AUTO.label());
+        BadInputException e = assertThrows(BadInputException.class, () -> Device.parse("GPU0"));
+        assertEquals("--device must be cpu, gpu or auto, got 'GPU0'", e.getMessage());
+    }
+
+    private record Problem(Queries queries, KeysValues keys) {
+    }
+
+    private static Problem problem() {
+        SplittableRandom random = new SplittableRandom(10);
+        TokenIndex index = TokenIndex.contiguous(0, ROWS, null);
+        return new Problem(new Queries(normals(random, ROWS * SPEC.queryRowWidth()), index),
+                new KeysValues(normals(random, ROWS * SPEC.kvRowWidth()), normals(random, ROWS * SPEC.kvRowWidth()), index));
+    }
+
+    private static AttentionResult cpuResult() {
+        try (Backend cpu = new CpuBackend(16, 1)) {
+            return cpu.attention().attend(SPEC, problem().queries(), problem().keys());
+        }
+    }
+
+    private static float[] normals(SplittableRandom random, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return x;
+    }
+}

@@ -1,0 +1,138 @@
+package org.ringattention.backend;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
+import org.ringattention.attention.AttentionKernel;
+import org.ringattention.attention.AttentionSpec;
+import org.ringattention.attention.AttentionState;
+import org.ringattention.attention.KeysValues;
+import org.ringattention.attention.Queries;
+
+/**
+ * A {@link GpuDriver} without a GPU: each "GPU" computes on the CPU kernel and records what it was asked
+ * for. It tests plumbing only (which ordinal a task opens, how often, the fallback, the self-check); the
+ * real kernels' arithmetic is checked on hardware. With the system property {@value #LOG_PROPERTY} set to
+ * a file, executors append {@code open <pid> <ordinal>} when a GPU is opened and
+ * {@code task <pid> <ordinal> <Spark's gpu addresses>} when a task opens a backend.
+ */
+public class StandInGpuDriver implements GpuDriver {
+
+    static final String LOG_PROPERTY = "ringattention.test.standInLog";
+
+    /** Ordinals opened through this instance, in order. */
+    final List<Integer> opened = new ArrayList<>();
+
+    /** Added to every output value: nonzero makes the stand-in a GPU whose kernels are wrong. */
+    float error() {
+        return 0f;
+    }
+
+    @Override
+    public synchronized Gpu open(int ordinal) {
+        opened.add(ordinal);
+        record("open " + pid() + " " + ordinal);
+        return new Gpu() {
+            @Override
+            public String description() {
+                return "stand-in gpu " + ordinal;
+            }
+
+            @Override
+            public Backend openBackend() {
+                record("task " + pid() + " " + ordinal + " " + sparkAddresses());
+                return new StandInBackend(new CpuBackend(16, 1), "stand-in gpu " + ordinal, error());
+            }
+        };
+    }
+
+    private static String pid() {
+        return ManagementFactory.getRuntimeMXBean().getName();
+    }
+
+    private static String sparkAddresses() {
+        TaskContext task = TaskContext.get();
+        if (task == null) {
+            return "-";
+        }
+        ResourceInformation gpu = task.resourcesJMap().get("gpu");
+        return gpu == null ? "-" : String.join(",", gpu.addresses());
+    }
+
+    private static void record(String line) {
+        String file = System.getProperty(LOG_PROPERTY);
+        if (file == null) {
+            return;
+        }
+        try {
+            Files.writeString(Path.of(file), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The CPU backend under another name, its outputs shifted by {@code error}. */
+    private static final class StandInBackend implements Backend {
+        private final Backend cpu;
+        private final String description;
+        private final float error;
+        private final AttentionKernel attention;
+
+        StandInBackend(Backend cpu, String description, float error) {
+            this.cpu = cpu;
+            this.description = description;
+            this.error = error;
+            this.attention = new AttentionKernel() {
+                @Override
+                public void accumulate(AttentionSpec spec, Queries queries, KeysValues keysValues, AttentionState s) {
+                    cpu.attention().accumulate(spec, queries, keysValues, s);
+                    // acc is (rows, Hq, D) and unnormalized (O = acc / l), l is (Hq, rows): O moves by error.
+                    int width = spec.queryRowWidth();
+                    for (int i = 0; i < s.acc().length; i++) {
+                        int row = i / width;
+                        int h = i % width / spec.headDim();
+                        s.acc()[i] += error * s.l()[h * s.rows() + row];
+                    }
+                }
+
+                @Override
+                public String name() {
+                    return "stand-in";
+                }
+            };
+        }
+
+        @Override
+        public AttentionKernel attention() {
+            return attention;
+        }
+
+        @Override
+        public float[] attentionMass(AttentionSpec spec, Queries queries, float[] lse, KeysValues keysValues) {
+            float[] mass = cpu.attentionMass(spec, queries, lse, keysValues);
+            for (int i = 0; i < mass.length; i++) {
+                mass[i] += error;
+            }
+            return mass;
+        }
+
+        @Override
+        public String description() {
+            return description;
+        }
+
+        @Override
+        public void close() {
+            cpu.close();
+        }
+    }
+}
