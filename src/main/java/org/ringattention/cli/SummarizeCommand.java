@@ -8,6 +8,7 @@ import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.ringattention.io.BadInputException;
+import org.ringattention.selection.SelectionMethod;
 import org.ringattention.summarize.SummarizeJob;
 
 /** {@code jobs/summarize}: the nightly summarization job on Spark (embedded local unless a master is given). */
@@ -15,7 +16,7 @@ public final class SummarizeCommand extends Command {
 
     private static final List<String> VALUED = List.of("--input", "--input-format", "--output", "--date",
             "--output-format", "--sentences", "--ratio", "--redundancy", "--temperature", "--max-chars", "--model",
-            "--save-pipeline", "--master");
+            "--save-pipeline", "--master", "--method");
     private static final List<String> FLAGS = List.of("--attention", "--phase-times");
 
     public static void main(String[] args) {
@@ -32,9 +33,10 @@ public final class SummarizeCommand extends Command {
         return String.join("\n",
                 "usage: jobs/summarize --input PATH --output PATH [options]",
                 "",
-                "Summarizes each document by its most central sentences: sentences are embedded with a BERT-family",
-                "encoder, attend to every other sentence of their document (exact attention), and the sentences",
-                "that receive the most attention are returned in document order.",
+                "Summarizes each document by a few of its sentences: sentences are embedded with a BERT-family",
+                "encoder, attend to every other sentence of their document (exact attention), and the set that",
+                "best covers the document and its sections is returned in document order. Headings, code, tables",
+                "and other fragments are context for attention but never summary sentences.",
                 "",
                 "  --input PATH            a directory of .txt/.md files (doc id = file name), or a Parquet or JSON",
                 "                          table with doc_id, text and optionally date",
@@ -42,8 +44,10 @@ public final class SummarizeCommand extends Command {
                 "  --output PATH           writes PATH/summaries/date=D and PATH/rejects/date=D",
                 "  --date D                the run's date, YYYY-MM-DD (default: today, UTC); rerunning a date replaces it",
                 "  --output-format F       parquet (default) or json (JSON lines)",
-                "  --sentences N           sentences per summary (default 5)",
+                "  --sentences N           sentences per summary (default 6)",
                 "  --ratio R               or a fraction of each document's sentences, 0 < R <= 1",
+                "  --method M              how sentences are chosen: coverage (default), centrality, lead, lexrank,",
+                "                          textrank (BENCHMARKS.md compares them)",
                 "  --redundancy X          largest cosine similarity between two summary sentences (default 0.9)",
                 "  --temperature T         attention sharpness: logits are cosine / T (default 0.1)",
                 "  --max-chars N           reject documents longer than N characters (default 5000000)",
@@ -77,6 +81,17 @@ public final class SummarizeCommand extends Command {
         }
     }
 
+    private static String method(String label) {
+        if (label == null) {
+            return null;
+        }
+        try {
+            return SelectionMethod.of(label).label();
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("--method must be one of " + SelectionMethod.labels() + ", got '" + label + "'");
+        }
+    }
+
     static SummarizeJob.Options options(Args a) {
         String input = a.required("--input");
         String output = a.required("--output");
@@ -103,8 +118,9 @@ public final class SummarizeCommand extends Command {
             throw new BadInputException("--output-format must be parquet or json, got '" + outputFormat + "'");
         }
         return new SummarizeJob.Options(input, a.get("--input-format") == null ? "auto" : a.get("--input-format"),
-                output, date, outputFormat, a.intValue("--sentences", 5, 1), ratio, redundancy,
+                output, date, outputFormat, a.intValue("--sentences", 6, 1), ratio, redundancy,
                 temperature == null ? 0.1 : temperature, a.intValue("--max-chars", 5_000_000, 1), a.get("--model"),
-                a.flag("--attention"), a.get("--save-pipeline"), a.flag("--phase-times"), a.get("--master"));
+                a.flag("--attention"), a.get("--save-pipeline"), a.flag("--phase-times"), a.get("--master"),
+                method(a.get("--method")));
     }
 }

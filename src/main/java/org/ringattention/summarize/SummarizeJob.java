@@ -30,7 +30,8 @@ public final class SummarizeJob {
     /** What one run does; the command line's options one for one. */
     public record Options(String input, String inputFormat, String output, String date, String outputFormat,
                    int sentences, double ratio, double redundancy, double temperature, long maxChars,
-                   String model, boolean attention, String savePipeline, boolean phaseTimes, String master) {
+                   String model, boolean attention, String savePipeline, boolean phaseTimes, String master,
+                   String method) {
     }
 
     private SummarizeJob() {
@@ -50,6 +51,9 @@ public final class SummarizeJob {
     /** The pipeline of this job's options: split, embed, attend, select. */
     public static Pipeline pipeline(Options o) {
         SummarySelector selector = new SummarySelector().setRedundancy(o.redundancy());
+        if (o.method() != null) {
+            selector.setMethod(o.method());
+        }
         if (o.ratio() > 0) {
             selector.setRatio(o.ratio());
         } else {

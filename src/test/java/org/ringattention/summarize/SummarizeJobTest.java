@@ -59,7 +59,7 @@ class SummarizeJobTest {
 
     private static SummarizeJob.Options options(String out, String date, String format) {
         return new SummarizeJob.Options(input.toString(), "auto", out, date, format, 3, 0, 0.9, 0.1, 60_000, null,
-                false, null, false, null);
+                false, null, false, null, null);
     }
 
     private static Map<String, String> texts() throws IOException {
@@ -128,7 +128,7 @@ class SummarizeJobTest {
         SummarizeJob.Options o = options(out, "2026-11-26", "parquet");
         SummarizeJob.summarize(spark, new SummarizeJob.Options(o.input(), o.inputFormat(), o.output(), o.date(),
                 o.outputFormat(), o.sentences(), o.ratio(), o.redundancy(), o.temperature(), o.maxChars(), o.model(),
-                true, null, false, null));
+                true, null, false, null, o.method()));
         Dataset<Row> summaries = spark.read().parquet(out + "/summaries/date=2026-11-26");
         Dataset<Row> attention = spark.read().parquet(out + "/attention/date=2026-11-26");
         long sentences = summaries.agg(org.apache.spark.sql.functions.sum("sentence_count")).first().getLong(0);

@@ -50,7 +50,7 @@ class SummarizeOnYarnTest {
                 .config("spark.ui.enabled", "false").getOrCreate();
         try {
             SummarizeJob.summarize(spark, new SummarizeJob.Options(input.toString(), "auto", localOut.toString(),
-                    "2026-11-29", "parquet", 2, 0, 0.9, 0.1, 5_000_000, null, false, null, false, null));
+                    "2026-11-29", "parquet", 2, 0, 0.9, 0.1, 5_000_000, null, false, null, false, null, null));
             for (String table : new String[] {"summaries", "rejects"}) {
                 List<Row> onYarn = spark.read().parquet(yarnOut + "/" + table).orderBy("doc_id").collectAsList();
                 List<Row> local = spark.read().parquet(localOut + "/" + table).orderBy("doc_id").collectAsList();
