@@ -9,6 +9,7 @@ import org.apache.spark.sql.SparkSession;
 import org.ringattention.backend.Device;
 import org.ringattention.io.BadInputException;
 import org.ringattention.summarize.NightlyOutput;
+import org.ringattention.selection.SelectionMethod;
 import org.ringattention.summarize.SummarizeJob;
 import org.ringattention.summarize.SummarizeJob.Options;
 
@@ -17,7 +18,7 @@ public final class SummarizeCommand extends Command {
 
     private static final List<String> VALUED = List.of("--input", "--input-format", "--output", "--date",
             "--output-format", "--sentences", "--ratio", "--redundancy", "--temperature", "--max-chars", "--model",
-            "--save-pipeline", "--master", "--device");
+            "--save-pipeline", "--master", "--device", "--method");
     private static final List<String> FLAGS = List.of("--attention", "--phase-times", "--quiet", "--fail-fast");
 
     public static void main(String[] args) {
@@ -34,9 +35,10 @@ public final class SummarizeCommand extends Command {
         return String.join("\n",
                 "usage: jobs/summarize --input PATH --output PATH [options]",
                 "",
-                "Summarizes each document by its most central sentences: sentences are embedded with a BERT-family",
-                "encoder, attend to every other sentence of their document (exact attention), and the sentences",
-                "that receive the most attention are returned in document order.",
+                "Summarizes each document by a few of its sentences: sentences are embedded with a BERT-family",
+                "encoder, attend to every other sentence of their document (exact attention), and the set that",
+                "best covers the document and its sections is returned in document order. Headings, code, tables",
+                "and other fragments are context for attention but never summary sentences.",
                 "",
                 "  --input PATH            a directory of .txt/.md files (doc id = file name), or a Parquet or JSON",
                 "                          table with doc_id, text and optionally date",
@@ -48,6 +50,8 @@ public final class SummarizeCommand extends Command {
                 "                          parquet or json (JSON lines): PATH/<kind>/date=D, swapped in when complete",
                 "  --sentences N           sentences per summary (default " + Options.SENTENCES + ")",
                 "  --ratio R               or a fraction of each document's sentences, 0 < R <= 1",
+                "  --method M              how sentences are chosen: coverage (default), centrality, lead, lexrank,",
+                "                          textrank (BENCHMARKS.md compares them)",
                 "  --redundancy X          largest cosine similarity between two summary sentences (default "
                         + Options.REDUNDANCY + ")",
                 "  --temperature T         attention sharpness: logits are cosine / T (default " + Options.TEMPERATURE + ")",
@@ -89,6 +93,17 @@ public final class SummarizeCommand extends Command {
             return OK;
         } finally {
             spark.stop();
+        }
+    }
+
+    private static String method(String label) {
+        if (label == null) {
+            return null;
+        }
+        try {
+            return SelectionMethod.of(label).label();
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("--method must be one of " + SelectionMethod.labels() + ", got '" + label + "'");
         }
     }
 
@@ -135,6 +150,6 @@ public final class SummarizeCommand extends Command {
                 .sentences(a.intValue("--sentences", Options.SENTENCES, 1)).model(a.get("--model"))
                 .attention(a.flag("--attention")).savePipeline(a.get("--save-pipeline"))
                 .phaseTimes(a.flag("--phase-times")).quiet(a.flag("--quiet")).failFast(a.flag("--fail-fast"))
-                .device(Device.parse(a.get("--device"))).build();
+                .device(Device.parse(a.get("--device"))).method(method(a.get("--method"))).build();
     }
 }

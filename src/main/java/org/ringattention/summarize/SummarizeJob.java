@@ -43,7 +43,7 @@ public final class SummarizeJob {
     public static final class Options implements java.io.Serializable {
         public static final String INPUT_FORMAT = "auto";
         public static final String OUTPUT_FORMAT = NightlyOutput.FORMATS.get(0);
-        public static final int SENTENCES = 5;
+        public static final int SENTENCES = 6;
         public static final double REDUNDANCY = 0.9;
         public static final double TEMPERATURE = 0.1;
         public static final long MAX_CHARS = 5_000_000L;
@@ -64,6 +64,7 @@ public final class SummarizeJob {
         private final boolean phaseTimes;
         private final boolean quiet;
         private final boolean failFast;
+        private final String method;
         private final Device device;
 
         private Options(Builder b) {
@@ -83,6 +84,7 @@ public final class SummarizeJob {
             phaseTimes = b.phaseTimes;
             quiet = b.quiet;
             failFast = b.failFast;
+            method = b.method;
             device = b.device;
         }
 
@@ -96,7 +98,7 @@ public final class SummarizeJob {
             return new Builder().input(input).inputFormat(inputFormat).output(output).date(date)
                     .outputFormat(outputFormat).sentences(sentences).ratio(ratio).redundancy(redundancy)
                     .temperature(temperature).maxChars(maxChars).model(model).attention(attention)
-                    .savePipeline(savePipeline).phaseTimes(phaseTimes).quiet(quiet).failFast(failFast).device(device);
+                    .savePipeline(savePipeline).phaseTimes(phaseTimes).quiet(quiet).failFast(failFast).method(method).device(device);
         }
 
         /** Documents, a directory of .txt/.md files or a Parquet/JSON table. */
@@ -175,6 +177,11 @@ public final class SummarizeJob {
             return failFast;
         }
 
+        /** How sentences are chosen (a SummarySelector method label); null for the stage's default. */
+        public String method() {
+            return method;
+        }
+
         /** Where the encoder and attention run: cpu, gpu (fails without a working GPU) or auto. */
         public Device device() {
             return device;
@@ -198,6 +205,7 @@ public final class SummarizeJob {
             private boolean phaseTimes;
             private boolean quiet;
             private boolean failFast;
+            private String method;
             private Device device = Device.CPU;
 
             private Builder() {
@@ -283,6 +291,11 @@ public final class SummarizeJob {
                 return this;
             }
 
+            public Builder method(String v) {
+                method = v;
+                return this;
+            }
+
             public Builder device(Device v) {
                 device = v;
                 return this;
@@ -311,6 +324,9 @@ public final class SummarizeJob {
     /** The pipeline of this job's options: split, embed, attend, select. */
     public static Pipeline pipeline(Options o) {
         SummarySelector selector = new SummarySelector().setRedundancy(o.redundancy());
+        if (o.method() != null) {
+            selector.setMethod(o.method());
+        }
         if (o.ratio() > 0) {
             selector.setRatio(o.ratio());
         } else {
