@@ -160,8 +160,9 @@ public final class RingAttention {
                     + (t == 0 ? "each position folds its own KV block" : "KV blocks move one position and are folded")
                     + " (" + shape + ")");
             stepBytes[t] = next.map(StepState::kvBytes).collect().stream().mapToLong(Long::longValue).sum();
-            if (checkpoint && state != null) {
-                // The checkpoint now holds step t: older cached steps are no longer needed for recovery.
+            if (state != null) {
+                // Step t is materialized (and checkpointed, when a directory is set): step t-1's states
+                // and blocks are needed again only to recompute a lost partition, which lineage does.
                 release(cached);
             }
             cached.add(next);
