@@ -94,8 +94,11 @@ public final class InjectedFaults {
         }
     }
 
-    /** The ring's per-step hook: the point {@code ring-step}, once per step in each ring position. */
+    /**
+     * The ring's hook: the points {@code ring-scatter}, {@code ring-step} (once per step in each ring
+     * position) and {@code ring-finish}.
+     */
     static StepHook ringSteps() {
-        return (step, position) -> point("ring-step");
+        return (phase, step, position) -> point("ring-" + phase.name().toLowerCase(java.util.Locale.ROOT));
     }
 }
