@@ -35,7 +35,7 @@ import org.ringattention.summarize.SentenceSplitter;
 public final class SummarizeEvalCommand extends Command {
 
     private static final List<String> VALUED = List.of("--input", "--output", "--sentences", "--redundancy",
-            "--temperature", "--model", "--bootstrap");
+            "--temperature", "--model", "--bootstrap", "--features");
     private static final List<String> FLAGS = List.of("--coverage-grid");
 
     public static void main(String[] args) {
@@ -54,7 +54,9 @@ public final class SummarizeEvalCommand extends Command {
                 "",
                 "  --input PATH        a directory of NAME.txt + NAME.abstract pairs, or a Parquet or JSON table",
                 "                      with doc_id, text and reference",
-                "  --output DIR        writes DIR/report.md, DIR/scores.csv, DIR/rouge1.png (default target/summarize-eval)",
+                "  --output DIR        writes DIR/report.md, DIR/scores.csv, DIR/rouge1.png and DIR/features (the",
+                "                      stages' output) (default target/summarize-eval)",
+                "  --features DIR      score again from a previous run's DIR/features instead of --input",
                 "  --sentences K       summary budget (default 6, the job's)",
                 "  --redundancy X      as jobs/summarize (default 0.9)",
                 "  --temperature T     as jobs/summarize (default 0.1)",
@@ -68,7 +70,8 @@ public final class SummarizeEvalCommand extends Command {
     @Override
     int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
         Args a = Args.parse(argv, VALUED, FLAGS);
-        Path input = Path.of(a.required("--input"));
+        Path features = a.get("--features") == null ? null : Path.of(a.get("--features"));
+        Path input = Path.of(features != null ? features.toString() : a.required("--input"));
         Path output = Path.of(a.get("--output") == null ? "target/summarize-eval" : a.get("--output"));
         int k = a.intValue("--sentences", 6, 1);
         double redundancy = a.doubleValue("--redundancy", 0.9);
@@ -81,20 +84,25 @@ public final class SummarizeEvalCommand extends Command {
         SparkSession spark = SparkSession.builder().master("local[*]").appName("summarize-eval")
                 .config("spark.ui.enabled", "false").getOrCreate();
         try {
-            Dataset<Row> corpus = corpus(spark, input);
-            Map<String, String> references = new LinkedHashMap<>();
-            for (Row r : corpus.select("doc_id", "reference").collectAsList()) {
-                references.put(r.getString(0), r.getString(1));
+            Dataset<Row> attended;
+            if (features != null) {
+                attended = spark.read().parquet(features.toString());
+            } else {
+                Dataset<Row> corpus = corpus(spark, input);
+                SentenceEmbeddings embeddings = new SentenceEmbeddings();
+                if (a.get("--model") != null) {
+                    embeddings.setModel(a.get("--model"));
+                }
+                attended = new SentenceCentrality().setTemperature(t == null ? 0.1 : t)
+                        .transform(embeddings.transform(new SentenceSplitter().transform(corpus)))
+                        .select("doc_id", "reference", "sentences", "sentence_sections", "sentence_fragments",
+                                "embeddings", "centrality");
+                attended.write().mode("overwrite").parquet(output.resolve("features").toString());
+                attended = spark.read().parquet(output.resolve("features").toString());
             }
-            SentenceEmbeddings embeddings = new SentenceEmbeddings();
-            if (a.get("--model") != null) {
-                embeddings.setModel(a.get("--model"));
-            }
-            Dataset<Row> attended = new SentenceCentrality().setTemperature(t == null ? 0.1 : t)
-                    .transform(embeddings.transform(new SentenceSplitter().transform(corpus.select("doc_id", "text"))));
             List<SummaryEvaluation.Case> cases = new ArrayList<>();
             for (Row r : attended.select("doc_id", "sentences", "sentence_sections", "sentence_fragments",
-                    "embeddings", "centrality").orderBy("doc_id").collectAsList()) {
+                    "embeddings", "centrality", "reference").orderBy("doc_id").collectAsList()) {
                 List<String> sentences = r.getList(1);
                 if (sentences.isEmpty()) {
                     err.println("summarize-eval: " + r.getString(0) + " has no sentences; left out");
@@ -110,14 +118,16 @@ public final class SummarizeEvalCommand extends Command {
                 double[] c = r.<Double>getList(5).stream().mapToDouble(Double::doubleValue).toArray();
                 cases.add(new SummaryEvaluation.Case(r.getString(0), new Document(sentences,
                         sections.stream().mapToInt(Integer::intValue).toArray(), f, e, e.length / sentences.size(), c),
-                        references.get(r.getString(0))));
+                        r.getString(6)));
             }
             List<Coverage> variants = new ArrayList<>();
             if (a.flag("--coverage-grid")) {
-                for (double tau : new double[] {0.05, 0.1, 0.2}) {
-                    for (double lambda : new double[] {0, 1, 4}) {
+                for (double tau : new double[] {0.1, 0.2, 0.4}) {
+                    for (double lambda : new double[] {0, 2}) {
                         for (double beta : new double[] {0, 1}) {
-                            variants.add(new Coverage(tau, lambda, beta));
+                            for (double gamma : new double[] {0, 0.5, 1}) {
+                                variants.add(new Coverage(tau, lambda, beta, gamma));
+                            }
                         }
                     }
                 }

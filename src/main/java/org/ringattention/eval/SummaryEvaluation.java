@@ -1,10 +1,8 @@
 package org.ringattention.eval;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.ringattention.selection.Coverage;
 import org.ringattention.selection.Document;
 import org.ringattention.selection.Selection;
@@ -35,35 +33,40 @@ public final class SummaryEvaluation {
 
     /** Every method of {@link SelectionMethod}, the coverage variants given, and the oracle. */
     public static List<MethodScores> run(List<Case> cases, int budget, double redundancy, List<Coverage> variants) {
-        Map<String, java.util.function.Function<Case, int[]>> methods = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
         for (SelectionMethod m : SelectionMethod.values()) {
-            methods.put(m.label(), c -> Selection.select(m, c.document(), budget, redundancy));
+            names.add(m.label());
         }
-        for (Coverage v : variants) {
-            methods.put(v.label(), c -> v.select(c.document(), budget, redundancy));
-        }
-        methods.put(ORACLE, c -> Oracle.select(c.document(), c.reference(), budget));
-        List<MethodScores> out = new ArrayList<>();
-        for (Map.Entry<String, java.util.function.Function<Case, int[]>> e : methods.entrySet()) {
-            int n = cases.size();
-            double[] r1 = new double[n];
-            double[] r2 = new double[n];
-            double[] rl = new double[n];
-            int fragments = 0;
-            for (int d = 0; d < n; d++) {
-                Case c = cases.get(d);
-                int[] picked = e.getValue().apply(c);
-                for (int i : picked) {
-                    if (c.document().fragments()[i]) {
-                        fragments++;
-                    }
-                }
-                Rouge.Scores s = Rouge.score(c.reference(), Oracle.joined(c.document(), picked));
-                r1[d] = s.rouge1().f1();
-                r2[d] = s.rouge2().f1();
-                rl[d] = s.rougeL().f1();
+        variants.forEach(v -> names.add(v.label()));
+        names.add(ORACLE);
+        int n = cases.size();
+        double[][][] scores = new double[names.size()][3][n];
+        int[] fragments = new int[names.size()];
+        for (int d = 0; d < n; d++) {
+            Case c = cases.get(d);
+            List<int[]> picks = new ArrayList<>();
+            for (SelectionMethod m : SelectionMethod.values()) {
+                picks.add(Selection.select(m, c.document(), budget, redundancy));
             }
-            out.add(new MethodScores(e.getKey(), r1, r2, rl, fragments));
+            // The candidates' cosines are computed once per document for all coverage variants.
+            double[][] cos = variants.isEmpty() ? null : Coverage.cosines(c.document());
+            for (Coverage v : variants) {
+                picks.add(v.select(c.document(), budget, redundancy, cos));
+            }
+            picks.add(Oracle.select(c.document(), c.reference(), budget));
+            for (int k = 0; k < picks.size(); k++) {
+                for (int i : picks.get(k)) {
+                    fragments[k] += c.document().fragments()[i] ? 1 : 0;
+                }
+                Rouge.Scores s = Rouge.score(c.reference(), Oracle.joined(c.document(), picks.get(k)));
+                scores[k][0][d] = s.rouge1().f1();
+                scores[k][1][d] = s.rouge2().f1();
+                scores[k][2][d] = s.rougeL().f1();
+            }
+        }
+        List<MethodScores> out = new ArrayList<>();
+        for (int k = 0; k < names.size(); k++) {
+            out.add(new MethodScores(names.get(k), scores[k][0], scores[k][1], scores[k][2], fragments[k]));
         }
         return out;
     }
