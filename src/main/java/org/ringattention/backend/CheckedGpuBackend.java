@@ -63,7 +63,7 @@ final class CheckedGpuBackend implements Backend {
     }
 
     private Backend current(String kernel, int headDim) {
-        String problem = state.verify(kernel, headDim, () -> {
+        String problem = state.verify(kernel + " kernel (head dimension " + headDim + ")", () -> {
             try (Backend reference = cpuFactory.get()) {
                 return kernel.equals(ATTENTION) ? SelfCheck.attention(gpu, reference, headDim)
                         : SelfCheck.attentionMass(gpu, reference, headDim);
