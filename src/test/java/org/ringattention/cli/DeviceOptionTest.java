@@ -73,7 +73,7 @@ class DeviceOptionTest {
         assertEquals(0, attention("cpu", "cpu.npy"), errText());
         assertEquals(0, attention("auto", "auto.npy"), errText());
         if (a.usable()) {
-            assertTrue(errText().startsWith("device auto: using GPU "), errText());
+            assertTrue(errText().startsWith("device auto: using gpu "), errText());
             return;
         }
         assertTrue(errText().startsWith("device auto: using the CPU (no usable GPU: " + a.reason() + ")\n"), errText());
