@@ -25,6 +25,7 @@ final class CheckedGpuBackend implements Backend {
     private final Supplier<Backend> cpuFactory;
     private final Consumer<String> warn;
     private Backend cpu;
+    private boolean warned;
 
     private final AttentionKernel attention = new AttentionKernel() {
         @Override
@@ -75,7 +76,10 @@ final class CheckedGpuBackend implements Backend {
         if (device == Device.GPU) {
             throw BackendFactory.unavailable(problem);
         }
-        warn.accept("device auto: using the CPU (" + problem + ")");
+        if (!warned) {
+            warned = true;
+            warn.accept("device auto: using the CPU (" + problem + ")");
+        }
         return cpu();
     }
 
