@@ -58,6 +58,17 @@ public final class BackendFactory {
     }
 
     /**
+     * For commands whose Spark executors run in this JVM (a {@code local} master): fails at once, with the
+     * one-line reason, when {@code device} is {@code gpu} and this process has no working GPU, instead of
+     * failing every task. Other devices and masters are left to the tasks.
+     */
+    public static void requireLocalGpu(Device device, String master) {
+        if (device == Device.GPU && master != null && master.startsWith("local")) {
+            PROCESS.backend(device, 1, 1, m -> { }, true).close();
+        }
+    }
+
+    /**
      * A sentence encoder for a command, on the device: the whole encoder on the GPU (weights uploaded once
      * per process), or {@code SentenceEmbedder} on the CPU with {@code cpuPassTokens} tokens per pass.
      * {@code model} is empty for the bundled all-MiniLM-L6-v2, else a model directory or file.

@@ -6,6 +6,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.ringattention.attention.AttentionResult;
 import org.ringattention.attention.AttentionSpec;
+import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
 import org.ringattention.io.BadInputException;
 import org.ringattention.io.NpyArray;
@@ -68,6 +69,7 @@ final class RingOptions {
             String jar = JavaSparkContext.jarOfClass(RingOptions.class)[0];
             conf.setJars(new String[] {jar});
         }
+        BackendFactory.requireLocalGpu(config.device(), conf.get("spark.master"));
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         conf.setIfMissing("spark.log.level", "WARN");
         List<DocumentBlock> blocks = DocumentBlock.split("input", spec, q.data(), k.data(), v.data(), segments,

@@ -7,6 +7,7 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
 import org.ringattention.io.BadInputException;
 import org.ringattention.summarize.SummarizeJob;
@@ -70,6 +71,7 @@ public final class SummarizeCommand extends Command {
         } else if (!conf.contains("spark.master")) {
             conf.setMaster("local[*]");
         }
+        BackendFactory.requireLocalGpu(o.device(), conf.get("spark.master"));
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         try {
             err.println(SummarizeJob.summarize(spark, o).line());
