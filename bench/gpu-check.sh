@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Device check for issue 6: the CUDA attention kernels against float64 and PyTorch SDPA, then the Java
-# backend (JCuda) end to end. For a machine with one NVIDIA GPU, PyTorch, NumPy and nvcc, no network,
-# no Maven; about 5 of its 8 minutes.
+# Device check (issue 10): every CUDA kernel against float64, the Java backend against the CPU in one JVM,
+# the GPU encoder against the CPU encoder and PyTorch, and timings against PyTorch in the same run. For a
+# machine with one NVIDIA GPU, PyTorch and NumPy, no network, no Maven, no Java; at most 8 minutes.
 #
-#   here:            bench/gpu-bundle.sh                     (jar, JCuda, fatbin, tests, jlink'ed JRE: 40 MiB)
+#   here:            bench/gpu-bundle.sh          (jar, JCuda, fatbin, test classes, check model, jlink'ed JRE)
 #   on the device:   bash bench/gpu-check.sh  with target/gpu-bundle carried along, e.g. the device tool's
 #                    run(command="bash bench/gpu-check.sh", carry=["target/gpu-bundle"], timeout_s=540)
 #
-# Steps: (1) bench/gpu_check.py: every kernel against float64 (max abs error <= 1e-5 fp32, <= 2e-3
-# bf16/fp16) and the bf16 kernels' TFLOP/s beside SDPA for S in {4k, 16k, 64k}, D in {64, 128}, causal
-# and not; (2) jobs/attention --device gpu|cpu|auto on .npy files against float64; (3) the JUnit tests
-# whose GPU branch only runs on a GPU; (4) jobs/bench --device gpu.
-#
-# Without the bundle it still runs the kernel checks, compiling the fatbin with the machine's nvcc.
-# Writes its report to $OUT (or target/gpu-check) and ends with "gpu-check: N passed, M failed".
+# Steps, each bounded in time:
+#   1. bench/gpu_check.py: every kernel against float64 (fp32 <= 1e-5 at D = 1 ... 385, bf16/fp16 <= 2e-3,
+#      attention mass relative <= 1e-5), then bf16 TFLOP/s beside torch SDPA (S 4k and 16k, D 64 and 128)
+#   2. DeviceCheck (Java, JCuda): ring folds on the GPU vs the CPU and float64 (D 32, 64, 128, 384), the
+#      mass pass, the GPU encoder (fp32, bf16) vs the CPU encoder (cosine >= 0.99999 / 0.999), sentences/s
+#   3. bench/gpu_encoder.py: our GPU fp32 vectors vs PyTorch fp32; PyTorch bf16 sentences/s on the same model
+#   4. jobs/attention --device gpu|cpu|auto end to end, and the JUnit tests whose GPU branch needs a GPU
+# Ends with one table of every CHECK and TIME line and "gpu-check: N passed, M failed". Report: $OUT
+# (or target/gpu-check).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 B="$ROOT/target/gpu-bundle"
@@ -24,10 +26,11 @@ failed=0
 step() {
   local name="$1"; shift
   echo "--- $name" | tee -a "$R/report.txt"
+  local start=$SECONDS
   if "$@" 2>&1 | tee -a "$R/report.txt"; then
-    passed=$((passed + 1)); echo "--- $name: ok" | tee -a "$R/report.txt"
+    passed=$((passed + 1)); echo "--- $name: ok ($((SECONDS - start)) s)" | tee -a "$R/report.txt"
   else
-    failed=$((failed + 1)); echo "--- $name: FAILED" | tee -a "$R/report.txt"
+    failed=$((failed + 1)); echo "--- $name: FAILED ($((SECONDS - start)) s)" | tee -a "$R/report.txt"
   fi
 }
 
@@ -40,7 +43,7 @@ if [[ ! -f "$FATBIN" ]]; then
   step "build fatbin with nvcc" bash "$ROOT/src/main/cuda/build-fatbin.sh" "$R/cuda" "$R/classes"
 fi
 
-step "kernels vs float64, speed vs SDPA" timeout 420 python3 "$ROOT/bench/gpu_check.py" "$FATBIN" --bench-budget 200
+step "kernels vs float64, bf16 speed vs SDPA" timeout 240 python3 "$ROOT/bench/gpu_check.py" "$FATBIN" --quick --bench-budget 120
 
 JAVA=""
 if [[ -x "$B/jre/bin/java" ]]; then
@@ -55,7 +58,13 @@ if [[ -z "$JAVA" || ! -d "$B/lib" ]]; then
 else
   CP="$(ls "$B"/lib/*.jar | tr '\n' ':')"
   # A hung kernel must not eat the machine's 8 minutes: every Java run is bounded.
-  run_java() { timeout 150 "$JAVA" "@$ROOT/conf/jvm.args" -cp "$CP" "$@"; }
+  run_java() { timeout 150 "$JAVA" "@$ROOT/conf/jvm.args" -cp "$CP$B/test-classes" "$@"; }
+  mkdir -p "$R/encoder" "$R/model"
+  cp "$B/model/config.json" "$R/model/"
+  gunzip -c "$B/model/model.safetensors.gz" > "$R/model/model.safetensors"
+  step "DeviceCheck: ring folds, attention mass, GPU encoder vs CPU (Java)" \
+    run_java org.ringattention.gpu.DeviceCheck "$R/model" "$R/encoder"
+  step "GPU encoder vs PyTorch, PyTorch bf16 speed" timeout 120 python3 "$ROOT/bench/gpu_encoder.py" "$R/model" "$R/encoder"
   java_end_to_end() {
     python3 - "$R/java" <<'PY' || return 1
 import sys, numpy as np
@@ -73,7 +82,7 @@ PY
     run_java org.ringattention.cli.AttentionCommand "${a[@]}" --device cpu --out "$R/java/o_cpu.npy" --lse "$R/java/lse_cpu.npy" || return 1
     run_java org.ringattention.cli.AttentionCommand "${a[@]}" --device auto --out "$R/java/o_auto.npy" 2> "$R/java/auto.log" || return 1
     cat "$R/java/auto.log"
-    grep -q "device auto: using GPU" "$R/java/auto.log" || { echo "auto did not pick the GPU"; return 1; }
+    grep -q "device auto: using gpu" "$R/java/auto.log" || { echo "auto did not pick the GPU"; return 1; }
     PYTHONPATH="$ROOT/bench" python3 - "$R/java" <<'PY'
 import sys, math, numpy as np
 from gpu_check import reference
@@ -84,20 +93,28 @@ o, lse = reference(q, k, v, pos, pos, seg, seg, 1 / math.sqrt(q.shape[2]), True)
 worst = 0.0
 for dev in ("gpu", "cpu"):
     e = max(np.abs(np.load(d + "/o_%s.npy" % dev) - o).max(), np.abs(np.load(d + "/lse_%s.npy" % dev) - lse).max())
-    print("jobs/attention --device %s: max abs error vs float64 %.2e" % (dev, e))
+    print("CHECK jobs/attention --device %s vs float64 | %.3e | within 1e-05 | %s" % (dev, e, "ok" if e <= 1e-5 else "FAIL"))
     worst = max(worst, e)
 sys.exit(0 if worst <= 1e-5 else 1)
 PY
   }
-  step "Java backend end to end (jobs/attention --device gpu|cpu|auto)" java_end_to_end
+  step "jobs/attention --device gpu|cpu|auto end to end" java_end_to_end
+  # DeviceOptionTest's ring case needs Spark, which the bundle leaves out.
   step "Java unit tests on the GPU (GpuBackendTest, GpuRuntimeTest, DeviceOptionTest)" \
     timeout 150 "$JAVA" "@$ROOT/conf/jvm.args" -Dringattention.test.requireGpu=true -jar "$(ls "$B"/test-lib/junit-platform-console-standalone-*.jar)" execute \
     --class-path "$CP$B/test-classes" --select-class org.ringattention.gpu.GpuBackendTest \
-    --select-class org.ringattention.gpu.GpuRuntimeTest --select-class org.ringattention.cli.DeviceOptionTest \
+    --select-class org.ringattention.gpu.GpuRuntimeTest \
+    --select-method org.ringattention.cli.DeviceOptionTest#gpuWithoutAWorkingGpuFailsAtOnceWithNoOutput \
+    --select-method org.ringattention.cli.DeviceOptionTest#autoFallsBackToTheCpuAndGivesTheCpuResult \
+    --select-method org.ringattention.cli.DeviceOptionTest#benchRefusesGpuWithoutOneAndRunsOnAuto \
     --details=summary --disable-banner --fail-if-no-tests
-  step "jobs/bench --device gpu (fp32 kernel, S=16k, D=128, causal)" \
-    run_java org.ringattention.cli.BenchCommand --seq 16384 --heads 16 --dim 128 --causal --runs 3 --device gpu
 fi
 
-echo "gpu-check: $passed passed, $failed failed" | tee -a "$R/report.txt"
+{
+  echo
+  echo "== summary =="
+  grep -E "^(CHECK|TIME) " "$R/report.txt" | sed -E 's/^(CHECK|TIME) //' | awk -F' \\| ' '{ printf "%-62s %-26s %-16s %s\n", $1, $2, $3, $4 }'
+  sed -n '/== speed: bf16 forward/,/^$/p' "$R/report.txt"
+  echo "gpu-check: $passed passed, $failed failed"
+} | tee -a "$R/summary.txt"
 [[ $failed -eq 0 ]]

@@ -11,7 +11,8 @@ a machine without a GPU. It runs nothing of the CUDA code: it re-states two of i
    or fp16 for the tensor-core kernels, with the tile edges the launch shapes give (16 x 16 beyond D = 256).
    Checked against float64 on the cases of gpu_check.py with its tolerances (1e-5 fp32, 2e-3 bf16/fp16),
    and every tile called FULL must be fully visible.
-3. The attention-mass kernel (mass_f32): key tiles walking query tiles, exp2 against the given LSE, on
+3. The encoder's tensor-core GEMM (re_gemm_bf16): fragments loaded from [m][k] and [n][k] tiles give X W^T.
+4. The attention-mass kernel (mass_f32): key tiles walking query tiles, exp2 against the given LSE, on
    gpu_check.py's MASS_CASES against float64 (relative error 1e-5).
 
 Exit status 0 when both hold; prints "kernel model: N passed, M failed". About 20 s.
@@ -95,6 +96,43 @@ def check_fragments(d, warp, rng):
                 exp = (want[gid, n * 8 + 2 * t], want[gid, n * 8 + 2 * t + 1],
                        want[gid + 8, n * 8 + 2 * t], want[gid + 8, n * 8 + 2 * t + 1])
                 worst = max(worst, max(abs(x - y) for x, y in zip(tile[lane], exp)))
+    return worst
+
+
+def check_gemm_fragments(rng):
+    """re_gemm_bf16 (encoder.cu): each warp's 32 x 32 block of a 64 x 64 tile from 32-bit fragment loads
+    of As[m][k] and Bs[n][k] (PyTorch's weight layout), two k16 steps; must equal As Bs^T."""
+    bk = 32
+    a_s, b_s = rng.standard_normal((64, bk)), rng.standard_normal((64, bk))
+    worst = 0.0
+    for warp in range(4):
+        wm, wn = (warp >> 1) * 32, (warp & 1) * 32
+        c = [[[[0.0] * 4 for _ in range(32)] for _ in range(4)] for _ in range(2)]
+        for kk in (0, 16):
+            for i in range(2):
+                a = []
+                for lane in range(32):
+                    g_, t = lane // 4, lane % 4
+                    r = wm + 16 * i + g_
+                    a.append((tuple(a_s[r, kk + 2 * t:kk + 2 * t + 2]), tuple(a_s[r + 8, kk + 2 * t:kk + 2 * t + 2]),
+                              tuple(a_s[r, kk + 2 * t + 8:kk + 2 * t + 10]), tuple(a_s[r + 8, kk + 2 * t + 8:kk + 2 * t + 10])))
+                for j in range(4):
+                    b0, b1 = [], []
+                    for lane in range(32):
+                        g_, t = lane // 4, lane % 4
+                        n = wn + 8 * j + g_
+                        b0.append(tuple(b_s[n, kk + 2 * t:kk + 2 * t + 2]))
+                        b1.append(tuple(b_s[n, kk + 2 * t + 8:kk + 2 * t + 10]))
+                    mma(c[i][j], a, b0, b1)
+        want = a_s @ b_s.T
+        for i in range(2):
+            for j in range(4):
+                for lane in range(32):
+                    g_, t = lane // 4, lane % 4
+                    for e in range(4):
+                        m = wm + 16 * i + g_ + 8 * (e >> 1)
+                        n = wn + 8 * j + 2 * t + (e & 1)
+                        worst = max(worst, abs(c[i][j][lane][e] - want[m, n]))
     return worst
 
 
@@ -207,6 +245,11 @@ def main():
             passed += ok
             failed += not ok
             print("fragments D=%d warp %d: max error %.1e %s" % (d, warp, err, "ok" if ok else "FAIL"))
+    err = check_gemm_fragments(rng)
+    ok = err < 1e-9
+    passed += ok
+    failed += not ok
+    print("encoder bf16 GEMM fragments: max error %.1e %s" % (err, "ok" if ok else "FAIL"))
     for (dtype, sq, sk, hq, hkv, d, causal, segn, koff, striped, mode) in g.CASES:
         q, k, v, qpos, kpos, qseg, kseg = g.make_case(rng, sq, sk, hq, hkv, d, segn, koff, striped)
         q, k, v = g.round_to(q, dtype), g.round_to(k, dtype), g.round_to(v, dtype)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compiles src/main/cuda/attention.cu into a fatbin (SASS for sm_80 and sm_90a, PTX for compute_80 so
+# Compiles src/main/cuda/kernels.cu (attention.cu and encoder.cu) into one fatbin (SASS for sm_80 and sm_90a, PTX for compute_80 so
 # that newer GPUs can JIT it) and places it where the jar picks it up as a resource:
 #   build-fatbin.sh CACHE_DIR RESOURCE_DIR
 # The fatbin in CACHE_DIR is reused while the sources and flags hash the same, so only a change to the
@@ -27,8 +27,8 @@ HASH="$( (cat "$SRC"/*.cu "$SRC"/*.h; echo "${FLAGS[*]}"; "$NVCC" --version) | s
 if [[ -f "$CACHE/attention.fatbin" && "$(cat "$CACHE/attention.fatbin.sha256" 2>/dev/null)" == "$HASH" ]]; then
   echo "[cuda] kernels unchanged: reusing $CACHE/attention.fatbin" >&2
 else
-  echo "[cuda] compiling attention.cu for sm_80, sm_90a (+PTX) with $NVCC" >&2
-  "$NVCC" "${FLAGS[@]}" -o "$CACHE/attention.fatbin.tmp" "$SRC/attention.cu"
+  echo "[cuda] compiling kernels.cu for sm_80, sm_90a (+PTX) with $NVCC" >&2
+  "$NVCC" "${FLAGS[@]}" -o "$CACHE/attention.fatbin.tmp" "$SRC/kernels.cu"
   mv "$CACHE/attention.fatbin.tmp" "$CACHE/attention.fatbin"
   echo "$HASH" > "$CACHE/attention.fatbin.sha256"
 fi

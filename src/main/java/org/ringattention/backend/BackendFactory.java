@@ -6,6 +6,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
+import org.ringattention.encoder.EncoderCache;
+import org.ringattention.encoder.KernelAttention;
+import org.ringattention.encoder.SentenceEmbedder;
 import org.ringattention.gpu.GpuAssignment;
 import org.ringattention.io.BadInputException;
 
@@ -52,6 +55,100 @@ public final class BackendFactory {
      */
     public static Backend openInTask(Device device, int blockSize, int threads) {
         return PROCESS.backend(device, blockSize, threads, LOG::warning, false);
+    }
+
+    /**
+     * For commands whose Spark executors run in this JVM (a {@code local} master): fails at once, with the
+     * one-line reason, when {@code device} is {@code gpu} and this process has no working GPU, instead of
+     * failing every task. Other devices and masters are left to the tasks.
+     */
+    public static void requireLocalGpu(Device device, String master) {
+        if (device == Device.GPU && master != null && master.startsWith("local")) {
+            PROCESS.backend(device, 1, 1, m -> { }, true).close();
+        }
+    }
+
+    /**
+     * A sentence encoder for a command, on the device: the whole encoder on the GPU (weights uploaded once
+     * per process), or {@code SentenceEmbedder} on the CPU with {@code cpuPassTokens} tokens per pass.
+     * {@code model} is empty for the bundled all-MiniLM-L6-v2, else a model directory or file.
+     */
+    public static EmbeddingBackend openEncoder(Device device, String model, int cpuPassTokens, Consumer<String> log) {
+        return PROCESS.encoder(device, model, cpuPassTokens, log, true);
+    }
+
+    /** {@link #openEncoder} for a Spark task: fallback and self-check messages once per executor. */
+    public static EmbeddingBackend openEncoderInTask(Device device, String model, int cpuPassTokens) {
+        return PROCESS.encoder(device, model, cpuPassTokens, LOG::warning, false);
+    }
+
+    EmbeddingBackend encoder(Device device, String model, int cpuPassTokens, Consumer<String> log, boolean logEveryTime) {
+        if (device == Device.CPU) {
+            return cpuEncoder(model, cpuPassTokens);
+        }
+        GpuState gpu = gpu();
+        String problem = gpu.problem();
+        if (problem == null) {
+            EmbeddingBackend onGpu;
+            try {
+                onGpu = gpu.gpu.openEncoder(model);
+            } catch (RuntimeException e) {
+                onGpu = null;
+                problem = gpu.verify("encoder (model " + modelName(model) + ")", () -> "could not load it: " + oneLine(e));
+            }
+            if (onGpu != null) {
+                EmbeddingBackend checked = onGpu;
+                problem = gpu.verify("encoder (model " + modelName(model) + ")", () -> {
+                    try (EmbeddingBackend reference = cpuEncoder(model, cpuPassTokens)) {
+                        return SelfCheck.encoder(checked, reference);
+                    }
+                });
+                if (problem == null) {
+                    if (device == Device.AUTO && logEveryTime) {
+                        log.accept("device auto: encoder on " + gpu.gpu.description());
+                    }
+                    return onGpu;
+                }
+                onGpu.close();
+            }
+        }
+        if (device == Device.GPU) {
+            throw unavailable(problem);
+        }
+        gpu.report("device auto: using the CPU (" + problem + ")", log, logEveryTime);
+        return cpuEncoder(model, cpuPassTokens);
+    }
+
+    private static String modelName(String model) {
+        return model.isEmpty() ? "bundled all-MiniLM-L6-v2" : model;
+    }
+
+    /** The CPU encoder of the executor's cache with a single-threaded attention kernel of its own. */
+    static EmbeddingBackend cpuEncoder(String model, int passTokens) {
+        CpuBackend kernels = new CpuBackend(SentenceEmbedder.ATTENTION_TILE, 1);
+        SentenceEmbedder embedder = new SentenceEmbedder(EncoderCache.get(model), new KernelAttention(kernels.attention()),
+                passTokens);
+        return new EmbeddingBackend() {
+            @Override
+            public int dimension() {
+                return embedder.dimension();
+            }
+
+            @Override
+            public float[] embed(int[][] ids) {
+                return embedder.embed(ids);
+            }
+
+            @Override
+            public String description() {
+                return "cpu";
+            }
+
+            @Override
+            public void close() {
+                kernels.close();
+            }
+        };
     }
 
     Backend backend(Device device, int blockSize, int threads, Consumer<String> log, boolean logEveryTime) {
@@ -139,14 +236,14 @@ public final class BackendFactory {
         }
 
         /**
-         * Null when {@code kernel} at head dimension {@code headDim} agrees with the CPU on this GPU (checked
-         * once per process), else the problem, which from then on disables the GPU.
+         * Null when {@code what} (a kernel at a head dimension, an encoder) agrees with the CPU on this GPU
+         * (checked once per process), else the problem, which from then on disables the GPU.
          */
-        synchronized String verify(String kernel, int headDim, SelfCheck.Run check) {
+        synchronized String verify(String what, SelfCheck.Run check) {
             if (problem != null) {
                 return problem;
             }
-            String key = kernel + " D=" + headDim;
+            String key = what;
             if (checked.contains(key)) {
                 return null;
             }
@@ -160,8 +257,8 @@ public final class BackendFactory {
                 checked.add(key);
                 return null;
             }
-            problem = "the self-check of the GPU " + kernel + " kernel (head dimension " + headDim + ") on "
-                    + gpu.description() + " " + failure + "; the GPU is disabled in this process";
+            problem = "the self-check of the GPU " + what + " on " + gpu.description() + " " + failure
+                    + "; the GPU is disabled in this process";
             return problem;
         }
 

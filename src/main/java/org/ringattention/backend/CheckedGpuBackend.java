@@ -25,6 +25,7 @@ final class CheckedGpuBackend implements Backend {
     private final Supplier<Backend> cpuFactory;
     private final Consumer<String> warn;
     private Backend cpu;
+    private boolean warned;
 
     private final AttentionKernel attention = new AttentionKernel() {
         @Override
@@ -63,7 +64,7 @@ final class CheckedGpuBackend implements Backend {
     }
 
     private Backend current(String kernel, int headDim) {
-        String problem = state.verify(kernel, headDim, () -> {
+        String problem = state.verify(kernel + " kernel (head dimension " + headDim + ")", () -> {
             try (Backend reference = cpuFactory.get()) {
                 return kernel.equals(ATTENTION) ? SelfCheck.attention(gpu, reference, headDim)
                         : SelfCheck.attentionMass(gpu, reference, headDim);
@@ -75,7 +76,10 @@ final class CheckedGpuBackend implements Backend {
         if (device == Device.GPU) {
             throw BackendFactory.unavailable(problem);
         }
-        warn.accept("device auto: using the CPU (" + problem + ")");
+        if (!warned) {
+            warned = true;
+            warn.accept("device auto: using the CPU (" + problem + ")");
+        }
         return cpu();
     }
 

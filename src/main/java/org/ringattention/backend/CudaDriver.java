@@ -1,15 +1,23 @@
 package org.ringattention.backend;
 
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.ringattention.gpu.GpuAttentionKernel;
 import org.ringattention.gpu.GpuRuntime;
+import org.ringattention.gpu.GpuSentenceEncoder;
 import org.ringattention.gpu.Precision;
+import org.ringattention.model.BertCheckpoint;
 
 /**
  * The production {@link GpuDriver}: the JCuda backend of {@code org.ringattention.gpu}. A GPU is its primary
  * context with the kernels loaded ({@link GpuRuntime#device}); each backend is a fp32 {@link GpuAttentionKernel}
- * with its own streams and buffers.
+ * with its own streams and buffers; an encoder is a fp32 {@link GpuSentenceEncoder} over the model's weights,
+ * uploaded once per process and GPU (the per-executor weight cache).
  */
 final class CudaDriver implements GpuDriver {
+
+    private final Map<String, GpuSentenceEncoder.Weights> weights = new ConcurrentHashMap<>();
 
     @Override
     public Gpu open(int ordinal) {
@@ -24,6 +32,35 @@ final class CudaDriver implements GpuDriver {
             @Override
             public Backend openBackend() {
                 return new CudaBackend(GpuAttentionKernel.open(ordinal, Precision.FP32), description);
+            }
+
+            @Override
+            public EmbeddingBackend openEncoder(String model) {
+                GpuSentenceEncoder.Weights w = weights.computeIfAbsent(ordinal + "/" + model, key -> GpuSentenceEncoder.Weights
+                        .upload(ordinal, model.isEmpty() ? BertCheckpoint.bundledMiniLm() : BertCheckpoint.load(Path.of(model)),
+                                Precision.FP32));
+                GpuSentenceEncoder encoder = GpuSentenceEncoder.open(w, GpuSentenceEncoder.DEFAULT_PASS_TOKENS);
+                return new EmbeddingBackend() {
+                    @Override
+                    public int dimension() {
+                        return encoder.dimension();
+                    }
+
+                    @Override
+                    public float[] embed(int[][] ids) {
+                        return encoder.embed(ids);
+                    }
+
+                    @Override
+                    public String description() {
+                        return description;
+                    }
+
+                    @Override
+                    public void close() {
+                        encoder.close();
+                    }
+                };
             }
         };
     }

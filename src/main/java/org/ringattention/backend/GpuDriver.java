@@ -25,5 +25,11 @@ public interface GpuDriver {
 
         /** A fresh set of kernels on this GPU, for one thread. */
         Backend openBackend();
+
+        /**
+         * A sentence encoder for one thread on this GPU, with the weights of {@code model} (as
+         * {@code EncoderCache} names models) uploaded once per process.
+         */
+        EmbeddingBackend openEncoder(String model);
     }
 }

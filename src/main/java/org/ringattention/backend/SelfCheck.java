@@ -49,6 +49,44 @@ final class SelfCheck {
                 cpu.attentionMass(p.spec, p.queries, lse, p.keys), true);
     }
 
+    /** Smallest accepted cosine between GPU and CPU sentence vectors (fp32 on both sides). */
+    static final double MIN_COSINE = 0.99999;
+
+    /**
+     * Null when the GPU encoder's vectors agree with the CPU encoder's on three fixed sentences (one a
+     * single token between [CLS] and [SEP], one of 100 tokens), else the smallest cosine.
+     */
+    static String encoder(org.ringattention.encoder.SentenceEncoder gpu, org.ringattention.encoder.SentenceEncoder cpu) {
+        int[][] ids = new int[3][];
+        ids[0] = new int[] {101, 42, 102};
+        ids[1] = new int[] {101, 17, 29, 3, 88, 61, 102};
+        ids[2] = new int[100];
+        for (int i = 0; i < ids[2].length; i++) {
+            ids[2][i] = i == 0 ? 101 : i == ids[2].length - 1 ? 102 : 1 + i * 7 % 98;
+        }
+        float[] g = gpu.embed(ids);
+        float[] c = cpu.embed(ids);
+        int d = cpu.dimension();
+        if (g.length != c.length) {
+            return "gave " + g.length + " values where the CPU gives " + c.length;
+        }
+        double worst = 1;
+        for (int s = 0; s < ids.length; s++) {
+            double dot = 0;
+            double gg = 0;
+            double cc = 0;
+            for (int j = s * d; j < (s + 1) * d; j++) {
+                dot += (double) g[j] * c[j];
+                gg += (double) g[j] * g[j];
+                cc += (double) c[j] * c[j];
+            }
+            double cosine = dot / Math.sqrt(gg * cc);
+            worst = Double.isNaN(cosine) ? -1 : Math.min(worst, cosine);
+        }
+        return worst >= MIN_COSINE ? null : String.format(Locale.ROOT,
+                "gave sentence vectors at cosine %.6f to the CPU's (needs %.5f)", worst, MIN_COSINE);
+    }
+
     private static String compare(String what, float[] gpu, float[] cpu, boolean relative) {
         if (gpu.length != cpu.length) {
             return "gave " + gpu.length + " values of " + what + " where the CPU gives " + cpu.length;

@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
+import org.ringattention.backend.EmbeddingBackend;
 import org.ringattention.backend.PerThreadAttention;
 import org.ringattention.encoder.BertEncoder;
 import org.ringattention.encoder.SentenceEmbedder;
@@ -54,7 +56,7 @@ public final class EmbedCommand extends Command {
                 "  --threads N         encoder threads (default: all cores)",
                 "  --pass-tokens N     tokens packed into one encoder pass (default " + SentenceEmbedder.DEFAULT_PASS_TOKENS + ")",
                 "  --block-size B      rows per projection/feed-forward block (default " + BertEncoder.DEFAULT_BLOCK_SIZE + ")",
-                "  --device D          where the encoder's attention runs: cpu (default), gpu or auto",
+                "  --device D          cpu (default), gpu (the whole encoder on the GPU; fails without one) or auto",
                 "  --quiet             no progress lines",
                 "",
                 "Exit status: 0 done, 2 bad input, 1 other failure.");
@@ -94,9 +96,17 @@ public final class EmbedCommand extends Command {
         long tokens = 0;
         int truncated = 0;
         // Passes run one per thread, so the encoder and the attention kernel are single-threaded.
+        // On the GPU the whole encoder runs there, one pass after another; on the CPU passes run one per thread.
+        EmbeddingBackend gpu = device == Device.CPU ? null
+                : BackendFactory.openEncoder(device, a.get("--model") == null ? "" : a.get("--model"), passTokens, err::println);
+        if (gpu != null && gpu.description().equals("cpu")) {
+            gpu.close();
+            gpu = null;
+        }
         try (tokenizer;
+             EmbeddingBackend onGpu = gpu;
              BertEncoder encoder = BertEncoder.create(weights, blockSize, 1);
-             PerThreadAttention attention = new PerThreadAttention(device, SentenceEmbedder.ATTENTION_TILE, err::println)) {
+             PerThreadAttention attention = new PerThreadAttention(Device.CPU, SentenceEmbedder.ATTENTION_TILE, err::println)) {
             SentenceEmbedder embedder = new SentenceEmbedder(encoder, attention, passTokens);
             long[] lastReport = {System.nanoTime()};
             for (int from = 0; from < lines.size(); from += CHUNK) {
@@ -107,7 +117,7 @@ public final class EmbedCommand extends Command {
                     tokens += s.length;
                 }
                 final int base = from;
-                float[] e = embedder.embed(ids, threads, done -> {
+                float[] e = onGpu != null ? onGpu.embed(ids) : embedder.embed(ids, threads, done -> {
                     long now = System.nanoTime();
                     synchronized (lastReport) {
                         if (!quiet && now - lastReport[0] > PROGRESS_EVERY_NANOS) {

@@ -6,6 +6,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.ringattention.attention.AttentionResult;
 import org.ringattention.attention.AttentionSpec;
+import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
 import org.ringattention.io.BadInputException;
 import org.ringattention.io.NpyArray;
@@ -59,6 +60,7 @@ final class RingOptions {
             throw new BadInputException(e.getMessage());
         }
         SparkConf conf = SparkSettings.conf("ring-attention", a.get("--master"));
+        BackendFactory.requireLocalGpu(config.device(), conf.get("spark.master"));
         conf.setIfMissing("spark.log.level", "WARN");
         List<DocumentBlock> blocks = DocumentBlock.split("input", spec, q.data(), k.data(), v.data(), segments,
                 INPUT_BLOCK_ROWS);

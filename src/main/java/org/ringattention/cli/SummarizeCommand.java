@@ -6,6 +6,7 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
 import org.ringattention.io.BadInputException;
 import org.ringattention.summarize.NightlyOutput;
@@ -82,6 +83,7 @@ public final class SummarizeCommand extends Command {
             conf.setIfMissing("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
             conf.setIfMissing("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
         }
+        BackendFactory.requireLocalGpu(o.device(), conf.get("spark.master"));
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         try {
             err.println(SummarizeJob.summarize(spark, o).line());

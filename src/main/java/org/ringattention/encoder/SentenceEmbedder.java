@@ -16,7 +16,7 @@ import org.ringattention.io.BadInputException;
  * encoder passes of at most {@code maxTokensPerPass} tokens, one segment each, so no padding is computed
  * and no sentence sees another.
  */
-public final class SentenceEmbedder {
+public final class SentenceEmbedder implements SentenceEncoder {
 
     /**
      * Attention tile edge for packed sentences: a query tile computes logits against every key tile that
@@ -50,6 +50,7 @@ public final class SentenceEmbedder {
         this.maxTokensPerPass = maxTokensPerPass;
     }
 
+    @Override
     public int dimension() {
         return encoder.config().hiddenSize();
     }
@@ -80,6 +81,7 @@ public final class SentenceEmbedder {
     }
 
     /** Embeddings {@code (n, hidden)} of sentences given as token ids (already fitted), row i for sentence i. */
+    @Override
     public float[] embed(int[][] ids) {
         int h = dimension();
         float[] out = new float[ids.length * h];

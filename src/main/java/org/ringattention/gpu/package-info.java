@@ -1,11 +1,13 @@
 /**
  * The GPU backend: the same {@link org.ringattention.attention.AttentionKernel} as the CPU, run by CUDA
- * kernels (src/main/cuda, FlashAttention-2 forward) through the JCuda driver API.
+ * kernels (src/main/cuda, FlashAttention-2 forward) through the JCuda driver API, and the whole sentence
+ * encoder on the GPU ({@link GpuSentenceEncoder}).
  *
- * <p>Depends on {@code attention} only (and on Spark's {@code TaskContext} when present, to find the GPU
- * Spark assigned); nothing in {@code attention} knows this package. Everything that needs no device
+ * <p>Depends on {@code attention}, {@code model} and {@code encoder}'s interface only (and on Spark's
+ * {@code TaskContext} when present, to find the GPU Spark assigned); nothing below knows this package. Everything that needs no device
  * (argument packing, memory layout, launch shapes, splitting on out-of-memory, the handling of fatal
- * CUDA errors) is plain Java with unit tests; the choice between CPU and GPU is {@code backend}'s; {@link GpuRuntime} and
- * {@link GpuAttentionKernel} are the only classes that call the driver.
+ * CUDA errors) is plain Java with unit tests; the choice between CPU and GPU is {@code backend}'s.
+ * {@link GpuRuntime}, {@link GpuAttentionKernel} and {@link GpuSentenceEncoder} are the only classes that
+ * call the driver.
  */
 package org.ringattention.gpu;

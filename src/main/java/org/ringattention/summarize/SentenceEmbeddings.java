@@ -16,12 +16,10 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.ringattention.backend.Backend;
 import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
-import org.ringattention.encoder.BertEncoder;
+import org.ringattention.backend.EmbeddingBackend;
 import org.ringattention.encoder.EncoderCache;
-import org.ringattention.encoder.KernelAttention;
 import org.ringattention.encoder.SentenceEmbedder;
 import org.ringattention.encoder.SentenceTokenizer;
 
@@ -44,7 +42,7 @@ public final class SentenceEmbeddings extends DocumentStage {
     private final IntParam passTokens = new IntParam(this, "passTokens", "tokens per encoder pass",
             ParamValidators.gtEq(1));
     private final Param<String> device = new Param<>(this, "device",
-            "where the encoder's attention runs: cpu, gpu (fails the task without a working GPU) or auto",
+            "where the encoder runs: cpu, gpu (fails the task without a working GPU) or auto",
             ParamValidators.inArray(new String[] {"cpu", "gpu", "auto"}));
 
     public SentenceEmbeddings(String uid) {
@@ -123,17 +121,15 @@ public final class SentenceEmbeddings extends DocumentStage {
         int idAt = docIdIndex(dataset.schema());
         Device where = Device.parse(getOrDefault(device));
         MapPartitionsFunction<Row, Row> f = rows -> {
-            BertEncoder encoder = EncoderCache.get(modelName);
-            Backend backend = BackendFactory.openInTask(where, SentenceEmbedder.ATTENTION_TILE, 1);
-            SentenceEmbedder embedder = new SentenceEmbedder(encoder, new KernelAttention(backend.attention()), pass);
-            int maxPositions = encoder.config().maxPositions();
+            EmbeddingBackend embedder = BackendFactory.openEncoderInTask(where, modelName, pass);
+            int maxPositions = EncoderCache.get(modelName).config().maxPositions();
             SentenceTokenizer tokenizer = modelName.isEmpty() ? SentenceTokenizer.bundledMiniLm()
                     : SentenceTokenizer.of(Path.of(modelName));
             TaskContext task = TaskContext.get();
             if (task != null) {
                 task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> {
                     tokenizer.close();
-                    backend.close();
+                    embedder.close();
                 });
             }
             return new Iterator<Row>() {

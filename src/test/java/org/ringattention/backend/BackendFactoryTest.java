@@ -131,11 +131,33 @@ class BackendFactoryTest {
             runs[0]++;
             return null;
         };
-        state.verify("attention", 32, passing);
-        state.verify("attention", 32, passing);
-        state.verify("attention", 64, passing);
-        state.verify("attention-mass", 32, passing);
+        state.verify("attention kernel (head dimension 32)", passing);
+        state.verify("attention kernel (head dimension 32)", passing);
+        state.verify("attention kernel (head dimension 64)", passing);
+        state.verify("attention-mass kernel (head dimension 32)", passing);
         assertEquals(3, runs[0]);
+    }
+
+    @Test
+    void theEncoderIsCheckedAgainstTheCpuEncoderAndFallsBackUnderAuto() {
+        int[][] ids = {{101, 7592, 2088, 102}, {101, 1996, 102}};
+        float[] want;
+        try (EmbeddingBackend cpu = BackendFactory.cpuEncoder("", 256)) {
+            want = cpu.embed(ids);
+        }
+        try (EmbeddingBackend good = new BackendFactory(new StandInGpuDriver()).encoder(Device.GPU, "", 256, log::add, false)) {
+            assertEquals("stand-in gpu 0", good.description());
+            assertArrayEquals(want, good.embed(ids));
+        }
+        BackendFactory wrong = new BackendFactory(new WrongGpu());
+        try (EmbeddingBackend fallback = wrong.encoder(Device.AUTO, "", 256, log::add, false)) {
+            assertEquals("cpu", fallback.description());
+            assertArrayEquals(want, fallback.embed(ids));
+        }
+        assertEquals(1, log.size(), log.toString());
+        assertTrue(log.get(0).startsWith("device auto: using the CPU (the self-check of the GPU encoder (model bundled"
+                + " all-MiniLM-L6-v2) on stand-in gpu 0 gave sentence vectors at cosine "), log.get(0));
+        assertThrows(BadInputException.class, () -> wrong.encoder(Device.GPU, "", 256, log::add, false));
     }
 
     @Test

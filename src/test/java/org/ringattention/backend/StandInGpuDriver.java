@@ -47,6 +47,38 @@ public class StandInGpuDriver implements GpuDriver {
             }
 
             @Override
+            public EmbeddingBackend openEncoder(String model) {
+                record("encoder " + pid() + " " + ordinal + " " + sparkAddresses());
+                EmbeddingBackend cpu = BackendFactory.cpuEncoder(model, 256);
+                float error = error();
+                return new EmbeddingBackend() {
+                    @Override
+                    public int dimension() {
+                        return cpu.dimension();
+                    }
+
+                    @Override
+                    public float[] embed(int[][] ids) {
+                        float[] e = cpu.embed(ids);
+                        for (int i = 0; i < e.length; i++) {
+                            e[i] += error;
+                        }
+                        return e;
+                    }
+
+                    @Override
+                    public String description() {
+                        return "stand-in gpu " + ordinal;
+                    }
+
+                    @Override
+                    public void close() {
+                        cpu.close();
+                    }
+                };
+            }
+
+            @Override
             public Backend openBackend() {
                 record("task " + pid() + " " + ordinal + " " + sparkAddresses());
                 return new StandInBackend(new CpuBackend(16, 1), "stand-in gpu " + ordinal, error());

@@ -73,7 +73,7 @@ class DeviceOptionTest {
         assertEquals(0, attention("cpu", "cpu.npy"), errText());
         assertEquals(0, attention("auto", "auto.npy"), errText());
         if (a.usable()) {
-            assertTrue(errText().startsWith("device auto: using GPU "), errText());
+            assertTrue(errText().startsWith("device auto: using gpu "), errText());
             return;
         }
         assertTrue(errText().startsWith("device auto: using the CPU (no usable GPU: " + a.reason() + ")\n"), errText());
@@ -88,6 +88,10 @@ class DeviceOptionTest {
         assertEquals(0, attention("auto", "ring-auto.npy", "--partitions", "2", "--master", "local[2]"), errText());
         if (!GpuRuntime.availability().usable()) {
             assertArrayEquals(Files.readAllBytes(dir.resolve("ring-cpu.npy")), Files.readAllBytes(dir.resolve("ring-auto.npy")));
+            assertEquals(2, attention("gpu", "ring-gpu.npy", "--partitions", "2", "--master", "local[2]"));
+            assertEquals("error: --device gpu: no usable GPU: " + GpuRuntime.availability().reason()
+                    + "; use --device cpu or --device auto\n", errText(), "one line, before Spark starts");
+            assertFalse(Files.exists(dir.resolve("ring-gpu.npy")));
         }
     }
 
