@@ -69,6 +69,11 @@ public final class SummarizeJob {
     }
 
     public static Summary summarize(SparkSession spark, Options o) {
+        return summarize(spark, o, pipeline(o));
+    }
+
+    /** Runs the job with {@code pipeline} in place of {@link #pipeline}'s (a fault drill's tuned stages). */
+    public static Summary summarize(SparkSession spark, Options o, Pipeline pipeline) {
         long start = System.nanoTime();
         spark.sparkContext().setJobDescription("summarize: read and validate " + o.input());
         spark.conf().set(DocumentStage.FAIL_FAST, o.failFast());
@@ -78,7 +83,7 @@ public final class SummarizeJob {
         Dataset<Row> result = null;
         try {
             Dataset<Row> accepted = intake.filter(col("reject").isNull()).drop("reject");
-            PipelineModel model = pipeline(o).fit(accepted);
+            PipelineModel model = pipeline.fit(accepted);
             if (o.savePipeline() != null) {
                 try {
                     model.write().overwrite().save(o.savePipeline());
