@@ -79,16 +79,18 @@ abstract class DocumentStage extends Transformer implements DefaultParamsWritabl
     }
 
     /**
-     * One document's work inside a task. An injected fault ({@link InjectedFaults}) fails the task, as a
-     * lost executor would; an exception of the work gives {@code onFailure} unless {@code failFast}, and is
+     * One document's work inside a task. An injected task fault ({@link InjectedFaults.Fault}, an Error)
+     * fails the task, as a lost executor would; an exception of the work (an injected document fault
+     * included) gives {@code onFailure} unless {@code failFast}, and is
      * logged by stage, document and exception class only (messages may quote text).
      */
     static <T> T perDocument(String stage, String docId, boolean failFast, Supplier<T> work, T onFailure) {
-        InjectedFaults.point(stage);
         if (failFast) {
+            InjectedFaults.point(stage);
             return work.get();
         }
         try {
+            InjectedFaults.point(stage);
             return work.get();
         } catch (RuntimeException | StackOverflowError e) {
             LOG.warn("{} failed on document {}: {}; it becomes a reject", stage, docId, e.getClass().getName());

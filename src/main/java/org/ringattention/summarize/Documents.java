@@ -83,10 +83,10 @@ public final class Documents {
      */
     public static Dataset<Row> validate(Dataset<Row> docs, long maxChars) {
         Dataset<Row> duplicated = docs.where(col("doc_id").isNotNull()).groupBy("doc_id")
-                .agg(count(lit(1)).as("copies")).where(col("copies").gt(1));
-        Dataset<Row> counted = docs.join(broadcast(duplicated), docs.col("doc_id").eqNullSafe(duplicated.col("doc_id")),
-                "left").select(docs.col("doc_id"), docs.col("text"), docs.col("doc_date"), docs.col("reject"),
-                duplicated.col("copies"));
+                .agg(count(lit(1)).as("copies")).where(col("copies").gt(1))
+                .select(col("doc_id").as("duplicated_id"), col("copies"));
+        Dataset<Row> counted = docs.join(broadcast(duplicated), col("doc_id").equalTo(col("duplicated_id")), "left")
+                .drop("duplicated_id");
         Column length = org.apache.spark.sql.functions.length(col("text"));
         Column reason = when(col("reject").isNotNull(), col("reject"))
                 .when(col("doc_id").isNull().or(col("doc_id").equalTo("")), lit("missing doc_id"))

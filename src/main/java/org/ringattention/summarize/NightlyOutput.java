@@ -201,9 +201,11 @@ public final class NightlyOutput {
 
     /** The rows with the {@code commit} fault point in their write tasks, when a drill planned a fault. */
     private Dataset<Row> withFaultPoint(Dataset<Row> rows) {
-        if (spark.sparkContext().getLocalProperty(InjectedFaults.PROPERTY) == null) {
-            return rows;
-        }
+        return spark.sparkContext().getLocalProperty(InjectedFaults.PROPERTY) == null ? rows : faultPointPerRow(rows);
+    }
+
+    /** Static, so the task's function holds no reference to this (driver-side) object. */
+    private static Dataset<Row> faultPointPerRow(Dataset<Row> rows) {
         MapPartitionsFunction<Row, Row> f = it -> new Iterator<>() {
             @Override
             public boolean hasNext() {

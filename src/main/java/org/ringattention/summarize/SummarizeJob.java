@@ -346,7 +346,12 @@ public final class SummarizeJob {
 
     /** Runs the job; progress lines go to standard error unless {@link Options#quiet}. */
     public static Summary summarize(SparkSession spark, Options o) {
-        return summarize(spark, o, o.quiet() ? null : System.err);
+        return summarize(spark, o, pipeline(o));
+    }
+
+    /** Runs the job with {@code pipeline} in place of {@link #pipeline}'s (a fault drill's tuned stages). */
+    public static Summary summarize(SparkSession spark, Options o, Pipeline pipeline) {
+        return summarize(spark, o, pipeline, o.quiet() ? null : System.err);
     }
 
     /**
@@ -354,34 +359,35 @@ public final class SummarizeJob {
      * its report. Progress lines go to {@code progressOut} (none when null) every
      * {@code spark.ringattention.progress.interval} (default 10 s).
      */
-    public static Summary summarize(SparkSession spark, Options o, java.io.PrintStream progressOut) {
+    public static Summary summarize(SparkSession spark, Options o, Pipeline pipeline, java.io.PrintStream progressOut) {
         long interval = spark.sparkContext().getConf().getTimeAsMs("spark.ringattention.progress.interval", "10s");
         try (Progress progress = Progress.start(spark.sparkContext(), "summarize", progressOut, interval)) {
-            return summarize(spark, o, progress);
+            return summarize(spark, o, pipeline, progress);
         }
     }
 
-    private static Summary summarize(SparkSession spark, Options o, Progress progress) {
+    private static Summary summarize(SparkSession spark, Options o, Pipeline pipeline, Progress progress) {
         progress.phase("read and validate");
         spark.conf().set(DocumentStage.FAIL_FAST, o.failFast());
         Dataset<Row> intake = Documents.validate(Documents.read(spark, o.input(), o.inputFormat(), o.maxChars()),
                 o.maxChars()).persist(StorageLevel.MEMORY_AND_DISK());
         // A failed run must not leave its cached tables behind in a long-lived session (a notebook's).
         try {
-            return summarize(spark, o, progress, intake);
+            return summarize(spark, o, pipeline, progress, intake);
         } finally {
             intake.unpersist();
         }
     }
 
-    private static Summary summarize(SparkSession spark, Options o, Progress progress, Dataset<Row> intake) {
+    private static Summary summarize(SparkSession spark, Options o, Pipeline pipeline, Progress progress,
+                                     Dataset<Row> intake) {
         Row found = intake.agg(count(lit(1)), count(when(col("reject").isNull(), 1)),
                 coalesce(sum(when(col("reject").isNull(), length(col("text")))), lit(0L))).first();
         long inputBytes = RunReport.inputBytes(spark, o.input());
         progress.line(String.format(Locale.ROOT, "%,d documents found (%s) in %s; %,d to summarize",
                 found.getLong(0), bytes(inputBytes), o.input(), found.getLong(1)));
         Dataset<Row> accepted = intake.filter(col("reject").isNull()).drop("reject");
-        PipelineModel model = pipeline(o).fit(accepted);
+        PipelineModel model = pipeline.fit(accepted);
         if (o.savePipeline() != null) {
             try {
                 model.write().overwrite().save(o.savePipeline());
