@@ -45,13 +45,14 @@ public final class ShowCommand extends Command {
         SparkSession spark = SparkSession.builder().master("local[1]").appName("show")
                 .config("spark.ui.enabled", "false").getOrCreate();
         try {
-            String date = a.get("--date");
-            if (date == null) {
-                List<String> dates = NightlyTables.dates(spark, root, "summaries");
-                if (dates.isEmpty()) {
-                    throw new BadInputException(root + "/summaries holds no date=D folder yet");
-                }
-                date = dates.get(dates.size() - 1);
+            List<String> dates = NightlyTables.dates(spark, root, "summaries");
+            if (dates.isEmpty()) {
+                throw new BadInputException(root + "/summaries holds no date=D folder yet");
+            }
+            String date = a.get("--date") == null ? dates.get(dates.size() - 1) : a.get("--date");
+            if (!dates.contains(date)) {
+                throw new BadInputException(root + " has no summaries for date=" + date + "; it has "
+                        + String.join(", ", dates));
             }
             List<Row> summaries = NightlyTables.read(spark, root, "summaries", date).orderBy("doc_id").collectAsList();
             String night = date;
