@@ -7,7 +7,7 @@
    Tolerances (issue 6): max abs error <= 1e-5 for fp32 inputs, <= 2e-3 for bf16/fp16 inputs (the
    reference is computed on the rounded inputs, so only the kernel's own error is measured).
 2. Speed: the bf16 kernels against torch.nn.functional.scaled_dot_product_attention on the same GPU,
-   TFLOP/s with FLOPs = 4 S^2 D H, half when causal (DESIGN.md).
+   TFLOP/s with FLOPs = 4 S^2 D H, half when causal (as FlashAttention-2 counts them).
 
 Kernels are launched through the CUDA driver API (ctypes on libcuda.so.1) with the same 128-byte
 AttnParams struct that the Java backend packs (KernelParams.java); memory comes from PyTorch.
@@ -286,7 +286,7 @@ def make_case(rng, sq, sk, hq, hkv, d, segments, key_offset, striped):
     k = rng.standard_normal((sk, hkv, d)).astype(np.float32)
     v = rng.standard_normal((sk, hkv, d)).astype(np.float32)
     if striped:
-        # Striped layout (DESIGN.md): this shard holds tokens r, r+P, ...; keys come from another shard.
+        # Striped layout (Brandon et al., arXiv 2311.09431): this shard holds tokens r, r+P, ...; keys come from another shard.
         qpos = np.arange(sq) * 4 + 1
         kpos = np.arange(sk) * 4 + 3
     else:

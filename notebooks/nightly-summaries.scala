@@ -2,62 +2,81 @@
 // MAGIC %md
 // MAGIC # Nightly summaries with exact long-context attention
 // MAGIC
-// MAGIC Summarizes a table of long documents with the `spark-ring-attention` job's API: sentences are embedded
-// MAGIC with all-MiniLM-L6-v2, attend to every other sentence of their document (exact attention), and the sentences
-// MAGIC that receive the most attention form the summary. Attach the job jar (`target/spark-ring-attention-*-job.jar`)
-// MAGIC to the cluster first; `conf/databricks-cluster.json` has the cluster settings.
+// MAGIC The nightly job of `spark-ring-attention`, as a notebook: the same library entry point as `jobs/summarize`
+// MAGIC (`SummarizeJob.summarize`), so the same summaries, rejects and report. Sentences are embedded with
+// MAGIC all-MiniLM-L6-v2, attend to every other sentence of their document (exact attention), and the sentences that
+// MAGIC receive the most attention form the summary. Attach the job jar (`target/spark-ring-attention-*-job.jar`) to
+// MAGIC the cluster first; `conf/databricks-cluster.json` has the cluster settings. Run it as a job with the widgets
+// MAGIC below as its parameters.
 
 // COMMAND ----------
 
-import org.apache.spark.ml.{Pipeline, PipelineStage}
 import org.apache.spark.sql.functions._
 import org.ringattention.summarize._
+import org.ringattention.summarize.SummarizeJob.Options
 
-// A table path (Parquet, JSON) or a folder of .txt/.md files.
-dbutils.widgets.text("input", "dbfs:/FileStore/ring-attention/samples", "Documents")
-val inputPath = dbutils.widgets.get("input")
+// Parameters: the defaults are the job's own (SummarizeJob.Options); an empty value keeps the default.
+dbutils.widgets.text("input", "dbfs:/FileStore/ring-attention/samples", "Documents (folder of .txt/.md, Parquet or JSON)")
+dbutils.widgets.text("output", "dbfs:/FileStore/ring-attention/nightly", "Output root")
+dbutils.widgets.text("date", "", "Date, YYYY-MM-DD (empty: today, UTC)")
+dbutils.widgets.text("sentences", Options.SENTENCES.toString, "Sentences per summary")
+dbutils.widgets.text("ratio", "", "Or a fraction of each document's sentences")
+dbutils.widgets.text("redundancy", Options.REDUNDANCY.toString, "Largest cosine similarity between summary sentences")
+dbutils.widgets.text("temperature", Options.TEMPERATURE.toString, "Attention sharpness (logits are cosine / T)")
+dbutils.widgets.text("max_chars", Options.MAX_CHARS.toString, "Reject documents longer than this")
+dbutils.widgets.text("output_format", Options.OUTPUT_FORMAT, "parquet or json")
 
-// COMMAND ----------
+def widget(name: String): Option[String] = Option(dbutils.widgets.get(name)).map(_.trim).filter(_.nonEmpty)
 
-// MAGIC %md
-// MAGIC ## The documents
-// MAGIC Rows that cannot be summarized (empty, undecodable, too long, duplicate ids) carry a reason instead of text.
-
-// COMMAND ----------
-
-val intake = Documents.validate(Documents.read(spark, inputPath, "auto", 5000000L), 5000000L).cache()
-val documents = intake.filter(col("reject").isNull).drop("reject")
-display(intake.select(col("doc_id"), length(col("text")).as("characters"), col("reject")))
-
-// COMMAND ----------
-
-// MAGIC %md
-// MAGIC ## The pipeline
-// MAGIC Four Spark ML stages; each has fluent setters for its Params.
-
-// COMMAND ----------
-
-val pipeline = new Pipeline().setStages(Array[PipelineStage](
-  new SentenceSplitter(),
-  new SentenceEmbeddings(),
-  new SentenceCentrality().setTemperature(0.1),
-  new SummarySelector().setSentences(3).setRedundancy(0.9)))
-val model = pipeline.fit(documents)
-val summarized = model.transform(documents).cache()
-display(summarized.select(col("doc_id"), size(col("sentences")).as("sentences"), col("selection.summary").as("summary")))
+val builder = Options.builder(dbutils.widgets.get("input"), dbutils.widgets.get("output"))
+widget("date").foreach(d => builder.date(d))
+widget("sentences").foreach(n => builder.sentences(n.toInt))
+widget("ratio").foreach(r => builder.ratio(r.toDouble))
+widget("redundancy").foreach(r => builder.redundancy(r.toDouble))
+widget("temperature").foreach(t => builder.temperature(t.toDouble))
+widget("max_chars").foreach(n => builder.maxChars(n.toLong))
+widget("output_format").foreach(f => builder.outputFormat(f))
+val options = builder.build()
 
 // COMMAND ----------
 
 // MAGIC %md
-// MAGIC ## Sentence centrality along a document
-// MAGIC The attention each sentence receives from the rest of its document; summary sentences are the peaks.
-// MAGIC Plot it as a line chart: x = `sentence_index`, y = `centrality`.
+// MAGIC ## The run
+// MAGIC Progress lines go to the driver's log; the last line is the run's figures.
 
 // COMMAND ----------
 
-val firstDoc = summarized.select("doc_id").orderBy("doc_id").head().getString(0)
-val centralityAlong = summarized
-  .filter(col("doc_id") === firstDoc)
-  .select(posexplode(col("centrality")).as(Seq("sentence_index", "centrality")))
-  .orderBy("sentence_index")
-display(centralityAlong)
+val run = SummarizeJob.summarize(spark, options)
+println(run.line())
+
+// COMMAND ----------
+
+// MAGIC %md
+// MAGIC ## The summaries
+// MAGIC One row per document, read back from the night's output.
+
+// COMMAND ----------
+
+val summaries = NightlyTables.read(spark, options.output, "summaries", options.date)
+display(summaries.select(col("doc_id"), col("sentence_count"), col("token_count"), col("summary")).orderBy("doc_id"))
+
+// COMMAND ----------
+
+// MAGIC %md
+// MAGIC ## The rejects
+// MAGIC Input rows that could not be summarized (empty, undecodable, too long, duplicate ids), each with its reason.
+
+// COMMAND ----------
+
+display(NightlyTables.read(spark, options.output, "rejects", options.date).orderBy("doc_id"))
+
+// COMMAND ----------
+
+// MAGIC %md
+// MAGIC ## The report
+// MAGIC The night's figures, time per phase and, for each document, its sentence scores with the chosen sentences
+// MAGIC marked: a static page with its charts beside it. Download the folder, or open it from a file browser.
+
+// COMMAND ----------
+
+println(s"${options.output}/report/date=${options.date}/index.html")

@@ -1,6 +1,6 @@
 // Exact blockwise attention forward on NVIDIA GPUs (FlashAttention-2, Dao 2023, Algorithm 1):
-// one thread block per (query tile, query head), a loop over key/value tiles, the online softmax of
-// DESIGN.md "The math" kept in fp32 registers, divided by l once at the end.
+// one thread block per (query tile, query head), a loop over key/value tiles, the online softmax
+// (Milakov & Gimelshein, arXiv 1805.02867) kept in fp32 registers, divided by l once at the end.
 //
 // Logits are taken in the log2 domain: s2 = (scale * log2 e) q.k, so exp(s - m) = exp2(s2 - m2) and
 // one FMUL per logit replaces the scale multiply and the exp's range reduction. The state handed in

@@ -17,7 +17,7 @@ public record AttentionResult(AttentionSpec spec, int rows, float[] out, float[]
     }
 
     /**
-     * The result over the union of both key sets (DESIGN.md "Merge"):
+     * The result over the union of both key sets (the online softmax rescaling of Milakov & Gimelshein, arXiv 1805.02867):
      * {@code L = max + ln(exp(L1 - max) + exp(L2 - max))}, {@code O = exp(L1 - L) O1 + exp(L2 - L) O2},
      * evaluated in double. A side with {@code LSE = -inf} (no visible key) contributes nothing; both
      * empty stays {@code O = 0, LSE = -inf}.

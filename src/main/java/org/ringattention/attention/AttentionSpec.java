@@ -40,7 +40,7 @@ public record AttentionSpec(int queryHeads, int kvHeads, int headDim, float scal
         return queryHeads * headDim;
     }
 
-    /** Attention FLOPs of one {@code tokens}-token document: {@code 4 S^2 D Hq}, half under a causal mask (DESIGN.md). */
+    /** Attention FLOPs of one {@code tokens}-token document: {@code 4 S^2 D Hq}, half under a causal mask (the count of FlashAttention-2, Dao 2023, arXiv 2307.08691). */
     public double flops(long tokens) {
         double f = 4.0 * tokens * tokens * headDim * queryHeads;
         return causal ? f / 2 : f;

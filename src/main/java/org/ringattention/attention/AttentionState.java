@@ -3,7 +3,7 @@ package org.ringattention.attention;
 import java.util.Arrays;
 
 /**
- * The running online-softmax state of a block of query rows (BPT Algorithm 1; DESIGN.md "The math"):
+ * The running online-softmax state of a block of query rows (BPT Algorithm 1, Liu & Abbeel, arXiv 2305.19370):
  * per (row, head) an unnormalized output {@code acc[D]}, the running maximum logit {@code m} and the
  * running sum {@code l} of {@code exp(s - m)}. Key/value blocks are folded in by an
  * {@link AttentionKernel} in any number of calls; {@link #finish()} turns it into O and LSE.

@@ -1,7 +1,5 @@
 package org.ringattention.attention;
 
-import java.util.logging.Logger;
-
 /**
  * Blockwise attention on the CPU (BPT Algorithm 1; FlashAttention's tiling): for each query head and
  * query tile, loop over key tiles, fold each into the running state with the online softmax. Logits
@@ -24,8 +22,6 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
 
     /** Default tile edge for queries and keys: logits 64 x 64 plus the Q and V tiles fit in L2 with room. */
     public static final int DEFAULT_BLOCK_SIZE = 64;
-
-    private static final Logger LOG = Logger.getLogger(CpuAttentionKernel.class.getName());
 
     private static final byte SKIP = 0;
     private static final byte PARTIAL = 1;
@@ -56,7 +52,7 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
 
     /** Whether the Vector API can be used in this JVM ({@code --add-modules jdk.incubator.vector}). */
     public static boolean vectorApiAvailable() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        return VectorApi.available();
     }
 
     static TileMath tileMath(String choice) {
@@ -73,7 +69,7 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
                 if (vectorApiAvailable()) {
                     return newVectorTileMath();
                 }
-                LOG.info("jdk.incubator.vector is absent: using the scalar attention kernel");
+                VectorApi.warnScalarFallback();
                 return new ScalarTileMath();
             default:
                 throw new IllegalArgumentException(MATH_PROPERTY + " must be auto, vector or scalar, got '" + choice + "'");

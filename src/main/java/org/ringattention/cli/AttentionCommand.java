@@ -29,7 +29,8 @@ public final class AttentionCommand extends Command {
     private static final List<String> VALUED = Stream.concat(Stream.of("--q", "--k", "--v", "--out",
             "--lse", "--segments", "--scale", "--block-size", "--threads", "--device"), RingOptions.VALUED.stream())
             .toList();
-    private static final List<String> FLAGS = List.of("--causal", "--demo");
+    private static final List<String> FLAGS = Stream.concat(Stream.of("--causal", "--demo"),
+            RingOptions.FLAGS.stream()).toList();
 
     public static void main(String[] args) {
         System.exit(new AttentionCommand().execute(args, System.out, System.err));

@@ -10,6 +10,7 @@ import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
 import org.ringattention.io.BadInputException;
 import org.ringattention.io.NpyArray;
+import org.ringattention.progress.Progress;
 import org.ringattention.ring.DocumentBlock;
 import org.ringattention.ring.Layout;
 import org.ringattention.ring.RingAttention;
@@ -25,6 +26,7 @@ import org.ringattention.ring.WireCompression;
 final class RingOptions {
 
     static final List<String> VALUED = List.of("--partitions", "--layout", "--master", "--compression");
+    static final List<String> FLAGS = List.of("--quiet");
 
     static final List<String> USAGE = List.of(
             "  --partitions P      ring attention on Spark over P ring positions (default: in-process kernel)",
@@ -32,7 +34,8 @@ final class RingOptions {
             "  --master URL        Spark master (default: spark-submit's, else embedded "
                     + SparkSettings.DEFAULT_MASTER + ")",
             "  --compression C     Arrow blocks on the wire: none (default), lz4 or zstd;"
-                    + " with --partitions, --threads is per Spark task (default 1)");
+                    + " with --partitions, --threads is per Spark task (default 1)",
+            "  --quiet             with --partitions, no line per ring step, only the summary line");
 
     /** Rows per input block handed to Spark: the driver never ships the whole sequence in one task. */
     private static final int INPUT_BLOCK_ROWS = 8192;
@@ -65,7 +68,11 @@ final class RingOptions {
         List<DocumentBlock> blocks = DocumentBlock.split("input", spec, q.data(), k.data(), v.data(), segments,
                 INPUT_BLOCK_ROWS);
         try (JavaSparkContext context = new JavaSparkContext(conf)) {
-            try (RingResult result = new RingAttention(context, spec, config)
+            // A line as each of the ring's Spark jobs ends (plan, scatter, every step, finish): a long run shows
+            // where it is. The ring names its jobs; this only listens.
+            try (Progress progress = Progress.withJobLines(context.sc(), "attention", a.flag("--quiet") ? null : err,
+                    0, description -> description.startsWith("ring "));
+                 RingResult result = new RingAttention(context, spec, config)
                     .run(context.parallelize(blocks, blocks.size()))) {
                 AttentionResult out = result.collect().get("input");
                 err.println(result.stats().summary());

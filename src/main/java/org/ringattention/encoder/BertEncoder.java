@@ -1,12 +1,12 @@
 package org.ringattention.encoder;
 
 import java.util.function.Function;
-import java.util.logging.Logger;
 import org.ringattention.attention.AttentionSpec;
 import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.Queries;
 import org.ringattention.attention.TokenIndex;
+import org.ringattention.attention.VectorApi;
 import org.ringattention.attention.WorkerPool;
 import org.ringattention.model.BertConfig;
 import org.ringattention.model.BertWeights;
@@ -36,8 +36,6 @@ public final class BertEncoder implements AutoCloseable {
 
     /** Rows per block: the feed-forward scratch (64 x 1536 floats for MiniLM) stays in L2. */
     public static final int DEFAULT_BLOCK_SIZE = 64;
-
-    private static final Logger LOG = Logger.getLogger(BertEncoder.class.getName());
 
     private record Layer(PackedLinear query, PackedLinear key, PackedLinear value, PackedLinear attentionOut,
                          float[] ln1Gamma, float[] ln1Beta, PackedLinear intermediate, PackedLinear output,
@@ -110,7 +108,7 @@ public final class BertEncoder implements AutoCloseable {
                 if (available) {
                     return newVectorDenseMath();
                 }
-                LOG.info("jdk.incubator.vector is absent: using scalar dense arithmetic");
+                VectorApi.warnScalarFallback();
                 return new ScalarDenseMath();
             default:
                 throw new IllegalArgumentException(MATH_PROPERTY + " must be auto, vector or scalar, got '" + choice + "'");

@@ -4,7 +4,7 @@ import jcuda.driver.CUresult;
 
 /**
  * A CUDA driver call that returned an error code. The code decides what the caller does
- * (DESIGN.md "GPU facts"): out-of-memory is not sticky, so the block is split and retried; a sticky
+ * (CUDA driver API, error codes): out-of-memory is not sticky, so the block is split and retried; a sticky
  * error (an illegal address and its kin) leaves CUDA in this process unusable, so the executor must
  * exit for Spark to reschedule the task elsewhere.
  */

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * What to do when a block does not fit in GPU memory: out-of-memory is not sticky (DESIGN.md "GPU
- * facts"), so the block is split in two and each half tried again. Keys are halved first: the two
+ * What to do when a block does not fit in GPU memory: out-of-memory is not sticky (CUDA driver API,
+ * error codes), so the block is split in two and each half tried again. Keys are halved first: the two
  * halves are folded into the same running state one after the other, in key order, which is exact
  * (the online softmax is a fold over key blocks, BPT Algorithm 1) and keeps query rows together.
  * Queries are halved once the key side is down to one tile; below one tile on both sides the block

@@ -169,6 +169,7 @@ class AttentionCommandTest {
         assertTrue(proc.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, proc.exitValue(), output);
         assertTrue(output.contains("cpu-scalar"), output);
+        assertEquals(1, output.split("lacks jdk.incubator.vector", -1).length - 1, "warned once: " + output);
         assertTrue(Files.exists(dir.resolve("o.npy")));
     }
 

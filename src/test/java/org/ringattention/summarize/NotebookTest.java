@@ -3,6 +3,7 @@ package org.ringattention.summarize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -15,25 +16,29 @@ import org.ringattention.testing.NotebookRunner;
 class NotebookTest {
 
     @Test
-    void everyCellRunsAndShowsSummariesAndCentrality(@TempDir Path dir) {
+    void theNotebookRunsTheJobWithItsDefaults(@TempDir Path dir) {
+        Path out = dir.resolve("out");
         try (NotebookRunner runner = NotebookRunner.start(dir, Map.of("spark.sql.shuffle.partitions", "4"))) {
             runner.widget("input", Path.of("jobs/samples").toAbsolutePath().toString());
+            runner.widget("output", out.toString());
+            runner.widget("date", "2026-11-29");
             NotebookRunner.Run run = runner.run(Path.of("notebooks/nightly-summaries.scala"));
             List<NotebookRunner.Displayed> shown = run.displays();
-            assertEquals(3, shown.size(), "three displays: documents, summaries, centrality");
-            assertEquals(List.of("doc_id", "characters", "reject"), shown.get(0).columns());
+            assertEquals(2, shown.size(), "two displays: summaries, rejects");
+            assertEquals(List.of("doc_id", "sentence_count", "token_count", "summary"), shown.get(0).columns());
             assertEquals(4, shown.get(0).rows().size());
-            assertEquals(List.of("doc_id", "sentences", "summary"), shown.get(1).columns());
-            for (Row r : shown.get(1).rows()) {
-                assertTrue(!r.getString(2).isBlank(), "a summary for " + r.getString(0));
+            for (Row r : shown.get(0).rows()) {
+                assertTrue(!r.getString(3).isBlank(), "a summary for " + r.getString(0));
             }
-            NotebookRunner.Displayed centrality = shown.get(2);
-            assertEquals(List.of("sentence_index", "centrality"), centrality.columns());
-            // history-of-the-printing-press.txt comes first by id: one point per sentence, in order.
-            assertEquals(122, centrality.rows().size());
-            for (int i = 0; i < centrality.rows().size(); i++) {
-                assertEquals(i, centrality.rows().get(i).getInt(0));
-                assertTrue(centrality.rows().get(i).getDouble(1) >= 0);
+            assertEquals(0, shown.get(1).rows().size(), "the samples have no rejects");
+
+            // The job's own outputs, with the job's default budget (the old notebook chose 3): the notebook is the job.
+            assertTrue(Files.exists(out.resolve("report/date=2026-11-29/index.html")), "the report");
+            assertTrue(Files.isDirectory(out.resolve("rejects/date=2026-11-29")), "the rejects table");
+            for (Row r : runner.spark().read().parquet(out.resolve("summaries/date=2026-11-29").toString())
+                    .collectAsList()) {
+                int chosen = r.getList(r.fieldIndex("selected_indices")).size();
+                assertTrue(chosen > 3 && chosen <= SummarizeJob.Options.SENTENCES, r.getAs("doc_id") + ": " + chosen);
             }
         }
     }

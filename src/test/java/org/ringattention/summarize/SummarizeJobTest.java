@@ -82,7 +82,17 @@ class SummarizeJobTest {
     @Test
     void summariesComeFromTheirDocumentsInOrderAndEveryInputIsAccountedFor() throws IOException {
         String out = dir.resolve("out").toString();
-        SummarizeJob.Summary first = SummarizeJob.summarize(spark, options(out, "2026-11-28", "parquet"));
+        java.io.ByteArrayOutputStream progress = new java.io.ByteArrayOutputStream();
+        SummarizeJob.Summary first = SummarizeJob.summarize(spark, options(out, "2026-11-28", "parquet"),
+                new java.io.PrintStream(progress, true, StandardCharsets.UTF_8));
+        String lines = progress.toString(StandardCharsets.UTF_8);
+        assertTrue(lines.startsWith("summarize: 8 documents found ("), lines);
+        for (String phase : List.of("read and validate", "split, embed, attend and select", "write", "report")) {
+            assertTrue(lines.contains("summarize: " + phase + " done in "), phase + " in\n" + lines);
+        }
+        String report = Files.readString(Path.of(out, "report", "date=2026-11-28", "index.html"));
+        assertTrue(report.contains("<td>empty text</td><td class=\"n\">1</td>"), "rejects by reason in the report");
+        assertEquals(texts().size() - 4, report.split("<section class=\"doc\"", -1).length - 1, "every summary in the report");
         Dataset<Row> summaries = spark.read().parquet(out + "/summaries/date=2026-11-28");
         Dataset<Row> rejects = spark.read().parquet(out + "/rejects/date=2026-11-28");
         Map<String, String> texts = texts();

@@ -16,10 +16,13 @@ import org.ringattention.cli.SummarizeCommand;
 import org.ringattention.testing.MiniYarn;
 
 /**
- * The job submitted with spark-submit semantics (cluster mode, the project classes shipped as the
- * application jar) to a MiniYARNCluster the test starts, against the same job in local mode.
+ * The job as a YARN cluster runs it: submitted with spark-submit semantics in cluster mode to a
+ * MiniYARNCluster the test starts, where the cluster's classpath holds only what a Spark distribution
+ * ships (the project's provided dependencies, target/spark-distribution-classpath.txt) and the
+ * application brings only the shaded job jar; its output must equal the same job's in local mode.
+ * An integration test: it needs {@code mvn package}'s jar, so it runs in {@code mvn verify}.
  */
-class SummarizeOnYarnTest {
+class SummarizeOnYarnIT {
 
     @Test
     void clusterModeGivesTheSameOutputAsLocalMode(@TempDir Path dir) throws Exception {
@@ -34,10 +37,15 @@ class SummarizeOnYarnTest {
                 "--output-format", "parquet");
 
         Path yarnOut = dir.resolve("yarn-out");
-        Path classes = Path.of(SummarizeCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path appJar = MiniYarn.jar(classes, dir.resolve("job.jar"));
-        List<String> cluster = MiniYarn.testClasspath().stream()
-                .filter(e -> !Path.of(e).toAbsolutePath().equals(classes.toAbsolutePath())).toList();
+        Path appJar;
+        try (Stream<Path> jars = Files.list(Path.of("target"))) {
+            appJar = jars.filter(p -> p.getFileName().toString().endsWith("-job.jar")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no target/*-job.jar: run mvn verify, not mvn test"));
+        }
+        List<String> cluster = List.of(Files.readString(Path.of("target/spark-distribution-classpath.txt")).strip()
+                .split(java.io.File.pathSeparator));
+        assertTrue(cluster.stream().noneMatch(e -> e.contains("jfreechart") || e.contains("tokenizers")
+                || e.endsWith("classes")), "the cluster holds no project class or library: " + cluster);
         try (MiniYarn yarn = MiniYarn.start(dir.resolve("yarn"))) {
             MiniYarn.Result r = yarn.submit(MiniYarn.DeployMode.CLUSTER, appJar, cluster,
                     SummarizeCommand.class.getName(),
@@ -47,7 +55,7 @@ class SummarizeOnYarnTest {
         }
 
         Path localOut = dir.resolve("local-out");
-        SparkSession spark = SparkSession.builder().master("local[2]").appName("SummarizeOnYarnTest")
+        SparkSession spark = SparkSession.builder().master("local[2]").appName("SummarizeOnYarnIT")
                 .config("spark.ui.enabled", "false").getOrCreate();
         try {
             SummarizeJob.summarize(spark, SummarizeJob.Options.builder(input.toString(), localOut.toString())
