@@ -22,14 +22,17 @@ import org.ringattention.ring.WireCompression;
  */
 final class RingOptions {
 
-    static final List<String> VALUED = List.of("--partitions", "--layout", "--master", "--compression");
+    static final List<String> VALUED = List.of("--partitions", "--layout", "--master", "--compression",
+            "--checkpoint-dir", "--checkpoint-interval");
 
     static final List<String> USAGE = List.of(
             "  --partitions P      ring attention on Spark over P ring positions (default: in-process kernel)",
             "  --layout L          contiguous, zigzag or striped (default: zigzag if --causal, else contiguous)",
             "  --master URL        Spark master (default: spark-submit's, else embedded local[all cores])",
             "  --compression C     Arrow blocks on the wire: none (default), lz4 or zstd;"
-                    + " with --partitions, --threads is per Spark task (default 1)");
+                    + " with --partitions, --threads is per Spark task (default 1)",
+            "  --checkpoint-dir D  checkpoint the ring's states in D (a directory every executor can reach)"
+                    + " every --checkpoint-interval steps (default 10); without it nothing is checkpointed");
 
     /** Rows per input block handed to Spark: the driver never ships the whole sequence in one task. */
     private static final int INPUT_BLOCK_ROWS = 8192;
@@ -44,7 +47,8 @@ final class RingOptions {
     /** Runs the ring job on the whole sequence as one document and prints its summary line on {@code err}. */
     static AttentionResult attend(Args a, AttentionSpec spec, NpyArray q, NpyArray k, NpyArray v, int[] segments,
                                   int blockSize, int threads, PrintStream err) {
-        RingConfig config = RingConfig.of(a.intValue("--partitions", 1, 1)).withBlockSize(blockSize).withThreads(threads);
+        RingConfig config = RingConfig.of(a.intValue("--partitions", 1, 1)).withBlockSize(blockSize).withThreads(threads)
+                .withCheckpointInterval(a.intValue("--checkpoint-interval", RingConfig.DEFAULT_CHECKPOINT_INTERVAL, 1));
         try {
             if (a.get("--layout") != null) {
                 config = config.withLayout(Layout.parse(a.get("--layout")));
@@ -71,6 +75,9 @@ final class RingOptions {
         List<DocumentBlock> blocks = DocumentBlock.split("input", spec, q.data(), k.data(), v.data(), segments,
                 INPUT_BLOCK_ROWS);
         try (JavaSparkContext context = new JavaSparkContext(conf)) {
+            if (a.get("--checkpoint-dir") != null) {
+                context.setCheckpointDir(a.get("--checkpoint-dir"));
+            }
             try (RingResult result = new RingAttention(context, spec, config)
                     .run(context.parallelize(blocks, blocks.size()))) {
                 AttentionResult out = result.collect().get("input");
