@@ -48,8 +48,8 @@ public final class RingBenchCommand extends Command {
                 "Times ring attention on Spark against the single-process kernel (--cores threads) on seeded",
                 "inputs, non-causal (contiguous layout) and causal (contiguous vs zigzag, or --layouts).",
                 "Defaults: S=65536, H=4, D=64, P in 2,4, 3 runs, local[2]. Prints one JSON line per configuration",
-                "(medians), with each ring step's wall time, slowest fold and exposed communication (wall time",
-                "not covered by the fold) from Spark's task metrics. --ring-only skips the kernel runs.");
+                "(medians), with each ring step's wall time, fold time (busiest executor) and exposed communication",
+                "(wall time not covered by the fold) from Spark's task metrics. --ring-only skips the kernel runs.");
     }
 
     @Override
@@ -87,7 +87,7 @@ public final class RingBenchCommand extends Command {
                 : Arrays.stream(a.get("--layouts").split(",")).map(Layout::parse).toList();
         SparkConf conf = new SparkConf().setAppName("ring-bench").setMaster(master)
                 .set("spark.ui.showConsoleProgress", "false").set("spark.log.level", "WARN");
-        StepTimes times = new StepTimes();
+        StepTimes times = new StepTimes(master.startsWith("local[") ? cores : 1);
         try (JavaSparkContext context = new JavaSparkContext(conf)) {
             context.sc().addSparkListener(times);
             // Generated on the executors and cached, as if read from files: a parallelized list would
@@ -136,7 +136,7 @@ public final class RingBenchCommand extends Command {
                             exposed[c][r] = exposedShare(steps);
                             err.println("ring-bench: round " + (r + 1) + " " + stats[c].summary());
                             for (StepTimes.Step step : steps) {
-                                err.printf(Locale.ROOT, "ring-bench:   step %d/%d wall %.3f s, slowest fold %.3f s,"
+                                err.printf(Locale.ROOT, "ring-bench:   step %d/%d wall %.3f s, fold %.3f s,"
                                                 + " exposed %.3f s (its fetch wait %.3f s, longest shuffle write %.3f s)%n",
                                         step.step(), step.steps(), step.wallMillis() / 1e3, step.foldMillis() / 1e3,
                                         step.exposedMillis() / 1e3, step.fetchWaitMillis() / 1e3,

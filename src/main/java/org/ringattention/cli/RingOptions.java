@@ -25,7 +25,8 @@ import org.ringattention.ring.WireCompression;
  */
 final class RingOptions {
 
-    static final List<String> VALUED = List.of("--partitions", "--layout", "--master", "--compression");
+    static final List<String> VALUED = List.of("--partitions", "--layout", "--master", "--compression",
+            "--checkpoint-dir", "--checkpoint-interval");
     static final List<String> FLAGS = List.of("--quiet");
 
     static final List<String> USAGE = List.of(
@@ -35,6 +36,8 @@ final class RingOptions {
                     + SparkSettings.DEFAULT_MASTER + ")",
             "  --compression C     Arrow blocks on the wire: none (default), lz4 or zstd;"
                     + " with --partitions, --threads is per Spark task (default 1)",
+            "  --checkpoint-dir D  checkpoint the ring's states in D (a directory every executor can reach)"
+                    + " every --checkpoint-interval steps (default 10); without it nothing is checkpointed",
             "  --quiet             with --partitions, no line per ring step, only the summary line");
 
     /** Rows per input block handed to Spark: the driver never ships the whole sequence in one task. */
@@ -51,7 +54,8 @@ final class RingOptions {
     static AttentionResult attend(Args a, AttentionSpec spec, NpyArray q, NpyArray k, NpyArray v, int[] segments,
                                   int blockSize, int threads, PrintStream err) {
         RingConfig config = RingConfig.of(a.intValue("--partitions", 1, 1)).withBlockSize(blockSize).withThreads(threads)
-                .withDevice(Device.parse(a.get("--device")));
+                .withDevice(Device.parse(a.get("--device")))
+                .withCheckpointInterval(a.intValue("--checkpoint-interval", RingConfig.DEFAULT_CHECKPOINT_INTERVAL, 1));
         try {
             if (a.get("--layout") != null) {
                 config = config.withLayout(Layout.parse(a.get("--layout")));
@@ -68,6 +72,9 @@ final class RingOptions {
         List<DocumentBlock> blocks = DocumentBlock.split("input", spec, q.data(), k.data(), v.data(), segments,
                 INPUT_BLOCK_ROWS);
         try (JavaSparkContext context = new JavaSparkContext(conf)) {
+            if (a.get("--checkpoint-dir") != null) {
+                context.setCheckpointDir(a.get("--checkpoint-dir"));
+            }
             // A line as each of the ring's Spark jobs ends (plan, scatter, every step, finish): a long run shows
             // where it is. The ring names its jobs; this only listens.
             try (Progress progress = Progress.withJobLines(context.sc(), "attention", a.flag("--quiet") ? null : err,

@@ -3,7 +3,8 @@ package org.ringattention.ring;
 import java.util.Locale;
 
 /**
- * How a document's tokens are sharded over the P ring positions (causal load balance: Brandon et al., "Striped Attention", arXiv 2311.09431).
+ * How a document's tokens are sharded over the P ring positions (zigzag as in ring-flash-attention;
+ * striped as in Striped Attention, Brandon et al., arXiv 2311.09431).
  *
  * <ul>
  *   <li>{@link #CONTIGUOUS}: position r holds tokens {@code [r S / P, (r + 1) S / P)}. Under a causal

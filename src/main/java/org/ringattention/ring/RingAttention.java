@@ -110,7 +110,8 @@ public final class RingAttention {
         try {
             JavaRDD<HomeShard> home = job.scatter(blocks);
             outputs = job.finish(home, job.steps(home));
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Spark's job failures reach Java as undeclared SparkExceptions: release on any of them.
             job.release();
             throw e;
         } finally {

@@ -9,7 +9,7 @@ import java.util.Locale;
  * @param stepBytes     Arrow bytes of the KV blocks folded at each step; entry 0 never crossed the
  *                      network (each position's own block), entries 1.. were shuffled one position
  * @param scatterBytes  Arrow bytes shuffled to place documents on ring positions
- * @param flops         attention FLOPs of all documents (AttentionSpec.flops)
+ * @param flops         attention FLOPs of all documents ({@code AttentionSpec.flops})
  */
 public record RingStats(long tokens, int documents, int ringDocuments, int partitions, Layout layout, int steps,
                         long[] stepBytes, long scatterBytes, double imbalance, double seconds, double flops) {

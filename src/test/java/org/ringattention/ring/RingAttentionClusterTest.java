@@ -36,7 +36,7 @@ class RingAttentionClusterTest {
     @BeforeAll
     static void start() throws IOException {
         // local-cluster launches executors from a "Spark home"; under spark.testing an empty layout
-        // will do, and the executors take this JVM's classpath, as in Spark's own local-cluster tests.
+        // will do, and the executors take this JVM's classpath (as in Spark's own local-cluster tests).
         Path sparkHome = dir.resolve("spark-home");
         Files.createDirectories(sparkHome.resolve("launcher/target/scala-2.13"));
         Files.createDirectories(sparkHome.resolve("assembly/target/scala-2.13/jars"));

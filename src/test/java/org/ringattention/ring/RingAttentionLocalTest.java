@@ -1,5 +1,6 @@
 package org.ringattention.ring;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import static org.ringattention.ring.RingFixture.assertMatchesKernel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -211,6 +213,54 @@ class RingAttentionLocalTest {
         assertTrue(Files.exists(Path.of(marker)), "the fault was injected at " + where);
         assertBitIdentical(clean, retried);
         assertMatchesKernel(spec, docs, retried, "after a retried task at " + where);
+    }
+
+    @Test
+    void partsInTokenOrderAreSlicesOfTheWholeDocuments() {
+        AttentionSpec spec = AttentionSpec.of(4, 2, 8, true);
+        List<RingFixture.Doc> docs = corpus(spec);
+        List<DocumentBlock> blocks = new ArrayList<>();
+        for (RingFixture.Doc doc : docs) {
+            blocks.addAll(RingFixture.blocks(spec, doc, 64));
+        }
+        int qw = spec.queryRowWidth();
+        int checked = 0;
+        try (RingResult result = new RingAttention(context, spec, RingConfig.of(3).withBlockSize(16))
+                .run(context.parallelize(blocks, 3))) {
+            Map<String, AttentionResult> whole = result.collect();
+            for (OutputBlock part : result.inTokenOrder(40).collect()) {
+                AttentionResult doc = whole.get(part.document());
+                int first = part.positions()[0];
+                int n = part.positions().length;
+                assertEquals(0, first % 40, "parts start at multiples of 40");
+                assertEquals(Math.min(40, doc.rows() - first), n);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(first + i, part.positions()[i]);
+                }
+                assertArrayEquals(Arrays.copyOfRange(doc.out(), first * qw, (first + n) * qw), part.out());
+                for (int h = 0; h < spec.queryHeads(); h++) {
+                    assertArrayEquals(Arrays.copyOfRange(doc.lse(), h * doc.rows() + first, h * doc.rows() + first + n),
+                            Arrays.copyOfRange(part.lse(), h * n, (h + 1) * n));
+                }
+                checked++;
+            }
+        }
+        // 203, 97 and 11 tokens in parts of 40: 6 + 3 + 1.
+        assertEquals(10, checked, "parts checked");
+    }
+
+    @Test
+    void aFailedRunLeavesNothingCached() {
+        AttentionSpec spec = AttentionSpec.of(2, 2, 8, false);
+        RingConfig config = RingConfig.of(3).withBlockSize(16).withHook((phase, s, p) -> {
+            if (phase == StepHook.Phase.STEP && s == 1) {
+                throw new IllegalStateException("injected failure that every retry meets");
+            }
+        });
+        int before = context.getPersistentRDDs().size();
+        assertThrows(org.apache.spark.SparkException.class, () -> new RingAttention(context, spec, config)
+                .run(context.parallelize(RingFixture.blocks(spec, RingFixture.doc(spec, "x", 50, null, 5), 20), 2)));
+        assertEquals(before, context.getPersistentRDDs().size(), "RDDs cached after the failed run");
     }
 
     @Test

@@ -83,7 +83,8 @@ class SummarizeJobTest {
     void summariesComeFromTheirDocumentsInOrderAndEveryInputIsAccountedFor() throws IOException {
         String out = dir.resolve("out").toString();
         java.io.ByteArrayOutputStream progress = new java.io.ByteArrayOutputStream();
-        SummarizeJob.Summary first = SummarizeJob.summarize(spark, options(out, "2026-11-28", "parquet"),
+        SummarizeJob.Options o = options(out, "2026-11-28", "parquet");
+        SummarizeJob.Summary first = SummarizeJob.summarize(spark, o, SummarizeJob.pipeline(o),
                 new java.io.PrintStream(progress, true, StandardCharsets.UTF_8));
         String lines = progress.toString(StandardCharsets.UTF_8);
         assertTrue(lines.startsWith("summarize: 8 documents found ("), lines);
