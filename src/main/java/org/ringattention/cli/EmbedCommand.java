@@ -13,9 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.encoder.BertEncoder;
-import org.ringattention.encoder.KernelAttention;
 import org.ringattention.encoder.SentenceEmbedder;
 import org.ringattention.encoder.SentenceTokenizer;
 import org.ringattention.io.BadInputException;
@@ -91,11 +89,10 @@ public final class EmbedCommand extends Command {
         float[] embeddings = new float[Math.multiplyExact(lines.size(), h)];
         long tokens = 0;
         int truncated = 0;
-        // Passes run one per thread, so the encoder and the attention kernel are single-threaded.
+        // Passes run one per thread, so the encoder is single-threaded.
         try (tokenizer;
-             BertEncoder encoder = BertEncoder.create(weights, blockSize, 1);
-             CpuAttentionKernel kernel = CpuAttentionKernel.create(SentenceEmbedder.ATTENTION_TILE, 1)) {
-            SentenceEmbedder embedder = new SentenceEmbedder(encoder, new KernelAttention(kernel), passTokens);
+             BertEncoder encoder = BertEncoder.create(weights, blockSize, 1)) {
+            SentenceEmbedder embedder = new SentenceEmbedder(encoder, passTokens);
             long[] lastReport = {System.nanoTime()};
             for (int from = 0; from < lines.size(); from += CHUNK) {
                 int to = Math.min(lines.size(), from + CHUNK);

@@ -16,10 +16,8 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.encoder.BertEncoder;
 import org.ringattention.encoder.EncoderCache;
-import org.ringattention.encoder.KernelAttention;
 import org.ringattention.encoder.SentenceEmbedder;
 import org.ringattention.encoder.SentenceTokenizer;
 
@@ -106,8 +104,7 @@ public final class SentenceEmbeddings extends DocumentStage {
         int pass = (Integer) getOrDefault(passTokens);
         MapPartitionsFunction<Row, Row> f = rows -> {
             BertEncoder encoder = EncoderCache.get(modelName);
-            CpuAttentionKernel kernel = CpuAttentionKernel.create(SentenceEmbedder.ATTENTION_TILE, 1);
-            SentenceEmbedder embedder = new SentenceEmbedder(encoder, new KernelAttention(kernel), pass);
+            SentenceEmbedder embedder = new SentenceEmbedder(encoder, pass);
             int maxPositions = encoder.config().maxPositions();
             SentenceTokenizer tokenizer = modelName.isEmpty() ? SentenceTokenizer.bundledMiniLm()
                     : SentenceTokenizer.of(Path.of(modelName));
@@ -115,7 +112,6 @@ public final class SentenceEmbeddings extends DocumentStage {
             if (task != null) {
                 task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> {
                     tokenizer.close();
-                    kernel.close();
                 });
             }
             return new Iterator<Row>() {
