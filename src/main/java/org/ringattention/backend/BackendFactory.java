@@ -7,7 +7,6 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.ringattention.encoder.EncoderCache;
-import org.ringattention.encoder.KernelAttention;
 import org.ringattention.encoder.SentenceEmbedder;
 import org.ringattention.gpu.GpuAssignment;
 import org.ringattention.io.BadInputException;
@@ -123,11 +122,9 @@ public final class BackendFactory {
         return model.isEmpty() ? "bundled all-MiniLM-L6-v2" : model;
     }
 
-    /** The CPU encoder of the executor's cache with a single-threaded attention kernel of its own. */
+    /** The CPU encoder of the executor's cache; sentences attend through its own segment attention. */
     static EmbeddingBackend cpuEncoder(String model, int passTokens) {
-        CpuBackend kernels = new CpuBackend(SentenceEmbedder.ATTENTION_TILE, 1);
-        SentenceEmbedder embedder = new SentenceEmbedder(EncoderCache.get(model), new KernelAttention(kernels.attention()),
-                passTokens);
+        SentenceEmbedder embedder = new SentenceEmbedder(EncoderCache.get(model), passTokens);
         return new EmbeddingBackend() {
             @Override
             public int dimension() {
@@ -146,7 +143,7 @@ public final class BackendFactory {
 
             @Override
             public void close() {
-                kernels.close();
+                // The encoder is the executor's (EncoderCache).
             }
         };
     }

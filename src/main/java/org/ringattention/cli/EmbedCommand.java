@@ -16,7 +16,6 @@ import java.util.Locale;
 import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
 import org.ringattention.backend.EmbeddingBackend;
-import org.ringattention.backend.PerThreadAttention;
 import org.ringattention.encoder.BertEncoder;
 import org.ringattention.encoder.SentenceEmbedder;
 import org.ringattention.encoder.SentenceTokenizer;
@@ -95,8 +94,8 @@ public final class EmbedCommand extends Command {
         float[] embeddings = new float[Math.multiplyExact(lines.size(), h)];
         long tokens = 0;
         int truncated = 0;
-        // Passes run one per thread, so the encoder and the attention kernel are single-threaded.
-        // On the GPU the whole encoder runs there, one pass after another; on the CPU passes run one per thread.
+        // On the GPU the whole encoder runs there, one pass after another; on the CPU passes run one per
+        // thread, so the encoder is single-threaded.
         EmbeddingBackend gpu = device == Device.CPU ? null
                 : BackendFactory.openEncoder(device, a.get("--model") == null ? "" : a.get("--model"), passTokens, err::println);
         if (gpu != null && gpu.description().equals("cpu")) {
@@ -105,9 +104,8 @@ public final class EmbedCommand extends Command {
         }
         try (tokenizer;
              EmbeddingBackend onGpu = gpu;
-             BertEncoder encoder = BertEncoder.create(weights, blockSize, 1);
-             PerThreadAttention attention = new PerThreadAttention(Device.CPU, SentenceEmbedder.ATTENTION_TILE, err::println)) {
-            SentenceEmbedder embedder = new SentenceEmbedder(encoder, attention, passTokens);
+             BertEncoder encoder = BertEncoder.create(weights, blockSize, 1)) {
+            SentenceEmbedder embedder = new SentenceEmbedder(encoder, passTokens);
             long[] lastReport = {System.nanoTime()};
             for (int from = 0; from < lines.size(); from += CHUNK) {
                 int to = Math.min(lines.size(), from + CHUNK);

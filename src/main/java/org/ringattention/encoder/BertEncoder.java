@@ -153,7 +153,9 @@ public final class BertEncoder implements AutoCloseable {
             final int layer = l;
             forEachBlock(s, (from, to) -> projectQkv(layer, x, from, to, q, k, v));
             float[] o = attention.attend(layer, spec, new Queries(q, index), new KeysValues(k, v, index));
-            forEachBlock(s, (from, to) -> finishLayer(layer, x, o, from, to));
+            int inter = config.intermediateSize();
+            workers.run(blocks(s), () -> new float[blockSize * inter],
+                    (b, f) -> finishLayer(layer, x, o, b * blockSize, Math.min(s, (b + 1) * blockSize), f));
         }
         return x;
     }
@@ -243,6 +245,11 @@ public final class BertEncoder implements AutoCloseable {
      * projection, residual, LayerNorm, feed-forward with GELU, residual, LayerNorm.
      */
     public void finishLayer(int layer, float[] x, float[] o, int from, int to) {
+        finishLayer(layer, x, o, from, to, new float[(to - from) * config.intermediateSize()]);
+    }
+
+    /** {@link #finishLayer(int, float[], float[], int, int)} with the feed-forward activations in {@code f}. */
+    private void finishLayer(int layer, float[] x, float[] o, int from, int to, float[] f) {
         Layer w = layers[layer];
         int h = config.hiddenSize();
         int inter = config.intermediateSize();
@@ -253,9 +260,8 @@ public final class BertEncoder implements AutoCloseable {
         for (int r = 0; r < rows; r++) {
             math.layerNorm(x, xo + r * h, h, w.ln1Gamma, w.ln1Beta, eps);
         }
-        float[] f = new float[rows * inter];
         math.matmul(x, xo, h, rows, w.intermediate, f, 0, inter, false);
-        math.gelu(f, 0, f.length);
+        math.gelu(f, 0, rows * inter);
         math.matmul(f, 0, inter, rows, w.output, x, xo, h, true);
         for (int r = 0; r < rows; r++) {
             math.layerNorm(x, xo + r * h, h, w.ln2Gamma, w.ln2Beta, eps);
@@ -270,8 +276,11 @@ public final class BertEncoder implements AutoCloseable {
 
     /** Runs {@code step} on every block of {@code rows} rows, blocks spread over the worker threads. */
     private void forEachBlock(int rows, BlockStep step) {
-        int blocks = (rows + blockSize - 1) / blockSize;
-        workers.run(blocks, () -> null, (b, unused) -> step.run(b * blockSize, Math.min(rows, (b + 1) * blockSize)));
+        workers.run(blocks(rows), () -> null, (b, unused) -> step.run(b * blockSize, Math.min(rows, (b + 1) * blockSize)));
+    }
+
+    private int blocks(int rows) {
+        return (rows + blockSize - 1) / blockSize;
     }
 
     @Override

@@ -18,13 +18,6 @@ import org.ringattention.io.BadInputException;
  */
 public final class SentenceEmbedder implements SentenceEncoder {
 
-    /**
-     * Attention tile edge for packed sentences: a query tile computes logits against every key tile that
-     * overlaps its sentences, so for sentences of a few dozen tokens 32-token tiles waste fewer masked
-     * logits than the kernel's default 64 (by counting, about 40% fewer at 38 tokens a sentence).
-     */
-    public static final int ATTENTION_TILE = 32;
-
     /** Tokens per encoder pass by default: 16 blocks of 64 rows; a pass's Q, K, V and hidden states take 6 MB for MiniLM. */
     public static final int DEFAULT_PASS_TOKENS = 1024;
 

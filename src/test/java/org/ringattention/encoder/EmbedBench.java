@@ -15,11 +15,15 @@ import org.ringattention.model.BertWeights;
 /**
  * Sentences per second of the embed pipeline (tokenize, truncate, encode, pool) against ONNX Runtime on
  * the same model file, same sentences, same thread count, measured in the same run, rounds interleaved
- * so that a noisy neighbour hurts both alike. ONNX Runtime gets the same tokenization and pooling and
- * its best batching: length-sorted batches of {@code --batch} sentences, padded to the longest.
+ * so that a noisy neighbour hurts both alike. ONNX Runtime gets the same tokenization and pooling and is
+ * run as sentence-transformers runs it: sentences sorted by length, in batches of {@code --batch} (32)
+ * padded to the longest, session options left at their defaults but for the thread count. Rates are
+ * given per wall second and per CPU-second of the process (all threads, ONNX Runtime's pool included),
+ * the second being steadier on a shared machine.
  *
- * <p>{@code jobs/embed-bench [--input SENTENCES.txt | --sentences N [--words MIN-MAX]] [--threads T] [--rounds R]
- * [--batch B]}: without {@code --input}, N seeded synthetic sentences of MIN to MAX words (default 3-60).
+ * <p>{@code jobs/embed-bench [--input SENTENCES.txt | --prose N | --sentences N [--words MIN-MAX]] [--threads T]
+ * [--rounds R] [--batch B]}: {@code --prose} draws N seeded sentences of real prose from {@code jobs/samples};
+ * otherwise N seeded synthetic sentences of MIN to MAX words (default 3-60).
  */
 public final class EmbedBench {
 
@@ -31,6 +35,7 @@ public final class EmbedBench {
         int minWords = 3;
         int maxWords = 60;
         Path input = null;
+        int prose = 0;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
@@ -38,16 +43,18 @@ public final class EmbedBench {
                 case "--batch" -> batch = Integer.parseInt(args[i + 1]);
                 case "--sentences" -> count = Integer.parseInt(args[i + 1]);
                 case "--input" -> input = Path.of(args[i + 1]);
+                case "--prose" -> prose = Integer.parseInt(args[i + 1]);
                 case "--words" -> {
                     String[] range = args[i + 1].split("-");
                     minWords = Integer.parseInt(range[0]);
                     maxWords = Integer.parseInt(range[1]);
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; use --input, --sentences, --words, --threads, --rounds, --batch");
+                        + "; use --input, --prose, --sentences, --words, --threads, --rounds, --batch");
             }
         }
         List<String> sentences = input != null ? Files.readAllLines(input, StandardCharsets.UTF_8)
+                : prose > 0 ? TestSentences.prose(Path.of("jobs", "samples"), prose, 2026)
                 : TestSentences.synthetic(count, minWords, maxWords, 2026);
         BertWeights weights = BertCheckpoint.bundledMiniLm();
         try (SentenceTokenizer tokenizer = SentenceTokenizer.bundledMiniLm();

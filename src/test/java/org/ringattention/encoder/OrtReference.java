@@ -12,7 +12,8 @@ import org.ringattention.model.BertCheckpoint;
 /**
  * ONNX Runtime on the bundled all-MiniLM-L6-v2 file: the trusted engine the encoder is compared with.
  * Sentences of a batch are right-padded to the longest, with attention_mask 0 on the padding, as
- * sentence-transformers feeds them.
+ * sentence-transformers feeds them. Session options are ONNX Runtime's defaults (all graph optimizations,
+ * sequential execution) but for the thread count, as a user who asks for T threads would set them.
  */
 final class OrtReference implements AutoCloseable {
 
@@ -26,7 +27,6 @@ final class OrtReference implements AutoCloseable {
         }
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(threads);
-        options.setInterOpNumThreads(1);
         session = env.createSession(model, options);
     }
 

@@ -1,8 +1,13 @@
 package org.ringattention.encoder;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 /** Sentences for tests and benchmarks: hand-written ones of every kind, then seeded synthetic ones of chosen lengths. */
 final class TestSentences {
@@ -59,6 +64,35 @@ final class TestSentences {
                 sb.append(WORDS[rnd.nextInt(WORDS.length)]);
             }
             out.add(sb.append('.').toString());
+        }
+        return out;
+    }
+
+    /**
+     * {@code count} sentences of real prose drawn with a seed from the shipped samples in {@code samplesDir}
+     * ({@code jobs/samples}), split at end punctuation as {@code make_corpus.py} splits them for the nightly
+     * benchmark, sentences of fewer than three words left out.
+     */
+    static List<String> prose(Path samplesDir, int count, long seed) throws IOException {
+        List<Path> files;
+        try (Stream<Path> list = Files.list(samplesDir)) {
+            files = list.sorted().toList();
+        }
+        StringBuilder text = new StringBuilder();
+        for (Path f : files) {
+            text.append(Files.readString(f, StandardCharsets.UTF_8)).append(' ');
+        }
+        List<String> pool = new ArrayList<>();
+        for (String s : text.toString().split("(?<=[.!?])\\s+")) {
+            String t = s.strip();
+            if (t.split("\\s+").length >= 3) {
+                pool.add(t);
+            }
+        }
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(pool.get(rnd.nextInt(pool.size())));
         }
         return out;
     }

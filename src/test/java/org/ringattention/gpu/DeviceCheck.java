@@ -14,7 +14,6 @@ import org.ringattention.attention.Queries;
 import org.ringattention.attention.ReferenceAttention;
 import org.ringattention.attention.TokenIndex;
 import org.ringattention.encoder.BertEncoder;
-import org.ringattention.encoder.KernelAttention;
 import org.ringattention.encoder.SentenceEmbedder;
 import org.ringattention.io.Npy;
 import org.ringattention.model.BertCheckpoint;
@@ -168,9 +167,8 @@ public final class DeviceCheck {
         int threads = Runtime.getRuntime().availableProcessors();
         float[] cpuVectors;
         double cpuRate;
-        try (BertEncoder encoder = BertEncoder.create(weights, BertEncoder.DEFAULT_BLOCK_SIZE, 1);
-             CpuAttentionKernel kernel = CpuAttentionKernel.create(SentenceEmbedder.ATTENTION_TILE, 1)) {
-            SentenceEmbedder cpu = new SentenceEmbedder(encoder, new KernelAttention(kernel), SentenceEmbedder.DEFAULT_PASS_TOKENS);
+        try (BertEncoder encoder = BertEncoder.create(weights, BertEncoder.DEFAULT_BLOCK_SIZE, 1)) {
+            SentenceEmbedder cpu = new SentenceEmbedder(encoder, SentenceEmbedder.DEFAULT_PASS_TOKENS);
             cpu.embed(java.util.Arrays.copyOf(ids, 50), threads, x -> { });
             long t0 = System.nanoTime();
             cpuVectors = cpu.embed(head, threads, x -> { });
