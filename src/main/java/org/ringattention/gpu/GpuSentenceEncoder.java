@@ -118,7 +118,8 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
             long lse = m.floats((long) heads * tokens);
             long qTiles = m.bytes(attention.queryTiles(tokens) * 16L);
             long kTiles = m.bytes(attention.keyTiles(tokens) * 16L);
-            long half = weights.precision == Precision.BF16 ? m.bytes((long) tokens * inter * 2) : 0;
+            // bf16 copies of each GEMM's input: hidden states (rows x h) or feed-forward activations (rows x inter).
+            long half = weights.precision == Precision.BF16 ? m.bytes((long) tokens * Math.max(h, inter) * 2) : 0;
             Address outBuffer = m.buffer((long) sentences * h * 4);
             long out = outBuffer.address();
 
