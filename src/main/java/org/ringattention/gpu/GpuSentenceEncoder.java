@@ -42,7 +42,9 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
         this.weights = weights;
         this.passTokens = passTokens;
         weights.device.makeCurrent();
-        GpuRuntime.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+        // A blocking stream: its kernels wait for the synchronous copies of a pass's token ids, which run on
+        // the legacy default stream and may return before their DMA from pageable memory has landed.
+        GpuRuntime.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_DEFAULT), "cuStreamCreate");
     }
 
     /** An encoder over weights already on the GPU. */
@@ -297,6 +299,7 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
                         linear(w, l, "intermediate.dense"), linear(w, l, "output.dense"),
                         vector(w, l, "output.LayerNorm.weight"), vector(w, l, "output.LayerNorm.bias")));
             }
+            GpuRuntime.check(JCudaDriver.cuCtxSynchronize(), "uploading the encoder's weights");
         }
 
         public Precision precision() {
@@ -314,7 +317,6 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
                         (int) Math.max(1, Math.min(4096, (weight.length + 255L) / 256)), 1, 1, 256, 1, 1, 0, null,
                         Pointer.to(ptr(fp32), ptr(half), Pointer.to(new long[] {weight.length})), null),
                         "cuLaunchKernel(ra_f32_to_bf16)");
-                GpuRuntime.check(JCudaDriver.cuCtxSynchronize(), "bf16 weights");
             }
             return new Linear(fp32, half, upload(w.get(BertWeights.layer(layer, name + ".bias")).data()));
         }
