@@ -25,7 +25,7 @@ val inputPath = dbutils.widgets.get("input")
 
 // COMMAND ----------
 
-val intake = Documents.validate(Documents.read(spark, inputPath, "auto"), 5000000L).cache()
+val intake = Documents.validate(Documents.read(spark, inputPath, "auto", 5000000L), 5000000L).cache()
 val documents = intake.filter(col("reject").isNull).drop("reject")
 display(intake.select(col("doc_id"), length(col("text")).as("characters"), col("reject")))
 

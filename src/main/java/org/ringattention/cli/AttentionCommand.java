@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -113,15 +114,8 @@ public final class AttentionCommand extends Command {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
 
-        Npy.writeFloat32(oPath, result.out(), s, spec.queryHeads(), spec.headDim());
-        if (lsePath != null) {
-            try {
-                Npy.writeFloat32(lsePath, result.lse(), spec.queryHeads(), s);
-            } catch (RuntimeException e) {
-                Files.deleteIfExists(oPath);
-                throw e;
-            }
-        }
+        writePair(oPath, result.out(), new int[] {s, spec.queryHeads(), spec.headDim()},
+                lsePath, result.lse(), new int[] {spec.queryHeads(), s});
         err.println(String.format(Locale.ROOT,
                 "attention: %d tokens, Hq=%d Hkv=%d D=%d%s%s, %s x%d threads, %.3f s, %.1f GFLOP/s -> %s%s",
                 s, spec.queryHeads(), spec.kvHeads(), spec.headDim(), spec.causal() ? ", causal" : "",
@@ -129,6 +123,32 @@ public final class AttentionCommand extends Command {
                 spec.flops(s) / seconds / 1e9,
                 oPath, lsePath == null ? "" : ", " + lsePath));
         return OK;
+    }
+
+    /**
+     * Writes O (and LSE, when asked) so that existing files are replaced only once both new ones are
+     * complete: each is written in full under a hidden name beside its target, then both are renamed in.
+     * A failure before the renames leaves the previous pair as it was and no partial file behind.
+     */
+    static void writePair(Path oPath, float[] out, int[] oShape, Path lsePath, float[] lse, int[] lseShape)
+            throws IOException {
+        Path oNew = oPath.resolveSibling("." + oPath.getFileName() + ".new");
+        Path lseNew = lsePath == null ? null : lsePath.resolveSibling("." + lsePath.getFileName() + ".new");
+        try {
+            Npy.writeFloat32(oNew, out, oShape);
+            if (lsePath != null) {
+                Npy.writeFloat32(lseNew, lse, lseShape);
+            }
+            Files.move(oNew, oPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (lsePath != null) {
+                Files.move(lseNew, lsePath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(oNew);
+            if (lseNew != null) {
+                Files.deleteIfExists(lseNew);
+            }
+        }
     }
 
     /** Checks that the .npy inputs describe one attention problem, naming the first disagreement. */

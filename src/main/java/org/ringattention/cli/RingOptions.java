@@ -20,7 +20,7 @@ import org.ringattention.ring.WireCompression;
 /**
  * The ring options of {@code jobs/attention}: with {@code --partitions P} the same {@code .npy} inputs
  * are attended by {@link RingAttention} on Spark instead of the in-process kernel. Spark is embedded
- * ({@code local[all cores]}) unless {@code --master} or {@code spark-submit} names a cluster.
+ * ({@link SparkSettings#DEFAULT_MASTER}) unless {@code --master} or {@code spark-submit} names a cluster.
  */
 final class RingOptions {
 
@@ -29,7 +29,8 @@ final class RingOptions {
     static final List<String> USAGE = List.of(
             "  --partitions P      ring attention on Spark over P ring positions (default: in-process kernel)",
             "  --layout L          contiguous, zigzag or striped (default: zigzag if --causal, else contiguous)",
-            "  --master URL        Spark master (default: spark-submit's, else embedded local[all cores])",
+            "  --master URL        Spark master (default: spark-submit's, else embedded "
+                    + SparkSettings.DEFAULT_MASTER + ")",
             "  --compression C     Arrow blocks on the wire: none (default), lz4 or zstd;"
                     + " with --partitions, --threads is per Spark task (default 1)");
 
@@ -58,19 +59,8 @@ final class RingOptions {
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }
-        SparkConf conf = new SparkConf().setAppName("ring-attention");
-        if (a.get("--master") != null) {
-            conf.setMaster(a.get("--master"));
-        } else if (!conf.contains("spark.master")) {
-            conf.setMaster("local[" + Runtime.getRuntime().availableProcessors() + "]");
-        }
-        if (!conf.get("spark.master").startsWith("local[") && !conf.contains("spark.jars")) {
-            // Executors in other JVMs need this project's classes; spark-submit would ship them itself.
-            String jar = JavaSparkContext.jarOfClass(RingOptions.class)[0];
-            conf.setJars(new String[] {jar});
-        }
+        SparkConf conf = SparkSettings.conf("ring-attention", a.get("--master"));
         BackendFactory.requireLocalGpu(config.device(), conf.get("spark.master"));
-        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         conf.setIfMissing("spark.log.level", "WARN");
         List<DocumentBlock> blocks = DocumentBlock.split("input", spec, q.data(), k.data(), v.data(), segments,
                 INPUT_BLOCK_ROWS);

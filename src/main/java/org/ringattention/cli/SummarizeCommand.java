@@ -2,7 +2,6 @@ package org.ringattention.cli;
 
 import java.io.PrintStream;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import org.apache.spark.SparkConf;
@@ -10,15 +9,18 @@ import org.apache.spark.sql.SparkSession;
 import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
 import org.ringattention.io.BadInputException;
+import org.ringattention.summarize.NightlyOutput;
+import org.ringattention.selection.SelectionMethod;
 import org.ringattention.summarize.SummarizeJob;
+import org.ringattention.summarize.SummarizeJob.Options;
 
 /** {@code jobs/summarize}: the nightly summarization job on Spark (embedded local unless a master is given). */
 public final class SummarizeCommand extends Command {
 
     private static final List<String> VALUED = List.of("--input", "--input-format", "--output", "--date",
             "--output-format", "--sentences", "--ratio", "--redundancy", "--temperature", "--max-chars", "--model",
-            "--save-pipeline", "--master", "--device");
-    private static final List<String> FLAGS = List.of("--attention", "--phase-times");
+            "--save-pipeline", "--master", "--device", "--method");
+    private static final List<String> FLAGS = List.of("--attention", "--phase-times", "--quiet", "--fail-fast");
 
     public static void main(String[] args) {
         int status = new SummarizeCommand().execute(args, System.out, System.err);
@@ -34,27 +36,36 @@ public final class SummarizeCommand extends Command {
         return String.join("\n",
                 "usage: jobs/summarize --input PATH --output PATH [options]",
                 "",
-                "Summarizes each document by its most central sentences: sentences are embedded with a BERT-family",
-                "encoder, attend to every other sentence of their document (exact attention), and the sentences",
-                "that receive the most attention are returned in document order.",
+                "Summarizes each document by a few of its sentences: sentences are embedded with a BERT-family",
+                "encoder, attend to every other sentence of their document (exact attention), and the set that",
+                "best covers the document and its sections is returned in document order. Headings, code, tables",
+                "and other fragments are context for attention but never summary sentences.",
                 "",
                 "  --input PATH            a directory of .txt/.md files (doc id = file name), or a Parquet or JSON",
                 "                          table with doc_id, text and optionally date",
                 "  --input-format F        auto (default), text, parquet or json",
-                "  --output PATH           writes PATH/summaries/date=D and PATH/rejects/date=D",
+                "  --output PATH           writes the date's summaries and rejects under PATH (see --output-format)",
                 "  --date D                the run's date, YYYY-MM-DD (default: today, UTC); rerunning a date replaces it",
-                "  --output-format F       parquet (default) or json (JSON lines)",
-                "  --sentences N           sentences per summary (default 5)",
+                "  --output-format F       delta (default): one Delta Lake table PATH/nightly, partitioned by date and",
+                "                          kind (summaries, rejects, attention), the date replaced in one transaction;",
+                "                          parquet or json (JSON lines): PATH/<kind>/date=D, swapped in when complete",
+                "  --sentences N           sentences per summary (default " + Options.SENTENCES + ")",
                 "  --ratio R               or a fraction of each document's sentences, 0 < R <= 1",
-                "  --redundancy X          largest cosine similarity between two summary sentences (default 0.9)",
-                "  --temperature T         attention sharpness: logits are cosine / T (default 0.1)",
-                "  --max-chars N           reject documents longer than N characters (default 5000000)",
+                "  --method M              how sentences are chosen: coverage (default), centrality, lead, lexrank,",
+                "                          textrank (BENCHMARKS.md compares them)",
+                "  --redundancy X          largest cosine similarity between two summary sentences (default "
+                        + Options.REDUNDANCY + ")",
+                "  --temperature T         attention sharpness: logits are cosine / T (default " + Options.TEMPERATURE + ")",
+                "  --max-chars N           reject documents longer than N characters (default " + Options.MAX_CHARS + ")",
                 "  --model DIR             a BERT-family model directory (config.json, model.safetensors or .onnx,",
                 "                          tokenizer.json); default: the bundled all-MiniLM-L6-v2",
                 "  --attention             also write per-sentence context vectors to PATH/attention/date=D",
                 "  --save-pipeline DIR     also save the fitted PipelineModel to DIR",
                 "  --phase-times           materialize each stage to report its wall time (slower; for benchmarks)",
-                "  --master URL            Spark master (default: spark-submit's, else embedded local[*])",
+                "  --quiet                 no progress lines, only the final one and errors",
+                "  --fail-fast             stop at the first document a stage fails on (default: it becomes a reject)",
+                "  --master URL            Spark master (default: spark-submit's, else embedded "
+                        + SparkSettings.DEFAULT_MASTER + ")",
                 "  --device D              cpu (default), gpu (each task on the GPU Spark assigned it; fails without one)",
                 "                          or auto (the GPU where it works, else the CPU); on a cluster with",
                 "                          conf/spark-gpu.conf",
@@ -64,54 +75,83 @@ public final class SummarizeCommand extends Command {
 
     @Override
     int run(String[] argv, PrintStream out, PrintStream err) {
-        SummarizeJob.Options o = options(Args.parse(argv, VALUED, FLAGS));
-        SparkConf conf = new SparkConf().setAppName("summarize " + o.date());
-        if (o.master() != null) {
-            conf.setMaster(o.master());
-        } else if (!conf.contains("spark.master")) {
-            conf.setMaster("local[*]");
+        Args a = Args.parse(argv, VALUED, FLAGS);
+        Options o = options(a);
+        SparkConf conf = SparkSettings.conf("summarize " + o.date(), a.get("--master"));
+        if (o.outputFormat().equals("delta")) {
+            // Delta's SQL extension and catalog, unless the cluster (Databricks, spark-defaults) sets its own.
+            conf.setIfMissing("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
+            conf.setIfMissing("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
         }
         BackendFactory.requireLocalGpu(o.device(), conf.get("spark.master"));
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         try {
             err.println(SummarizeJob.summarize(spark, o).line());
-            err.println("summarize: wrote " + o.output() + "/summaries/date=" + o.date() + " and " + o.output()
+            err.println(o.outputFormat().equals("delta")
+                    ? "summarize: wrote date=" + o.date() + " of the Delta table " + o.output() + "/" + NightlyOutput.DELTA_TABLE
+                    : "summarize: wrote " + o.output() + "/summaries/date=" + o.date() + " and " + o.output()
                     + "/rejects/date=" + o.date() + (o.attention() ? " and " + o.output() + "/attention/date=" + o.date() : ""));
+            err.println("summarize: report " + o.output() + "/report/date=" + o.date() + "/index.html");
             return OK;
         } finally {
             spark.stop();
         }
     }
 
-    static SummarizeJob.Options options(Args a) {
-        String input = a.required("--input");
-        String output = a.required("--output");
+    private static String method(String label) {
+        if (label == null) {
+            return null;
+        }
+        try {
+            return SelectionMethod.of(label).label();
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("--method must be one of " + SelectionMethod.labels() + ", got '" + label + "'");
+        }
+    }
+
+    static Options options(Args a) {
+        Options.Builder o = Options.builder(a.required("--input"), a.required("--output"));
         if (a.get("--sentences") != null && a.get("--ratio") != null) {
             throw new BadInputException("give --sentences or --ratio, not both");
         }
-        String date = a.get("--date") == null ? LocalDate.now(ZoneOffset.UTC).toString() : a.get("--date");
-        try {
-            LocalDate.parse(date);
-        } catch (DateTimeParseException e) {
-            throw new BadInputException("--date must be a date like 2026-11-29, got '" + date + "'");
+        String date = a.get("--date");
+        if (date != null) {
+            try {
+                LocalDate.parse(date);
+            } catch (DateTimeParseException e) {
+                throw new BadInputException("--date must be a date like 2026-11-29, got '" + date + "'");
+            }
+            o.date(date);
         }
-        double ratio = a.get("--ratio") == null ? 0 : a.positiveFloat("--ratio");
-        if (ratio > 1) {
-            throw new BadInputException("--ratio must be in (0, 1], got " + a.get("--ratio"));
+        if (a.get("--ratio") != null) {
+            double ratio = a.positiveFloat("--ratio");
+            if (ratio > 1) {
+                throw new BadInputException("--ratio must be in (0, 1], got " + a.get("--ratio"));
+            }
+            o.ratio(ratio);
         }
-        Float temperature = a.positiveFloat("--temperature");
-        double redundancy = a.doubleValue("--redundancy", 0.9);
+        if (a.get("--temperature") != null) {
+            o.temperature(a.positiveFloat("--temperature"));
+        }
+        double redundancy = a.doubleValue("--redundancy", Options.REDUNDANCY);
         if (!(redundancy >= -1 && redundancy <= 1)) {
             throw new BadInputException("--redundancy must be a cosine similarity in [-1, 1], got " + a.get("--redundancy"));
         }
-        String outputFormat = a.get("--output-format") == null ? "parquet" : a.get("--output-format");
-        if (!outputFormat.equals("parquet") && !outputFormat.equals("json")) {
-            throw new BadInputException("--output-format must be parquet or json, got '" + outputFormat + "'");
+        String outputFormat = a.get("--output-format") == null ? Options.OUTPUT_FORMAT : a.get("--output-format");
+        if (!NightlyOutput.FORMATS.contains(outputFormat)) {
+            throw new BadInputException("--output-format must be one of " + NightlyOutput.FORMATS + ", got '"
+                    + outputFormat + "'");
         }
-        return new SummarizeJob.Options(input, a.get("--input-format") == null ? "auto" : a.get("--input-format"),
-                output, date, outputFormat, a.intValue("--sentences", 5, 1), ratio, redundancy,
-                temperature == null ? 0.1 : temperature, a.intValue("--max-chars", 5_000_000, 1), a.get("--model"),
-                a.flag("--attention"), a.get("--save-pipeline"), a.flag("--phase-times"), a.get("--master"),
-                Device.parse(a.get("--device")));
+        if (a.get("--input-format") != null) {
+            o.inputFormat(a.get("--input-format"));
+        }
+        if (a.get("--max-chars") != null) {
+            o.maxChars(a.intValue("--max-chars", 0, 1));
+        }
+        return o.outputFormat(outputFormat).redundancy(redundancy)
+                .sentences(a.intValue("--sentences", Options.SENTENCES, 1)).model(a.get("--model"))
+                .attention(a.flag("--attention")).savePipeline(a.get("--save-pipeline"))
+                .phaseTimes(a.flag("--phase-times")).quiet(a.flag("--quiet")).failFast(a.flag("--fail-fast"))
+                .device(Device.parse(a.get("--device"))).method(method(a.get("--method"))).build();
     }
 }

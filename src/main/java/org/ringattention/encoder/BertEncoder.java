@@ -160,6 +160,49 @@ public final class BertEncoder implements AutoCloseable {
         return x;
     }
 
+    /**
+     * Whole-sequence attention for packed inputs whose segments are contiguous runs of rows (as
+     * {@link SentenceEmbedder} packs sentences): each segment attends over itself only, through this
+     * encoder's dense arithmetic, segments spread over its threads. Unlike a tiled kernel it computes no
+     * logit between two segments, which for sentences of a few dozen tokens is most of a tile's work.
+     * Segment ids must increase from run to run, so that no segment is split in two.
+     */
+    public SequenceAttention segmentAttention() {
+        return (layer, attentionSpec, queries, keysValues) -> attendSegments(attentionSpec, queries, keysValues);
+    }
+
+    private float[] attendSegments(AttentionSpec attentionSpec, Queries queries, KeysValues keysValues) {
+        TokenIndex index = queries.index();
+        if (keysValues.index() != index || attentionSpec.causal() || attentionSpec.groupSize() != 1) {
+            throw new IllegalArgumentException("segment attention is self-attention of one packed sequence,"
+                    + " not causal, one key head per query head; use a kernel for other attention");
+        }
+        int rows = index.rows();
+        int[] segments = index.segments();
+        int[] starts = new int[rows + 1];
+        int runs = 0;
+        for (int r = 0; r < rows; r++) {
+            if (r == 0 || segments != null && segments[r] != segments[r - 1]) {
+                if (r > 0 && segments[r] < segments[r - 1]) {
+                    throw new IllegalArgumentException("segment " + segments[r] + " at row " + r + " follows segment "
+                            + segments[r - 1] + "; segment attention needs each segment as one run, in increasing ids");
+                }
+                starts[runs++] = r;
+            }
+        }
+        starts[runs] = rows;
+        int longest = 0;
+        for (int run = 0; run < runs; run++) {
+            longest = Math.max(longest, starts[run + 1] - starts[run]);
+        }
+        float[] o = new float[rows * attentionSpec.queryRowWidth()];
+        int scratchSize = math.segmentScratch(longest, attentionSpec.headDim());
+        workers.run(runs, () -> new float[scratchSize], (run, scratch) -> math.segmentAttention(queries.q(),
+                keysValues.k(), keysValues.v(), o, starts[run], starts[run + 1] - starts[run],
+                attentionSpec.queryHeads(), attentionSpec.headDim(), attentionSpec.scale(), scratch));
+        return o;
+    }
+
     /** Rows {@code [from, to)} of x: word + position + type embeddings, then LayerNorm. */
     public void embed(TokenSequence seq, int from, int to, float[] x) {
         int h = config.hiddenSize();

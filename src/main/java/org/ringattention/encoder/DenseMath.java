@@ -26,6 +26,19 @@ interface DenseMath {
      */
     void layerNorm(float[] x, int off, int n, float[] gamma, float[] beta, float eps);
 
+    /**
+     * Attention of one segment's rows over themselves, not causal, every head: for rows i, j of
+     * {@code [from, from + n)}, {@code o_i = sum_j softmax_j(scale q_i . k_j) v_j}. q, k, v and o are
+     * {@code (rows, heads, headDim)}, rows {@code heads * headDim} apart; {@code scratch} holds at least
+     * {@link #segmentScratch} floats. A segment sees only itself, so this is the whole of a packed
+     * sentence's attention, with no masked logits computed.
+     */
+    void segmentAttention(float[] q, float[] k, float[] v, float[] o, int from, int n, int heads, int headDim,
+                          float scale, float[] scratch);
+
+    /** Scratch floats {@link #segmentAttention} needs for a segment of {@code n} rows. */
+    int segmentScratch(int n, int headDim);
+
     /** A short name for logs and benchmark lines. */
     String name();
 

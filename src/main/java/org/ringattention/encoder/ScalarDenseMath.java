@@ -56,6 +56,51 @@ final class ScalarDenseMath implements DenseMath {
         return 0.5f * v * (1f + (v < 0f ? -erfAbs : erfAbs));
     }
 
+    @Override
+    public int segmentScratch(int n, int headDim) {
+        return n;
+    }
+
+    @Override
+    public void segmentAttention(float[] q, float[] k, float[] v, float[] o, int from, int n, int heads, int headDim,
+                                 float scale, float[] scratch) {
+        attendSegment(q, k, v, o, from, n, heads, headDim, scale, scratch);
+    }
+
+    /** One query row at a time: logits, softmax with the row's maximum subtracted, then the weighted sum of values. */
+    static void attendSegment(float[] q, float[] k, float[] v, float[] o, int from, int n, int heads, int headDim,
+                              float scale, float[] p) {
+        int ld = heads * headDim;
+        for (int h = 0; h < heads; h++) {
+            int ho = h * headDim;
+            for (int i = 0; i < n; i++) {
+                int qi = (from + i) * ld + ho;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    int kj = (from + j) * ld + ho;
+                    float s = 0f;
+                    for (int c = 0; c < headDim; c++) {
+                        s += q[qi + c] * k[kj + c];
+                    }
+                    p[j] = s * scale;
+                    max = Math.max(max, p[j]);
+                }
+                float sum = 0f;
+                for (int j = 0; j < n; j++) {
+                    p[j] = (float) Math.exp(p[j] - max);
+                    sum += p[j];
+                }
+                for (int c = 0; c < headDim; c++) {
+                    float acc = 0f;
+                    for (int j = 0; j < n; j++) {
+                        acc += p[j] * v[(from + j) * ld + ho + c];
+                    }
+                    o[qi + c] = acc / sum;
+                }
+            }
+        }
+    }
+
     /** Moments in double: this is also the reference the vector version is tested against. */
     @Override
     public void layerNorm(float[] x, int off, int n, float[] gamma, float[] beta, float eps) {

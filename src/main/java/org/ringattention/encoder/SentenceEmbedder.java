@@ -35,6 +35,12 @@ public final class SentenceEmbedder implements SentenceEncoder {
     private final SequenceAttention attention;
     private final int maxTokensPerPass;
 
+    /** Sentences attend through the encoder's own {@link BertEncoder#segmentAttention}: each over itself only. */
+    public SentenceEmbedder(BertEncoder encoder, int maxTokensPerPass) {
+        this(encoder, encoder.segmentAttention(), maxTokensPerPass);
+    }
+
+    /** Sentences attend through {@code attention}, which sees the packed pass with one segment per sentence. */
     public SentenceEmbedder(BertEncoder encoder, SequenceAttention attention, int maxTokensPerPass) {
         if (maxTokensPerPass < 1) {
             throw new IllegalArgumentException("tokens per pass must be at least 1, got " + maxTokensPerPass);

@@ -1,6 +1,7 @@
 package org.ringattention.encoder;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.ringattention.attention.VectorMath;
 
@@ -154,6 +155,104 @@ final class VectorDenseMath implements DenseMath {
         a0.intoArray(y, y0);
         a1.intoArray(y, y0 + L);
         a2.intoArray(y, y0 + 2 * L);
+    }
+
+    /** K of one head transposed, {@code headDim x np}, then {@link #MR} rows of logits, {@code np} each. */
+    @Override
+    public int segmentScratch(int n, int headDim) {
+        int np = (n + L - 1) / L * L;
+        return (headDim + MR) * np;
+    }
+
+    /**
+     * Per head, K is transposed into scratch ({@code kt[c][j] = scale k[j][c]}, zero past n) so that the
+     * logits of {@link #MR} query rows come from broadcasts of q times contiguous rows of kt, L keys per
+     * vector, with no horizontal sums; the values are then summed in the same way, L head features per
+     * vector. Logits past n are set to -inf, so exp makes them 0 and every lane sum is over the segment only.
+     * Head dimensions that are not a multiple of the vector length take the scalar loops.
+     */
+    @Override
+    public void segmentAttention(float[] q, float[] k, float[] v, float[] o, int from, int n, int heads, int headDim,
+                                 float scale, float[] scratch) {
+        if (headDim % L != 0) {
+            ScalarDenseMath.attendSegment(q, k, v, o, from, n, heads, headDim, scale, scratch);
+            return;
+        }
+        int ld = heads * headDim;
+        int np = (n + L - 1) / L * L;
+        int pOff = headDim * np;
+        for (int h = 0; h < heads; h++) {
+            int ho = h * headDim;
+            for (int j = 0; j < np; j++) {
+                int kj = (from + j) * ld + ho;
+                for (int c = 0; c < headDim; c++) {
+                    scratch[c * np + j] = j < n ? k[kj + c] * scale : 0f;
+                }
+            }
+            for (int i0 = 0; i0 < n; i0 += MR) {
+                int q0 = (from + i0) * ld + ho;
+                int q1 = (from + Math.min(i0 + 1, n - 1)) * ld + ho;
+                int q2 = (from + Math.min(i0 + 2, n - 1)) * ld + ho;
+                int q3 = (from + Math.min(i0 + 3, n - 1)) * ld + ho;
+                for (int j0 = 0; j0 < np; j0 += L) {
+                    FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+                    for (int c = 0; c < headDim; c++) {
+                        FloatVector kc = FloatVector.fromArray(F, scratch, c * np + j0);
+                        s0 = kc.fma(FloatVector.broadcast(F, q[q0 + c]), s0);
+                        s1 = kc.fma(FloatVector.broadcast(F, q[q1 + c]), s1);
+                        s2 = kc.fma(FloatVector.broadcast(F, q[q2 + c]), s2);
+                        s3 = kc.fma(FloatVector.broadcast(F, q[q3 + c]), s3);
+                    }
+                    s0.intoArray(scratch, pOff + j0);
+                    s1.intoArray(scratch, pOff + np + j0);
+                    s2.intoArray(scratch, pOff + 2 * np + j0);
+                    s3.intoArray(scratch, pOff + 3 * np + j0);
+                }
+                float inv0 = softmaxRow(scratch, pOff, n, np);
+                float inv1 = softmaxRow(scratch, pOff + np, n, np);
+                float inv2 = softmaxRow(scratch, pOff + 2 * np, n, np);
+                float inv3 = softmaxRow(scratch, pOff + 3 * np, n, np);
+                for (int c = 0; c < headDim; c += L) {
+                    FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                    for (int j = 0; j < n; j++) {
+                        FloatVector vj = FloatVector.fromArray(F, v, (from + j) * ld + ho + c);
+                        a0 = vj.fma(FloatVector.broadcast(F, scratch[pOff + j]), a0);
+                        a1 = vj.fma(FloatVector.broadcast(F, scratch[pOff + np + j]), a1);
+                        a2 = vj.fma(FloatVector.broadcast(F, scratch[pOff + 2 * np + j]), a2);
+                        a3 = vj.fma(FloatVector.broadcast(F, scratch[pOff + 3 * np + j]), a3);
+                    }
+                    a0.mul(inv0).intoArray(o, q0 + c);
+                    if (i0 + 1 < n) {
+                        a1.mul(inv1).intoArray(o, q1 + c);
+                    }
+                    if (i0 + 2 < n) {
+                        a2.mul(inv2).intoArray(o, q2 + c);
+                    }
+                    if (i0 + 3 < n) {
+                        a3.mul(inv3).intoArray(o, q3 + c);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Row {@code p[off, off + np)} of logits to exp(logit - max), lanes past n to 0; returns 1 / (sum of the row). */
+    private static float softmaxRow(float[] p, int off, int n, int np) {
+        for (int j = n; j < np; j++) {
+            p[off + j] = Float.NEGATIVE_INFINITY;
+        }
+        FloatVector m = FloatVector.fromArray(F, p, off);
+        for (int j = L; j < np; j += L) {
+            m = m.max(FloatVector.fromArray(F, p, off + j));
+        }
+        FloatVector max = FloatVector.broadcast(F, m.reduceLanes(VectorOperators.MAX));
+        FloatVector sum = FloatVector.zero(F);
+        for (int j = 0; j < np; j += L) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, p, off + j).sub(max));
+            e.intoArray(p, off + j);
+            sum = sum.add(e);
+        }
+        return 1f / VectorMath.sumLanes(sum);
     }
 
     @Override

@@ -31,15 +31,12 @@ import scala.Tuple2;
  * <p>Job structure, each visible in the Spark UI by its description:
  * <ol>
  *   <li>"ring plan": collects block lengths; the driver decides layout and placement ({@link RingPlan}).</li>
- *   <li>"ring scatter": one shuffle puts each document's rows on its ring positions ({@link HomeShard}).</li>
- *   <li>"ring step t/P": the KV blocks move {@code r -> r+1} (a shuffle; step 1 uses the position's own
- *       block) and are folded into the states with {@code zipPartitions}.</li>
+ *   <li>"ring scatter": one shuffle puts each document's rows on its ring positions ({@link Scatter}).</li>
+ *   <li>"ring step t/P": each position folds the KV shard it holds into its state while the next
+ *       step's shard moves {@code r -> r+1} ({@link RingStep}).</li>
  *   <li>"ring finish": states become O and LSE, one {@link OutputBlock} per (position, document).</li>
  * </ol>
- * Lineage stays bounded: every step's states and KV blocks are persisted (memory, spilling to disk),
- * so a lost partition is recomputed from the previous step; with a checkpoint directory set on the
- * context they are also checkpointed, which survives the loss of executors, and older steps are
- * released.
+ * Memory: only the current step's states and shards stay cached (see {@link Job}).
  */
 public final class RingAttention {
 
@@ -108,108 +105,161 @@ public final class RingAttention {
     /** Attention of every document in {@code blocks}; the returned outputs are cached until closed. */
     public RingResult run(JavaRDD<DocumentBlock> blocks) {
         long start = System.nanoTime();
-        int partitions = config.partitions();
-        context.setJobDescription("ring plan: read block lengths");
-        int qw = spec.queryRowWidth();
-        int kw = spec.kvRowWidth();
-        List<BlockInfo> infos = blocks.map(b -> describe(b, qw, kw)).collect();
-        List<RingPlan.DocumentInfo> documents = documents(infos);
-        long tokens = documents.stream().mapToLong(RingPlan.DocumentInfo::length).sum();
-        int localLimit = config.localLimit() >= 0 ? config.localLimit() : (int) ((tokens + partitions - 1) / partitions);
-        RingPlan plan = RingPlan.of(documents, partitions, config.layoutFor(spec.causal()), spec.causal(), localLimit);
-        RingTasks tasks = new RingTasks(spec, plan, config);
-        RingPartitioner ring = new RingPartitioner(partitions);
-        boolean checkpoint = context.getCheckpointDir().isPresent();
-        if (checkpoint) {
-            // A step's job acts on its states; without this Spark checkpoints only the nearest marked
-            // RDD and the KV blocks it zips with would keep their lineage back to the scatter.
-            context.setLocalProperty("spark.checkpoint.checkpointAllMarkedAncestors", "true");
+        Job job = new Job(plan(blocks));
+        JavaRDD<OutputBlock> outputs;
+        try {
+            JavaRDD<HomeShard> home = job.scatter(blocks);
+            outputs = job.finish(home, job.steps(home));
+        } catch (RuntimeException e) {
+            job.release();
+            throw e;
+        } finally {
+            context.setJobDescription(null);
         }
-        String shape = plan.tokens() + " tokens, " + plan.documentCount() + " documents (" + plan.ringDocuments()
-                + " on the ring), P=" + partitions + ", " + plan.layout();
-
-        JavaRDD<HomeShard> home = blocks.flatMapToPair(tasks::scatter).partitionBy(ring)
-                .mapPartitionsWithIndex(tasks::assemble, true);
-        keep(home, checkpoint);
-        context.setJobDescription("ring scatter: " + shape);
-        long scatterBytes = home.map(HomeShard::receivedBytes).collect().stream().mapToLong(Long::longValue).sum();
-
-        List<JavaRDD<?>> cached = new ArrayList<>();
-        JavaPairRDD<Integer, ArrowBlock> kv = home.mapToPair(h -> new Tuple2<>(h.position(), h.ringKv()));
-        JavaRDD<StepState> state = null;
-        long[] stepBytes = new long[partitions];
-        for (int t = 0; t < partitions; t++) {
-            int step = t;
-            if (t > 0) {
-                kv = kv.mapToPair(e -> new Tuple2<>((e._1() + 1) % partitions, e._2())).partitionBy(ring);
-                keep(kv, checkpoint);
-            }
-            JavaRDD<StepState> next = t == 0
-                    ? home.zipPartitions(kv.values(), (h, b) -> {
-                        HomeShard shard = h.next();
-                        return List.of(tasks.fold(step, shard.position(), shard, null, b.next())).iterator();
-                    })
-                    : home.zipPartitions(state, (h, s) -> List.of(new Tuple2<>(h.next(), s.next())).iterator())
-                            .zipPartitions(kv.values(), (hs, b) -> {
-                                Tuple2<HomeShard, StepState> pair = hs.next();
-                                return List.of(tasks.fold(step, pair._1().position(), pair._1(), pair._2(), b.next()))
-                                        .iterator();
-                            });
-            keep(next, checkpoint);
-            context.setJobDescription("ring step " + (t + 1) + "/" + partitions + ": "
-                    + (t == 0 ? "each position folds its own KV block" : "KV blocks move one position and are folded")
-                    + " (" + shape + ")");
-            stepBytes[t] = next.map(StepState::kvBytes).collect().stream().mapToLong(Long::longValue).sum();
-            if (checkpoint && state != null) {
-                // The checkpoint now holds step t: older cached steps are no longer needed for recovery.
-                release(cached);
-            }
-            cached.add(next);
-            if (t > 0) {
-                cached.add(kv.rdd().toJavaRDD());
-            }
-            state = next;
-        }
-
-        JavaRDD<OutputBlock> outputs = home.zipPartitions(state, (h, s) -> tasks.finish(h.next(), s.next()));
-        outputs.persist(StorageLevel.MEMORY_AND_DISK());
-        context.setJobDescription("ring finish: O and LSE of " + shape);
-        outputs.count();
-        release(cached);
-        home.unpersist(false);
-        context.setJobDescription(null);
-        context.setLocalProperty("spark.checkpoint.checkpointAllMarkedAncestors", null);
-
-        double seconds = (System.nanoTime() - start) / 1e9;
+        RingPlan plan = job.plan;
         double flops = 0;
         for (int d = 0; d < plan.documentCount(); d++) {
             flops += spec.flops(plan.document(d).length());
         }
+        int partitions = config.partitions();
         RingStats stats = new RingStats(plan.tokens(), plan.documentCount(), plan.ringDocuments(), partitions,
-                plan.layout(), partitions, stepBytes, scatterBytes, plan.imbalance(), seconds, flops);
+                plan.layout(), partitions, job.stepBytes, job.scatterBytes, plan.imbalance(),
+                (System.nanoTime() - start) / 1e9, flops);
         LOG.info(stats::summary);
         return new RingResult(spec, plan, outputs, stats);
     }
 
-    private static void keep(JavaRDD<?> rdd, boolean checkpoint) {
-        rdd.persist(StorageLevel.MEMORY_AND_DISK());
-        if (checkpoint) {
-            rdd.checkpoint();
+    /** Job "ring plan": collects every block's length and segment range; the driver decides placement. */
+    private RingPlan plan(JavaRDD<DocumentBlock> blocks) {
+        context.setJobDescription("ring plan: read block lengths");
+        int qw = spec.queryRowWidth();
+        int kw = spec.kvRowWidth();
+        List<RingPlan.DocumentInfo> documents = documents(blocks.map(b -> describe(b, qw, kw)).collect());
+        long tokens = documents.stream().mapToLong(RingPlan.DocumentInfo::length).sum();
+        int partitions = config.partitions();
+        int localLimit = config.localLimit() >= 0 ? config.localLimit() : (int) ((tokens + partitions - 1) / partitions);
+        return RingPlan.of(documents, partitions, config.layoutFor(spec.causal()), spec.causal(), localLimit);
+    }
+
+    /**
+     * One run of the ring over a plan: the scatter, the P steps and the finish, each one Spark job,
+     * and the RDDs it keeps. Each step's states stay cached until the next step is materialized, then
+     * go: a position holds one step's states and KV shards, never the whole history. With a
+     * checkpoint directory on the context the home shards, and the states every
+     * {@link RingConfig#checkpointInterval} steps, are checkpointed as well, which bounds the lineage a
+     * lost executor replays.
+     */
+    private final class Job {
+
+        private final RingPlan plan;
+        private final ShippedSpec shipped = ShippedSpec.of(spec);
+        private final RingPartitioner ring = new RingPartitioner(config.partitions());
+        private final boolean checkpoint = context.getCheckpointDir().isPresent();
+        private final String shape;
+        private final List<JavaRDD<?>> cached = new ArrayList<>();
+        private final long[] stepBytes = new long[config.partitions()];
+        private long scatterBytes;
+
+        Job(RingPlan plan) {
+            this.plan = plan;
+            this.shape = plan.tokens() + " tokens, " + plan.documentCount() + " documents (" + plan.ringDocuments()
+                    + " on the ring), P=" + config.partitions() + ", " + plan.layout();
+        }
+
+        /** Job "ring scatter": one shuffle puts each document's rows on its ring positions. */
+        JavaRDD<HomeShard> scatter(JavaRDD<DocumentBlock> blocks) {
+            Scatter scatter = new Scatter(shipped, plan, config);
+            JavaRDD<HomeShard> home = blocks.flatMapToPair(scatter::pieces).partitionBy(ring)
+                    .mapPartitionsWithIndex(scatter::assemble, true);
+            keep(home, checkpoint);
+            context.setJobDescription("ring scatter: " + shape);
+            scatterBytes = home.map(HomeShard::receivedBytes).collect().stream().mapToLong(Long::longValue).sum();
+            return home;
+        }
+
+        /**
+         * Jobs "ring step t/P": at step t every position folds the KV shard it holds (its own at step 1)
+         * while the shard for step t+1 moves {@code r -> r+1} (a shuffle whose fetch the fold hides,
+         * see {@link RingStep}). Returns the last step's states.
+         */
+        JavaRDD<StepState> steps(JavaRDD<HomeShard> home) {
+            RingStep ringStep = new RingStep(shipped, plan, config);
+            int partitions = config.partitions();
+            JavaRDD<StepState> state = null;
+            for (int t = 0; t < partitions; t++) {
+                int step = t;
+                JavaRDD<Tuple2<HomeShard, StepState>> held = t == 0
+                        ? home.map(h -> new Tuple2<>(h, (StepState) null))
+                        : home.zipPartitions(state, (h, s) -> List.of(new Tuple2<>(h.next(), s.next())).iterator());
+                JavaRDD<StepState> next;
+                if (t + 1 < partitions) {
+                    JavaRDD<KvShard> arriving = rotate(t == 0 ? home.map(HomeShard::ringKv) : state.map(StepState::next));
+                    next = held.zipPartitions(arriving, (hs, a) -> {
+                        Tuple2<HomeShard, StepState> x = hs.next();
+                        return List.of(ringStep.fold(step, x._1(), x._2(), heldShard(x), a)).iterator();
+                    });
+                } else {
+                    next = held.map(x -> ringStep.fold(step, x._1(), x._2(), heldShard(x), null));
+                }
+                keep(next, checkpoint && (t + 1) % config.checkpointInterval() == 0);
+                context.setJobDescription("ring step " + (t + 1) + "/" + partitions + ": "
+                        + (t == 0 ? "each position folds its own KV block" : "each position folds the KV block it received")
+                        + (t + 1 < partitions ? " while the next one moves one position" : "") + " (" + shape + ")");
+                stepBytes[t] = next.map(StepState::kvBytes).collect().stream().mapToLong(Long::longValue).sum();
+                if (state != null) {
+                    // Step t is materialized: step t-1's states and shards are needed again only to
+                    // recompute a lost partition, which lineage (or the last checkpoint) does.
+                    state.unpersist(false);
+                    cached.remove(state);
+                }
+                state = next;
+            }
+            return state;
+        }
+
+        /** The KV shards of {@code held}, each moved to the next ring position: {@code r -> r+1 mod P}. */
+        private JavaRDD<KvShard> rotate(JavaRDD<KvShard> held) {
+            int partitions = config.partitions();
+            JavaRDD<Tuple2<Integer, KvShard>> moved = held.mapPartitionsWithIndex((r, shards) -> {
+                List<Tuple2<Integer, KvShard>> out = new ArrayList<>();
+                shards.forEachRemaining(shard -> out.add(new Tuple2<>((r + 1) % partitions, shard)));
+                return out.iterator();
+            }, false);
+            return JavaPairRDD.fromJavaRDD(moved).partitionBy(ring).values();
+        }
+
+        /** Job "ring finish": states become O and LSE, one {@link OutputBlock} per (position, document). */
+        JavaRDD<OutputBlock> finish(JavaRDD<HomeShard> home, JavaRDD<StepState> last) {
+            RingStep ringStep = new RingStep(shipped, plan, config);
+            JavaRDD<OutputBlock> outputs = home.zipPartitions(last, (h, s) -> ringStep.finish(h.next(), s.next()));
+            keep(outputs, false);
+            context.setJobDescription("ring finish: O and LSE of " + shape);
+            outputs.count();
+            cached.remove(outputs);
+            release();
+            return outputs;
+        }
+
+        private void keep(JavaRDD<?> rdd, boolean checkpointIt) {
+            rdd.persist(StorageLevel.MEMORY_AND_DISK());
+            if (checkpointIt) {
+                rdd.checkpoint();
+            }
+            cached.add(rdd);
+        }
+
+        /** Unpersists what this run still caches (all of it, when a job failed). */
+        void release() {
+            for (JavaRDD<?> rdd : cached) {
+                rdd.unpersist(false);
+            }
+            cached.clear();
         }
     }
 
-    private static void keep(JavaPairRDD<?, ?> rdd, boolean checkpoint) {
-        rdd.persist(StorageLevel.MEMORY_AND_DISK());
-        if (checkpoint) {
-            rdd.checkpoint();
-        }
-    }
-
-    private static void release(List<JavaRDD<?>> cached) {
-        for (JavaRDD<?> rdd : cached) {
-            rdd.unpersist(false);
-        }
-        cached.clear();
+    /** The shard a position folds at a step: its own at step 0, else the one that arrived during the last. */
+    private static KvShard heldShard(Tuple2<HomeShard, StepState> homeAndState) {
+        return homeAndState._2() == null ? homeAndState._1().ringKv() : homeAndState._2().next();
     }
 
     /** Checks one block against the spec; messages name the document and block, never its values. */

@@ -14,11 +14,18 @@ import org.ringattention.backend.Device;
  * @param compression  Arrow buffer compression on the wire
  * @param localLimit   longest document (tokens) that may be attended in place without riding the
  *                     ring; negative means one partition's share of all tokens
- * @param hook         called after every fold, or null (see {@link StepHook})
+ * @param checkpointInterval  with a checkpoint directory set on the context, every this many ring
+ *                     steps the states are checkpointed, which cuts their lineage (as MLlib's ALS
+ *                     does); without one nothing is checkpointed and a lost partition is recomputed
+ *                     from the scatter
+ * @param hook         called after each phase of a task, or null (see {@link StepHook})
  * @param device       where each task's kernel runs (the GPU Spark assigned to the task, for gpu and auto)
  */
 public record RingConfig(int partitions, Layout layout, int blockSize, int threads, WireCompression compression,
-                         int localLimit, StepHook hook, Device device) implements Serializable {
+                         int localLimit, int checkpointInterval, StepHook hook, Device device) implements Serializable {
+
+    /** Ring steps between checkpoints unless told otherwise, MLlib ALS's default. */
+    public static final int DEFAULT_CHECKPOINT_INTERVAL = 10;
 
     public RingConfig {
         if (partitions < 1) {
@@ -28,6 +35,9 @@ public record RingConfig(int partitions, Layout layout, int blockSize, int threa
             throw new IllegalArgumentException("block size and threads must be at least 1, got " + blockSize
                     + " and " + threads);
         }
+        if (checkpointInterval < 1) {
+            throw new IllegalArgumentException("checkpoint interval must be at least 1 step, got " + checkpointInterval);
+        }
         if (device == null) {
             throw new IllegalArgumentException("device must be given (Device.CPU for the CPU)");
         }
@@ -36,37 +46,44 @@ public record RingConfig(int partitions, Layout layout, int blockSize, int threa
         }
     }
 
-    /** P partitions, automatic layout, default tiles, one thread per task, no compression, on the CPU. */
+    /** P partitions, automatic layout, default tiles, one thread per task, no compression. */
     public static RingConfig of(int partitions) {
-        return new RingConfig(partitions, null, CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1, WireCompression.NONE, -1, null, Device.CPU);
+        return new RingConfig(partitions, null, CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1, WireCompression.NONE, -1,
+                DEFAULT_CHECKPOINT_INTERVAL, null, Device.CPU);
     }
 
     public RingConfig withLayout(Layout value) {
-        return new RingConfig(partitions, value, blockSize, threads, compression, localLimit, hook, device);
+        return new RingConfig(partitions, value, blockSize, threads, compression, localLimit, checkpointInterval, hook, device);
     }
 
     public RingConfig withBlockSize(int value) {
-        return new RingConfig(partitions, layout, value, threads, compression, localLimit, hook, device);
+        return new RingConfig(partitions, layout, value, threads, compression, localLimit, checkpointInterval, hook, device);
     }
 
     public RingConfig withThreads(int value) {
-        return new RingConfig(partitions, layout, blockSize, value, compression, localLimit, hook, device);
+        return new RingConfig(partitions, layout, blockSize, value, compression, localLimit, checkpointInterval, hook, device);
     }
 
     public RingConfig withCompression(WireCompression value) {
-        return new RingConfig(partitions, layout, blockSize, threads, value, localLimit, hook, device);
+        return new RingConfig(partitions, layout, blockSize, threads, value, localLimit, checkpointInterval, hook, device);
     }
 
     public RingConfig withLocalLimit(int value) {
-        return new RingConfig(partitions, layout, blockSize, threads, compression, value, hook, device);
+        return new RingConfig(partitions, layout, blockSize, threads, compression, value, checkpointInterval, hook, device);
     }
 
-    public RingConfig withHook(StepHook value) {
-        return new RingConfig(partitions, layout, blockSize, threads, compression, localLimit, value, device);
+    public RingConfig withCheckpointInterval(int value) {
+        return new RingConfig(partitions, layout, blockSize, threads, compression, localLimit, value, hook, device);
     }
 
     public RingConfig withDevice(Device value) {
-        return new RingConfig(partitions, layout, blockSize, threads, compression, localLimit, hook, value);
+        return new RingConfig(partitions, layout, blockSize, threads, compression, localLimit, checkpointInterval, hook,
+                value);
+    }
+
+    public RingConfig withHook(StepHook value) {
+        return new RingConfig(partitions, layout, blockSize, threads, compression, localLimit, checkpointInterval, value,
+                device);
     }
 
     /** The layout used for a mask: the configured one, else the automatic choice. */

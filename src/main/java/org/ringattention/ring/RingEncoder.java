@@ -88,22 +88,11 @@ public final class RingEncoder {
             });
             try (RingResult attended = new RingAttention(context, spec, config.withLocalLimit(0)).run(qkv)) {
                 int rowsPerChunk = chunk;
-                JavaPairRDD<Integer, Iterable<Tuple2<Integer, float[]>>> outputs = attended.outputs()
-                        .flatMapToPair(b -> {
-                            List<Tuple2<Integer, Tuple2<Integer, float[]>>> rows = new ArrayList<>();
-                            for (int i = 0; i < b.positions().length; i++) {
-                                int p = b.positions()[i];
-                                rows.add(new Tuple2<>(p / rowsPerChunk, new Tuple2<>(p,
-                                        Arrays.copyOfRange(b.out(), i * hidden, (i + 1) * hidden))));
-                            }
-                            return rows.iterator();
-                        }).groupByKey();
+                JavaPairRDD<Integer, float[]> outputs = attended.inTokenOrder(rowsPerChunk)
+                        .mapToPair(b -> new Tuple2<>(b.positions()[0] / rowsPerChunk, b.out()));
                 JavaRDD<Chunk> next = states.mapToPair(c -> new Tuple2<>(c.index(), c)).join(outputs).values().map(p -> {
                     Chunk c = p._1();
-                    float[] o = new float[c.rows() * hidden];
-                    for (Tuple2<Integer, float[]> row : p._2()) {
-                        System.arraycopy(row._2(), 0, o, (row._1() - c.offset()) * hidden, hidden);
-                    }
+                    float[] o = p._2();
                     float[] x = c.x().clone();
                     blockwise(c.rows(), block, (from, to) -> EncoderCache.get(name).finishLayer(layer, x, o, from, to));
                     return new Chunk(c.index(), c.offset(), c.tokenIds(), c.typeIds(), c.positions(), c.segments(), x);

@@ -1,11 +1,13 @@
 package org.ringattention.ring;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.ringattention.attention.AttentionResult;
 import org.ringattention.attention.AttentionSpec;
+import scala.Tuple2;
 
 /**
  * The outputs of a ring job: a cached RDD of {@link OutputBlock}s (each document's tokens grouped by
@@ -13,6 +15,9 @@ import org.ringattention.attention.AttentionSpec;
  * cache.
  */
 public final class RingResult implements AutoCloseable {
+
+    /** Tokens per part when gathering on the driver: no task holds more of a long document than this. */
+    private static final int COLLECT_PART_ROWS = 65536;
 
     private final AttentionSpec spec;
     private final RingPlan plan;
@@ -40,8 +45,64 @@ public final class RingResult implements AutoCloseable {
     }
 
     /**
+     * The outputs put back in token order, the one way the project does it: each document cut into
+     * parts of {@code partRows} consecutive tokens (the last shorter), one {@link OutputBlock} per part
+     * with positions {@code [k partRows, ...)} ascending. {@code Integer.MAX_VALUE} gives whole documents;
+     * a smaller part keeps any one task from holding a long document's whole output.
+     */
+    public JavaRDD<OutputBlock> inTokenOrder(int partRows) {
+        if (partRows < 1) {
+            throw new IllegalArgumentException("parts must hold at least 1 token, got " + partRows);
+        }
+        int hq = spec.queryHeads();
+        int qw = spec.queryRowWidth();
+        RingPlan lengths = plan;
+        return outputs.flatMapToPair(b -> {
+            // Positions ascend within a block, so each part's rows are one run of the block.
+            List<Tuple2<Tuple2<String, Integer>, OutputBlock>> runs = new ArrayList<>();
+            int n = b.positions().length;
+            for (int from = 0; from < n; ) {
+                int part = b.positions()[from] / partRows;
+                int to = from;
+                while (to < n && b.positions()[to] / partRows == part) {
+                    to++;
+                }
+                runs.add(new Tuple2<>(new Tuple2<>(b.document(), part), b.rows(from, to, hq, qw)));
+                from = to;
+            }
+            return runs.iterator();
+        }).groupByKey(outputs.getNumPartitions()).map(e -> {
+            String document = e._1()._1();
+            long first = (long) e._1()._2() * partRows;
+            int length = lengths.document(lengths.indexOf(document)).length();
+            int rows = (int) Math.min(partRows, length - first);
+            int[] positions = new int[rows];
+            float[] out = new float[rows * qw];
+            float[] lse = new float[rows * hq];
+            int placed = 0;
+            for (OutputBlock b : e._2()) {
+                int n = b.positions().length;
+                for (int i = 0; i < n; i++) {
+                    int row = (int) (b.positions()[i] - first);
+                    positions[row] = b.positions()[i];
+                    System.arraycopy(b.out(), i * qw, out, row * qw, qw);
+                    for (int h = 0; h < hq; h++) {
+                        lse[h * rows + row] = b.lse()[h * n + i];
+                    }
+                }
+                placed += n;
+            }
+            if (placed != rows) {
+                throw new IllegalStateException("document " + document + " part at token " + first + ": " + placed
+                        + " rows came back for " + rows);
+            }
+            return new OutputBlock(document, positions, out, lse);
+        });
+    }
+
+    /**
      * Every document's O {@code (S, Hq, D)} and LSE {@code (Hq, S)} in original token order, gathered on
-     * the driver, by document id.
+     * the driver, by document id (in plan order).
      */
     public Map<String, AttentionResult> collect() {
         int hq = spec.queryHeads();
@@ -53,18 +114,14 @@ public final class RingResult implements AutoCloseable {
             out.put(doc.id(), new float[doc.length() * qw]);
             lse.put(doc.id(), new float[doc.length() * hq]);
         }
-        List<OutputBlock> blocks = outputs.collect();
-        for (OutputBlock block : blocks) {
-            float[] o = out.get(block.document());
-            float[] l = lse.get(block.document());
-            int length = o.length / qw;
-            int n = block.positions().length;
-            for (int i = 0; i < n; i++) {
-                int pos = block.positions()[i];
-                System.arraycopy(block.out(), i * qw, o, pos * qw, qw);
-                for (int h = 0; h < hq; h++) {
-                    l[h * length + pos] = block.lse()[h * n + i];
-                }
+        for (OutputBlock part : inTokenOrder(COLLECT_PART_ROWS).collect()) {
+            int first = part.positions()[0];
+            int n = part.positions().length;
+            float[] l = lse.get(part.document());
+            int length = l.length / hq;
+            System.arraycopy(part.out(), 0, out.get(part.document()), first * qw, n * qw);
+            for (int h = 0; h < hq; h++) {
+                System.arraycopy(part.lse(), h * n, l, h * length + first, n);
             }
         }
         Map<String, AttentionResult> results = new LinkedHashMap<>();

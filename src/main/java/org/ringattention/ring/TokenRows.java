@@ -1,5 +1,6 @@
 package org.ringattention.ring;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,6 +26,36 @@ public record TokenRows(int[] documents, int[] positions, int[] segments, List<F
                         + " values; " + rows + " rows of width " + c.width() + " need " + (long) rows * c.width());
             }
         }
+    }
+
+    /**
+     * The rows of {@code pieces} one after another, with the columns {@code names} of widths
+     * {@code widths} (given, so that no pieces still make a well-formed empty block).
+     */
+    public static TokenRows concat(List<TokenRows> pieces, List<String> names, int[] widths) {
+        int n = pieces.stream().mapToInt(TokenRows::rows).sum();
+        int[] documents = new int[n];
+        int[] positions = new int[n];
+        int[] segments = new int[n];
+        int at = 0;
+        for (TokenRows p : pieces) {
+            System.arraycopy(p.documents(), 0, documents, at, p.rows());
+            System.arraycopy(p.positions(), 0, positions, at, p.rows());
+            System.arraycopy(p.segments(), 0, segments, at, p.rows());
+            at += p.rows();
+        }
+        List<FloatColumn> columns = new ArrayList<>();
+        for (int c = 0; c < names.size(); c++) {
+            float[] values = new float[n * widths[c]];
+            at = 0;
+            for (TokenRows p : pieces) {
+                float[] src = p.column(names.get(c)).values();
+                System.arraycopy(src, 0, values, at, src.length);
+                at += src.length;
+            }
+            columns.add(new FloatColumn(names.get(c), widths[c], values));
+        }
+        return new TokenRows(documents, positions, segments, columns);
     }
 
     public int rows() {

@@ -3,15 +3,19 @@ package org.ringattention.summarize;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the summarization stages share: a uid, Params-only persistence ({@link DefaultParamsWritable};
@@ -21,6 +25,15 @@ import org.apache.spark.sql.types.StructType;
 abstract class DocumentStage extends Transformer implements DefaultParamsWritable {
 
     private static final long serialVersionUID = 1L;
+
+    /**
+     * Session setting read when a stage is applied: {@code false} (the default) gives a document that a
+     * stage fails on a null output, which the job reports as a reject, so one bad document does not stop
+     * the night; {@code true} lets the exception fail the job ({@code --fail-fast}).
+     */
+    static final String FAIL_FAST = "spark.ringattention.summarize.failFast";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DocumentStage.class);
 
     private final String uid;
 
@@ -52,6 +65,36 @@ abstract class DocumentStage extends Transformer implements DefaultParamsWritabl
         if (!actual.sameType(type)) {
             throw new IllegalArgumentException(stage + " needs column '" + name + "' to be " + type.simpleString()
                     + ", it is " + actual.simpleString());
+        }
+    }
+
+    /** Where {@code doc_id} is in {@code schema}, or -1: stages name the document they fail on when they can. */
+    static int docIdIndex(StructType schema) {
+        return Arrays.asList(schema.fieldNames()).indexOf("doc_id");
+    }
+
+    /** Whether a failing document stops the job (see {@link #FAIL_FAST}); read on the driver. */
+    static boolean failFast(Dataset<?> dataset) {
+        return Boolean.parseBoolean(dataset.sparkSession().conf().get(FAIL_FAST, "false"));
+    }
+
+    /**
+     * One document's work inside a task. An injected task fault ({@link InjectedFaults.Fault}, an Error)
+     * fails the task, as a lost executor would; an exception of the work (an injected document fault
+     * included) gives {@code onFailure} unless {@code failFast}, and is
+     * logged by stage, document and exception class only (messages may quote text).
+     */
+    static <T> T perDocument(String stage, String docId, boolean failFast, Supplier<T> work, T onFailure) {
+        if (failFast) {
+            InjectedFaults.point(stage);
+            return work.get();
+        }
+        try {
+            InjectedFaults.point(stage);
+            return work.get();
+        } catch (RuntimeException | StackOverflowError e) {
+            LOG.warn("{} failed on document {}: {}; it becomes a reject", stage, docId, e.getClass().getName());
+            return onFailure;
         }
     }
 

@@ -1,16 +1,26 @@
 package org.ringattention.summarize;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
@@ -18,9 +28,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
 import org.ringattention.io.BadInputException;
 
 /**
@@ -28,6 +38,12 @@ import org.ringattention.io.BadInputException;
  * {@code .md} files (doc id = file name) or a Parquet / JSON table with {@code doc_id}, {@code text} and
  * optionally {@code date}. A row that cannot be summarized keeps a {@code reject} reason instead of
  * being dropped, so every input row is accounted for. Reasons never quote the text.
+ *
+ * <p>Intake is bounded: a directory is listed on the driver and every entry judged from the listing
+ * first (hidden names, sub-directories, other file types, files larger than {@code 4 * maxChars} bytes,
+ * the most UTF-8 can spend on {@code maxChars} characters, are rejects and never opened); only the files
+ * that pass are read, each by the task that holds it. Duplicate ids are found by counting ids alone, and
+ * a rejected row's text is dropped before anything is shuffled.
  */
 public final class Documents {
 
@@ -38,15 +54,21 @@ public final class Documents {
             .add("doc_date", DataTypes.StringType, true)
             .add("reject", DataTypes.StringType, true);
 
+    /** UTF-8 spends at most 4 bytes on a character. */
+    static final int MAX_BYTES_PER_CHAR = 4;
+
     private Documents() {
     }
 
-    /** Reads {@code path} as {@code format}: {@code text}, {@code parquet}, {@code json} or {@code auto}. */
-    public static Dataset<Row> read(SparkSession spark, String path, String format) {
+    /**
+     * Reads {@code path} as {@code format}: {@code text}, {@code parquet}, {@code json} or {@code auto};
+     * text files over {@code maxChars} characters' worth of bytes are rejected from the listing, unread.
+     */
+    public static Dataset<Row> read(SparkSession spark, String path, String format, long maxChars) {
         String f = format.equals("auto") ? detect(spark, path) : format;
         switch (f) {
             case "text":
-                return readTextFiles(spark, path);
+                return readTextFiles(spark, path, maxChars);
             case "parquet":
             case "json":
                 return readTable(spark, path, f);
@@ -55,26 +77,35 @@ public final class Documents {
         }
     }
 
-    /** Adds reject reasons for missing ids, duplicate ids, empty text and text over {@code maxChars}. */
+    /**
+     * Adds reject reasons for missing ids, duplicate ids, empty text and text over {@code maxChars}; a
+     * rejected row's text becomes null.
+     */
     public static Dataset<Row> validate(Dataset<Row> docs, long maxChars) {
-        Column copies = count(lit(1)).over(Window.partitionBy(col("doc_id")));
+        Dataset<Row> duplicated = docs.where(col("doc_id").isNotNull()).groupBy("doc_id")
+                .agg(count(lit(1)).as("copies")).where(col("copies").gt(1))
+                .select(col("doc_id").as("duplicated_id"), col("copies"));
+        Dataset<Row> counted = docs.join(broadcast(duplicated), col("doc_id").equalTo(col("duplicated_id")), "left")
+                .drop("duplicated_id");
         Column length = org.apache.spark.sql.functions.length(col("text"));
         Column reason = when(col("reject").isNotNull(), col("reject"))
                 .when(col("doc_id").isNull().or(col("doc_id").equalTo("")), lit("missing doc_id"))
-                .when(copies.gt(1), org.apache.spark.sql.functions.concat(lit("duplicate doc_id: "),
-                        copies.cast("string"), lit(" input rows share it; give each document its own id")))
+                .when(col("copies").isNotNull(), concat(lit("duplicate doc_id: "),
+                        col("copies").cast("string"), lit(" input rows share it; give each document its own id")))
                 .when(col("text").isNull().or(col("text").rlike("^\\s*$")),
                         lit("empty text"))
-                .when(length.gt(maxChars), org.apache.spark.sql.functions.concat(lit("text has "),
+                .when(length.gt(maxChars), concat(lit("text has "),
                         length.cast("string"), lit(" characters, over the maximum of " + maxChars
                                 + " (--max-chars)")));
-        return docs.withColumn("reject", reason);
+        return counted.withColumn("reject", reason)
+                .withColumn("text", when(col("reject").isNull(), col("text")))
+                .select("doc_id", "text", "doc_date", "reject");
     }
 
     private static String detect(SparkSession spark, String path) {
-        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+        Path p = new Path(path);
         try {
-            org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
             if (!fs.exists(p)) {
                 throw new BadInputException("--input " + path + " does not exist");
             }
@@ -94,20 +125,56 @@ public final class Documents {
             }
             throw new BadInputException("--input " + path + " is neither a directory of .txt/.md files nor a"
                     + " .parquet or .json table; set --input-format");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new BadInputException("--input " + path + " cannot be read: " + e.getMessage(), e);
         }
     }
 
-    private static Dataset<Row> readTextFiles(SparkSession spark, String path) {
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        JavaRDD<Row> rows = jsc.binaryFiles(path).map(file -> {
-            String name = new org.apache.hadoop.fs.Path(file._1()).getName();
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (!lower.endsWith(".txt") && !lower.endsWith(".md")) {
-                return RowFactory.create(name, null, null, "unsupported file type; give .txt or .md files");
+    /** The reason a listed entry is rejected without being opened, or null when it is to be read. */
+    static String listingReject(FileStatus entry, long maxChars) {
+        String name = entry.getPath().getName();
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (name.startsWith("_") || name.startsWith(".")) {
+            return "hidden file name (starts with '_' or '.'); rename the file to have it summarized";
+        }
+        if (entry.isDirectory()) {
+            return "a directory; the input directory is read one level deep";
+        }
+        if (!lower.endsWith(".txt") && !lower.endsWith(".md")) {
+            return "unsupported file type; give .txt or .md files";
+        }
+        long maxBytes = MAX_BYTES_PER_CHAR * maxChars;
+        if (entry.getLen() > maxBytes) {
+            return "file has " + entry.getLen() + " bytes, more than " + maxChars + " characters (--max-chars) can"
+                    + " take in UTF-8 (" + maxBytes + " bytes); not read";
+        }
+        return null;
+    }
+
+    private static Dataset<Row> readTextFiles(SparkSession spark, String path, long maxChars) {
+        Path dir = new Path(path);
+        List<Row> listing = new ArrayList<>();
+        try {
+            FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            for (FileStatus entry : fs.listStatus(dir)) {
+                listing.add(RowFactory.create(entry.getPath().getName(), entry.getPath().toString(), entry.getLen(),
+                        listingReject(entry, maxChars)));
             }
-            byte[] bytes = file._2().toArray();
+        } catch (IOException e) {
+            throw new BadInputException("--input " + path + " cannot be listed: " + e.getMessage(), e);
+        }
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+        int slices = Math.max(1, Math.min(listing.size(), 2 * spark.sparkContext().defaultParallelism()));
+        JavaRDD<Row> rows = jsc.parallelize(listing, slices).map(entry -> {
+            String name = entry.getString(0);
+            if (!entry.isNullAt(3)) {
+                return RowFactory.create(name, null, null, entry.getString(3));
+            }
+            byte[] bytes = readListed(new Path(entry.getString(1)), entry.getLong(2), conf.value());
+            if (bytes == null) {
+                return RowFactory.create(name, null, null, "file changed size after it was listed; rerun the date");
+            }
             try {
                 String text = StandardCharsets.UTF_8.newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
@@ -119,6 +186,17 @@ public final class Documents {
             }
         });
         return spark.createDataFrame(rows, SCHEMA);
+    }
+
+    /** Reads exactly the listed number of bytes; null when the file now holds a different number. */
+    private static byte[] readListed(Path file, long size, Configuration conf) throws IOException {
+        byte[] bytes = new byte[Math.toIntExact(size)];
+        try (FSDataInputStream in = file.getFileSystem(conf).open(file)) {
+            in.readFully(bytes);
+            return in.read() == -1 ? bytes : null;
+        } catch (java.io.EOFException e) {
+            return null;
+        }
     }
 
     private static Dataset<Row> readTable(SparkSession spark, String path, String format) {

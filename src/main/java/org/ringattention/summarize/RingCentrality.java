@@ -10,7 +10,6 @@ import org.apache.spark.sql.types.StructType;
 import org.ringattention.attention.AttentionSpec;
 import org.ringattention.backend.Device;
 import org.ringattention.ring.DocumentBlock;
-import org.ringattention.ring.OutputBlock;
 import org.ringattention.ring.RingAttention;
 import org.ringattention.ring.RingConfig;
 import org.ringattention.ring.RingResult;
@@ -39,14 +38,15 @@ final class RingCentrality {
         JavaPairRDD<String, Row> rows = large.toJavaRDD().mapToPair(r -> new Tuple2<>(r.getString(idAt), r));
         JavaPairRDD<String, float[]> vectors = rows.mapValues(r -> Floats.fromBytes((byte[]) r.get(embeddingsAt)));
         int d = dimension(large, sentencesAt, embeddingsAt);
-        RingConfig config = RingConfig.of(partitions).withBlockSize(blockSize).withLocalLimit(0).withDevice(device);
+        RingConfig config = RingConfig.of(partitions).withBlockSize(blockSize).withLocalLimit(0)
+                .withHook(InjectedFaults.ringSteps()).withDevice(device);
 
         AttentionSpec first = Centrality.spec(d, temperature);
         JavaRDD<DocumentBlock> firstBlocks = vectors.flatMap(v ->
                 DocumentBlock.split(v._1(), first, v._2(), v._2(), v._2(), null, blockSize).iterator());
         try (RingResult pass1 = new RingAttention(jsc, first, config).run(firstBlocks)) {
             // (e, O, LSE) per document, in token order.
-            JavaPairRDD<String, float[][]> attended = vectors.join(gather(pass1.outputs(), d))
+            JavaPairRDD<String, float[][]> attended = vectors.join(gather(pass1))
                     .mapValues(v -> new float[][] {v._1(), v._2()[0], v._2()[1]});
             attended.cache();
             float inv = (float) (1.0 / temperature);
@@ -68,7 +68,7 @@ final class RingCentrality {
                 return DocumentBlock.split(a._1(), second, q, k, k, null, blockSize).iterator();
             });
             try (RingResult pass2 = new RingAttention(jsc, second, config).run(secondBlocks)) {
-                JavaRDD<Row> out = rows.join(attended.join(gather(pass2.outputs(), d + 1))).values().map(v -> {
+                JavaRDD<Row> out = rows.join(attended.join(gather(pass2))).values().map(v -> {
                     Row row = v._1();
                     float[] e = v._2()._1()[0];
                     float[] context = v._2()._1()[1];
@@ -92,26 +92,9 @@ final class RingCentrality {
         }
     }
 
-    /** A document's output blocks put back in token order: {O (N, width), LSE (N)} per document. */
-    private static JavaPairRDD<String, float[][]> gather(JavaRDD<OutputBlock> blocks, int width) {
-        return blocks.mapToPair(b -> new Tuple2<>(b.document(), b)).groupByKey().mapValues(parts -> {
-            int n = 0;
-            for (OutputBlock b : parts) {
-                for (int p : b.positions()) {
-                    n = Math.max(n, p + 1);
-                }
-            }
-            float[] out = new float[n * width];
-            float[] lse = new float[n];
-            for (OutputBlock b : parts) {
-                for (int i = 0; i < b.positions().length; i++) {
-                    int p = b.positions()[i];
-                    System.arraycopy(b.out(), i * width, out, p * width, width);
-                    lse[p] = b.lse()[i];
-                }
-            }
-            return new float[][] {out, lse};
-        });
+    /** Each document's {O (N, width), LSE (N)} in token order. */
+    private static JavaPairRDD<String, float[][]> gather(RingResult result) {
+        return result.inTokenOrder(Integer.MAX_VALUE).mapToPair(b -> new Tuple2<>(b.document(), new float[][] {b.out(), b.lse()}));
     }
 
     private static int dimension(Dataset<Row> large, int sentencesAt, int embeddingsAt) {

@@ -196,6 +196,8 @@ public final class SentenceCentrality extends DocumentStage {
         boolean withContext = !getOrDefault(contextCol).isEmpty();
         double t = (Double) getOrDefault(temperature);
         int block = (Integer) getOrDefault(blockSize);
+        boolean failFast = failFast(dataset);
+        int idAt = docIdIndex(dataset.schema());
         Device where = Device.parse(getOrDefault(device));
         MapPartitionsFunction<Row, Row> f = rows -> new Iterator<>() {
             // One single-threaded backend per task: Spark already runs a task per core.
@@ -212,15 +214,17 @@ public final class SentenceCentrality extends DocumentStage {
                 if (row.isNullAt(embeddingsAt) || row.isNullAt(sentencesAt)) {
                     return withContext ? appended(row, null, null) : appended(row, (Object) null);
                 }
-                int n = row.getList(sentencesAt).size();
-                float[] e = Floats.fromBytes((byte[]) row.get(embeddingsAt));
-                if (n == 0 || e.length % n != 0) {
-                    throw new IllegalStateException("document has " + n + " sentences but " + e.length
-                            + " embedding values; the embeddings column does not belong to these sentences");
-                }
-                Centrality.Scores scores = Centrality.of(e, n, e.length / n, t, backend);
-                return withContext ? appended(row, doubles(scores.centrality()), Floats.toBytes(scores.context()))
-                        : appended(row, doubles(scores.centrality()));
+                return perDocument("SentenceCentrality", idAt < 0 ? null : row.getString(idAt), failFast, () -> {
+                    int n = row.getList(sentencesAt).size();
+                    float[] e = Floats.fromBytes((byte[]) row.get(embeddingsAt));
+                    if (n == 0 || e.length % n != 0) {
+                        throw new IllegalStateException("document has " + n + " sentences but " + e.length
+                                + " embedding values; the embeddings column does not belong to these sentences");
+                    }
+                    Centrality.Scores scores = Centrality.of(e, n, e.length / n, t, backend);
+                    return withContext ? appended(row, doubles(scores.centrality()), Floats.toBytes(scores.context()))
+                            : appended(row, doubles(scores.centrality()));
+                }, withContext ? appended(row, null, null) : appended(row, (Object) null));
             }
         };
         return dataset.mapPartitions(f, Encoders.row(schema));

@@ -117,6 +117,8 @@ public final class SentenceEmbeddings extends DocumentStage {
         int sentencesAt = dataset.schema().fieldIndex(getOrDefault(sentencesCol));
         String modelName = getOrDefault(model);
         int pass = (Integer) getOrDefault(passTokens);
+        boolean failFast = failFast(dataset);
+        int idAt = docIdIndex(dataset.schema());
         Device where = Device.parse(getOrDefault(device));
         MapPartitionsFunction<Row, Row> f = rows -> {
             EmbeddingBackend embedder = BackendFactory.openEncoderInTask(where, modelName, pass);
@@ -143,13 +145,15 @@ public final class SentenceEmbeddings extends DocumentStage {
                     if (sentences.isEmpty()) {
                         return appended(row, null, null);
                     }
-                    int[][] ids = tokenizer.encode(sentences);
-                    SentenceEmbedder.fit(ids, maxPositions, SentenceEmbedder.Overlong.TRUNCATE, 1);
-                    long tokens = 0;
-                    for (int[] s : ids) {
-                        tokens += s.length;
-                    }
-                    return appended(row, Floats.toBytes(embedder.embed(ids)), tokens);
+                    return perDocument("SentenceEmbeddings", idAt < 0 ? null : row.getString(idAt), failFast, () -> {
+                        int[][] ids = tokenizer.encode(sentences);
+                        SentenceEmbedder.fit(ids, maxPositions, SentenceEmbedder.Overlong.TRUNCATE, 1);
+                        long tokens = 0;
+                        for (int[] s : ids) {
+                            tokens += s.length;
+                        }
+                        return appended(row, Floats.toBytes(embedder.embed(ids)), tokens);
+                    }, appended(row, null, null));
                 }
             };
         };

@@ -1,42 +1,47 @@
 package org.ringattention.summarize;
 
-import com.ibm.icu.text.BreakIterator;
-import com.ibm.icu.util.ULocale;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.ringattention.text.Sentence;
+import org.ringattention.text.TextStructure;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Text to sentences with ICU's sentence {@link BreakIterator} (Unicode UAX #29 rules; the JDK's own
- * breaks "06:00." into "06:00" and "."). A single line break inside a paragraph is read as a space,
- * so hard-wrapped text is not cut at every line end (UAX #29 breaks at every line feed); blank lines
- * still end a paragraph. Pieces without a letter or digit (rules, bullets) are dropped. Sentence
- * {@code i} is the i-th piece in text order, the order summaries are returned in.
+ * Text to sentences, reading the document's structure first ({@link TextStructure}: paragraphs,
+ * hard-wrapped lines joined back, headings, list items, code and example blocks, tables, separators,
+ * page furniture). Writes three aligned arrays: the sentences in text order (sentence {@code i} is the
+ * i-th, the order summaries are returned in), each sentence's section number, and whether it is a
+ * fragment (a heading, code, a table row, fewer than four words or mostly non-letters). Fragments stay
+ * in the document so attention sees them as context; the selector never picks them.
  */
 public final class SentenceSplitter extends DocumentStage {
 
     private static final long serialVersionUID = 1L;
 
-    private static final Pattern LINE_BREAK_IN_PARAGRAPH = Pattern.compile("(?<![\\r\\n])\\r?\\n(?![\\r\\n])");
-    private static final Pattern WORD_CHARACTER = Pattern.compile("[\\p{L}\\p{N}]");
-
     private final Param<String> inputCol = new Param<>(this, "inputCol", "text column");
     private final Param<String> outputCol = new Param<>(this, "outputCol", "sentences column, array<string>");
+    private final Param<String> sectionsCol = new Param<>(this, "sectionsCol",
+            "each sentence's section number (0 before the first heading), array<int>");
+    private final Param<String> fragmentsCol = new Param<>(this, "fragmentsCol",
+            "whether each sentence is a fragment (context only, never selected), array<boolean>");
 
     public SentenceSplitter(String uid) {
         super(uid);
         setDefault(inputCol, "text");
         setDefault(outputCol, "sentences");
+        setDefault(sectionsCol, "sentence_sections");
+        setDefault(fragmentsCol, "sentence_fragments");
     }
 
     public SentenceSplitter() {
@@ -55,6 +60,14 @@ public final class SentenceSplitter extends DocumentStage {
         return outputCol;
     }
 
+    public Param<String> sectionsCol() {
+        return sectionsCol;
+    }
+
+    public Param<String> fragmentsCol() {
+        return fragmentsCol;
+    }
+
     public SentenceSplitter setInputCol(String v) {
         set(inputCol, v);
         return this;
@@ -65,34 +78,53 @@ public final class SentenceSplitter extends DocumentStage {
         return this;
     }
 
-    /** The sentences of {@code text}, in order. */
+    /** The sentences of {@code text}, in order, fragments included. */
     public static List<String> split(String text) {
-        String paragraphs = LINE_BREAK_IN_PARAGRAPH.matcher(text).replaceAll(" ");
-        BreakIterator it = BreakIterator.getSentenceInstance(ULocale.ROOT);
-        it.setText(paragraphs);
-        List<String> sentences = new ArrayList<>();
-        for (int start = it.first(), end = it.next(); end != BreakIterator.DONE; start = end, end = it.next()) {
-            String s = paragraphs.substring(start, end).strip();
-            if (WORD_CHARACTER.matcher(s).find()) {
-                sentences.add(s);
-            }
-        }
-        return sentences;
+        return TextStructure.parse(text).stream().map(Sentence::text).toList();
+    }
+
+    private static StructType structureType() {
+        return new StructType()
+                .add("sentences", DataTypes.createArrayType(DataTypes.StringType, false), false)
+                .add("sections", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+                .add("fragments", DataTypes.createArrayType(DataTypes.BooleanType, false), false);
     }
 
     @Override
     public StructType transformSchema(StructType schema) {
         requireColumn(schema, getOrDefault(inputCol), DataTypes.StringType, "SentenceSplitter");
-        return append(schema, DataTypes.createStructField(getOrDefault(outputCol),
-                DataTypes.createArrayType(DataTypes.StringType, false), true));
+        return append(schema,
+                DataTypes.createStructField(getOrDefault(outputCol), DataTypes.createArrayType(DataTypes.StringType, false), true),
+                DataTypes.createStructField(getOrDefault(sectionsCol), DataTypes.createArrayType(DataTypes.IntegerType, false), true),
+                DataTypes.createStructField(getOrDefault(fragmentsCol), DataTypes.createArrayType(DataTypes.BooleanType, false), true));
     }
 
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         transformSchema(dataset.schema());
-        UserDefinedFunction udf = functions.udf(
-                (UDF1<String, List<String>>) text -> text == null ? null : split(text),
-                DataTypes.createArrayType(DataTypes.StringType, false));
-        return dataset.withColumn(getOrDefault(outputCol), udf.apply(dataset.col(getOrDefault(inputCol))));
+        boolean failFast = failFast(dataset);
+        UserDefinedFunction udf = functions.udf((UDF1<String, Row>) text -> text == null ? null
+                : perDocument("SentenceSplitter", null, failFast, () -> structure(text), null), structureType());
+        String parsed = uid() + "_structure";
+        return dataset.withColumn(parsed, udf.apply(dataset.col(getOrDefault(inputCol))))
+                .withColumn(getOrDefault(outputCol), functions.col(parsed + ".sentences"))
+                .withColumn(getOrDefault(sectionsCol), functions.col(parsed + ".sections"))
+                .withColumn(getOrDefault(fragmentsCol), functions.col(parsed + ".fragments"))
+                .drop(parsed);
+    }
+
+    /** One document's sentences with their section ids and fragment flags: a row of {@link #structureType}. */
+    private static Row structure(String text) {
+        List<Sentence> parsed = TextStructure.parse(text);
+        List<String> texts = new ArrayList<>(parsed.size());
+        List<Integer> sections = new ArrayList<>(parsed.size());
+        List<Boolean> fragments = new ArrayList<>(parsed.size());
+        for (Sentence s : parsed) {
+            texts.add(s.text());
+            sections.add(s.section());
+            fragments.add(s.fragment());
+        }
+        return RowFactory.create(CollectionConverters.asScala(texts).toSeq(),
+                CollectionConverters.asScala(sections).toSeq(), CollectionConverters.asScala(fragments).toSeq());
     }
 }

@@ -1,12 +1,18 @@
 package org.ringattention.summarize;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
@@ -19,6 +25,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.ringattention.progress.Progress;
+import org.ringattention.report.RunFigures;
 import org.ringattention.backend.Device;
 
 /**
@@ -28,18 +36,274 @@ import org.ringattention.backend.Device;
  */
 public final class SummarizeJob {
 
-    /** What one run does; the command line's options one for one. */
-    public record Options(String input, String inputFormat, String output, String date, String outputFormat,
-                   int sentences, double ratio, double redundancy, double temperature, long maxChars,
-                   String model, boolean attention, String savePipeline, boolean phaseTimes, String master,
-                   Device device) {
+    /**
+     * What one run does, built once with {@link #builder}; the command line, the notebook and the tests
+     * all start from the same defaults, which live here and nowhere else.
+     */
+    public static final class Options implements java.io.Serializable {
+        public static final String INPUT_FORMAT = "auto";
+        public static final String OUTPUT_FORMAT = NightlyOutput.FORMATS.get(0);
+        public static final int SENTENCES = 6;
+        public static final double REDUNDANCY = 0.9;
+        public static final double TEMPERATURE = 0.1;
+        public static final long MAX_CHARS = 5_000_000L;
 
-        /** On the CPU. */
-        public Options(String input, String inputFormat, String output, String date, String outputFormat,
-                       int sentences, double ratio, double redundancy, double temperature, long maxChars,
-                       String model, boolean attention, String savePipeline, boolean phaseTimes, String master) {
-            this(input, inputFormat, output, date, outputFormat, sentences, ratio, redundancy, temperature, maxChars,
-                    model, attention, savePipeline, phaseTimes, master, Device.CPU);
+        private final String input;
+        private final String inputFormat;
+        private final String output;
+        private final String date;
+        private final String outputFormat;
+        private final int sentences;
+        private final double ratio;
+        private final double redundancy;
+        private final double temperature;
+        private final long maxChars;
+        private final String model;
+        private final boolean attention;
+        private final String savePipeline;
+        private final boolean phaseTimes;
+        private final boolean quiet;
+        private final boolean failFast;
+        private final String method;
+        private final Device device;
+
+        private Options(Builder b) {
+            input = java.util.Objects.requireNonNull(b.input, "input");
+            output = java.util.Objects.requireNonNull(b.output, "output");
+            date = b.date == null ? java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString() : b.date;
+            inputFormat = b.inputFormat;
+            outputFormat = b.outputFormat;
+            sentences = b.sentences;
+            ratio = b.ratio;
+            redundancy = b.redundancy;
+            temperature = b.temperature;
+            maxChars = b.maxChars;
+            model = b.model;
+            attention = b.attention;
+            savePipeline = b.savePipeline;
+            phaseTimes = b.phaseTimes;
+            quiet = b.quiet;
+            failFast = b.failFast;
+            method = b.method;
+            device = b.device;
+        }
+
+        /** A builder holding every default; {@code input} and {@code output} have none. */
+        public static Builder builder(String input, String output) {
+            return new Builder().input(input).output(output);
+        }
+
+        /** A builder starting from these options, to change a few. */
+        public Builder toBuilder() {
+            return new Builder().input(input).inputFormat(inputFormat).output(output).date(date)
+                    .outputFormat(outputFormat).sentences(sentences).ratio(ratio).redundancy(redundancy)
+                    .temperature(temperature).maxChars(maxChars).model(model).attention(attention)
+                    .savePipeline(savePipeline).phaseTimes(phaseTimes).quiet(quiet).failFast(failFast).method(method).device(device);
+        }
+
+        /** Documents, a directory of .txt/.md files or a Parquet/JSON table. */
+        public String input() {
+            return input;
+        }
+
+        /** {@code auto}, {@code text}, {@code parquet} or {@code json}. */
+        public String inputFormat() {
+            return inputFormat;
+        }
+
+        /** The root under which {@code summaries/date=D}, {@code rejects/date=D}... are written. */
+        public String output() {
+            return output;
+        }
+
+        /** The run's date, YYYY-MM-DD; today (UTC) unless set. */
+        public String date() {
+            return date;
+        }
+
+        public String outputFormat() {
+            return outputFormat;
+        }
+
+        /** Sentences per summary, unless {@link #ratio} is positive. */
+        public int sentences() {
+            return sentences;
+        }
+
+        /** A fraction of each document's sentences; 0 means use {@link #sentences}. */
+        public double ratio() {
+            return ratio;
+        }
+
+        public double redundancy() {
+            return redundancy;
+        }
+
+        public double temperature() {
+            return temperature;
+        }
+
+        public long maxChars() {
+            return maxChars;
+        }
+
+        /** A model directory, or {@code null} for the bundled encoder. */
+        public String model() {
+            return model;
+        }
+
+        /** Also write per-sentence context vectors. */
+        public boolean attention() {
+            return attention;
+        }
+
+        /** A directory to save the fitted pipeline to, or {@code null}. */
+        public String savePipeline() {
+            return savePipeline;
+        }
+
+        /** Materialize each stage to time it (slower). */
+        public boolean phaseTimes() {
+            return phaseTimes;
+        }
+
+        /** No progress lines, only the final one. */
+        public boolean quiet() {
+            return quiet;
+        }
+
+        /** Stop at the first document a stage fails on, instead of rejecting it. */
+        public boolean failFast() {
+            return failFast;
+        }
+
+        /** How sentences are chosen (a SummarySelector method label); null for the stage's default. */
+        public String method() {
+            return method;
+        }
+
+        /** Where the encoder and attention run: cpu, gpu (fails without a working GPU) or auto. */
+        public Device device() {
+            return device;
+        }
+
+        /** Fluent setters over the defaults above. */
+        public static final class Builder {
+            private String input;
+            private String inputFormat = INPUT_FORMAT;
+            private String output;
+            private String date;
+            private String outputFormat = OUTPUT_FORMAT;
+            private int sentences = SENTENCES;
+            private double ratio;
+            private double redundancy = REDUNDANCY;
+            private double temperature = TEMPERATURE;
+            private long maxChars = MAX_CHARS;
+            private String model;
+            private boolean attention;
+            private String savePipeline;
+            private boolean phaseTimes;
+            private boolean quiet;
+            private boolean failFast;
+            private String method;
+            private Device device = Device.CPU;
+
+            private Builder() {
+            }
+
+            public Builder input(String v) {
+                input = v;
+                return this;
+            }
+
+            public Builder inputFormat(String v) {
+                inputFormat = v;
+                return this;
+            }
+
+            public Builder output(String v) {
+                output = v;
+                return this;
+            }
+
+            public Builder date(String v) {
+                date = v;
+                return this;
+            }
+
+            public Builder outputFormat(String v) {
+                outputFormat = v;
+                return this;
+            }
+
+            public Builder sentences(int v) {
+                sentences = v;
+                return this;
+            }
+
+            public Builder ratio(double v) {
+                ratio = v;
+                return this;
+            }
+
+            public Builder redundancy(double v) {
+                redundancy = v;
+                return this;
+            }
+
+            public Builder temperature(double v) {
+                temperature = v;
+                return this;
+            }
+
+            public Builder maxChars(long v) {
+                maxChars = v;
+                return this;
+            }
+
+            public Builder model(String v) {
+                model = v;
+                return this;
+            }
+
+            public Builder attention(boolean v) {
+                attention = v;
+                return this;
+            }
+
+            public Builder savePipeline(String v) {
+                savePipeline = v;
+                return this;
+            }
+
+            public Builder phaseTimes(boolean v) {
+                phaseTimes = v;
+                return this;
+            }
+
+            public Builder quiet(boolean v) {
+                quiet = v;
+                return this;
+            }
+
+            public Builder failFast(boolean v) {
+                failFast = v;
+                return this;
+            }
+
+            public Builder method(String v) {
+                method = v;
+                return this;
+            }
+
+            public Builder device(Device v) {
+                device = v;
+                return this;
+            }
+
+            public Options build() {
+                return new Options(this);
+            }
         }
     }
 
@@ -60,6 +324,9 @@ public final class SummarizeJob {
     /** The pipeline of this job's options: split, embed, attend, select. */
     public static Pipeline pipeline(Options o) {
         SummarySelector selector = new SummarySelector().setRedundancy(o.redundancy());
+        if (o.method() != null) {
+            selector.setMethod(o.method());
+        }
         if (o.ratio() > 0) {
             selector.setRatio(o.ratio());
         } else {
@@ -77,13 +344,50 @@ public final class SummarizeJob {
         return new Pipeline().setStages(new PipelineStage[] {new SentenceSplitter(), embeddings, centrality, selector});
     }
 
+    /** Runs the job; progress lines go to standard error unless {@link Options#quiet}. */
     public static Summary summarize(SparkSession spark, Options o) {
-        long start = System.nanoTime();
-        spark.sparkContext().setJobDescription("summarize: read and validate " + o.input());
-        Dataset<Row> intake = Documents.validate(Documents.read(spark, o.input(), o.inputFormat()), o.maxChars())
-                .persist(StorageLevel.MEMORY_AND_DISK());
+        return summarize(spark, o, pipeline(o));
+    }
+
+    /** Runs the job with {@code pipeline} in place of {@link #pipeline}'s (a fault drill's tuned stages). */
+    public static Summary summarize(SparkSession spark, Options o, Pipeline pipeline) {
+        return summarize(spark, o, pipeline, o.quiet() ? null : System.err);
+    }
+
+    /**
+     * Runs the job: reads and validates the input, summarizes, commits the night's tables, then writes
+     * its report. Progress lines go to {@code progressOut} (none when null) every
+     * {@code spark.ringattention.progress.interval} (default 10 s).
+     */
+    public static Summary summarize(SparkSession spark, Options o, Pipeline pipeline, java.io.PrintStream progressOut) {
+        long interval = spark.sparkContext().getConf().getTimeAsMs("spark.ringattention.progress.interval", "10s");
+        try (Progress progress = Progress.start(spark.sparkContext(), "summarize", progressOut, interval)) {
+            return summarize(spark, o, pipeline, progress);
+        }
+    }
+
+    private static Summary summarize(SparkSession spark, Options o, Pipeline pipeline, Progress progress) {
+        progress.phase("read and validate");
+        spark.conf().set(DocumentStage.FAIL_FAST, o.failFast());
+        Dataset<Row> intake = Documents.validate(Documents.read(spark, o.input(), o.inputFormat(), o.maxChars()),
+                o.maxChars()).persist(StorageLevel.MEMORY_AND_DISK());
+        // A failed run must not leave its cached tables behind in a long-lived session (a notebook's).
+        try {
+            return summarize(spark, o, pipeline, progress, intake);
+        } finally {
+            intake.unpersist();
+        }
+    }
+
+    private static Summary summarize(SparkSession spark, Options o, Pipeline pipeline, Progress progress,
+                                     Dataset<Row> intake) {
+        Row found = intake.agg(count(lit(1)), count(when(col("reject").isNull(), 1)),
+                coalesce(sum(when(col("reject").isNull(), length(col("text")))), lit(0L))).first();
+        long inputBytes = RunReport.inputBytes(spark, o.input());
+        progress.line(String.format(Locale.ROOT, "%,d documents found (%s) in %s; %,d to summarize",
+                found.getLong(0), bytes(inputBytes), o.input(), found.getLong(1)));
         Dataset<Row> accepted = intake.filter(col("reject").isNull()).drop("reject");
-        PipelineModel model = pipeline(o).fit(accepted);
+        PipelineModel model = pipeline.fit(accepted);
         if (o.savePipeline() != null) {
             try {
                 model.write().overwrite().save(o.savePipeline());
@@ -91,58 +395,103 @@ public final class SummarizeJob {
                 throw new java.io.UncheckedIOException("cannot save the pipeline to " + o.savePipeline(), e);
             }
         }
-        StringBuilder phases = new StringBuilder();
-        Dataset<Row> result = o.phaseTimes() ? timedTransform(spark, model, accepted, phases)
-                : model.transform(accepted);
-        result = result.persist(StorageLevel.MEMORY_AND_DISK());
-
-        Dataset<Row> summarized = result.filter(col("selection").isNotNull());
-        Dataset<Row> summaries = summarized.select(col("doc_id"), col("selection.summary").as("summary"),
-                col("selection.selected_indices").as("selected_indices"),
-                col("selection.selected_scores").as("selected_scores"),
-                col("token_count"), size(col("sentences")).as("sentence_count"), col("doc_date"));
-        Dataset<Row> rejects = intake.filter(col("reject").isNotNull()).select(col("doc_id"), col("reject").as("reason"))
-                .union(result.filter(col("selection").isNull())
-                        .select(col("doc_id"), lit("no sentences found").as("reason")));
-        NightlyOutput output = new NightlyOutput(spark, o.output(), o.date(), o.outputFormat())
-                .add("summaries", summaries).add("rejects", rejects);
-        if (o.attention()) {
-            output.add("attention", contextRows(summarized));
+        DocumentCounters counters = new DocumentCounters(progress, found.getLong(1), found.getLong(2));
+        if (!o.phaseTimes()) {
+            progress.phase("split, embed, attend and select");
         }
-        long writeStart = System.nanoTime();
-        output.commit();
-        if (o.phaseTimes()) {
-            phases.append(String.format(Locale.ROOT, ", write %.1f s", (System.nanoTime() - writeStart) / 1e9));
-        }
+        Dataset<Row> result = accepted;
+        try {
+            for (org.apache.spark.ml.Transformer stage : model.stages()) {
+                if (o.phaseTimes()) {
+                    progress.phase(stage.getClass().getSimpleName());
+                }
+                Dataset<Row> next = stage.transform(result);
+                if (stage instanceof SentenceEmbeddings) {
+                    next = counters.count(next);
+                }
+                if (o.phaseTimes()) {
+                    // Materialized stage by stage, so that each phase's time is that stage's work.
+                    next = next.persist(StorageLevel.MEMORY_AND_DISK());
+                    next.count();
+                    result.unpersist();
+                }
+                result = next;
+            }
+            result = result.persist(StorageLevel.MEMORY_AND_DISK());
 
-        spark.sparkContext().setJobDescription("summarize: count");
-        Row totals = summaries.agg(org.apache.spark.sql.functions.count(lit(1)),
-                org.apache.spark.sql.functions.coalesce(org.apache.spark.sql.functions.sum("sentence_count"), lit(0L)),
-                org.apache.spark.sql.functions.coalesce(org.apache.spark.sql.functions.sum("token_count"), lit(0L)))
-                .first();
-        long rejected = rejects.count();
-        result.unpersist();
-        intake.unpersist();
-        return new Summary(totals.getLong(0), totals.getLong(1), totals.getLong(2), rejected,
-                (System.nanoTime() - start) / 1e9, phases.toString());
+            Dataset<Row> summarized = result.filter(col("selection").isNotNull());
+            Dataset<Row> summaries = summarized.select(col("doc_id"), col("selection.summary").as("summary"),
+                    col("selection.selected_indices").as("selected_indices"),
+                    col("selection.selected_scores").as("selected_scores"),
+                    col("token_count"), size(col("sentences")).as("sentence_count"), col("doc_date"));
+            Dataset<Row> rejects = intake.filter(col("reject").isNotNull()).select(col("doc_id"), col("reject").as("reason"))
+                    .union(result.filter(col("selection").isNull())
+                            .select(col("doc_id"), stageReject().as("reason")));
+            NightlyOutput output = new NightlyOutput(spark, o.output(), o.date(), o.outputFormat())
+                    .add("summaries", summaries).add("rejects", rejects);
+            if (o.attention()) {
+                output.add("attention", contextRows(summarized));
+            }
+            progress.phase("write");
+            output.commit();
+
+            progress.phase("count");
+            Row totals = summaries.agg(count(lit(1)), coalesce(sum("sentence_count"), lit(0L)),
+                    coalesce(sum("token_count"), lit(0L))).first();
+            Map<String, Long> rejectsByReason = RunReport.rejectsByReason(rejects);
+            long rejected = rejectsByReason.values().stream().mapToLong(Long::longValue).sum();
+
+            progress.phase("report");
+            List<org.ringattention.report.DocumentSummary> documents = RunReport.documents(result);
+            // The report's own time is not in it: it is written last.
+            Map<String, Double> phaseSeconds = progress.phaseSeconds();
+            double seconds = progress.elapsedSeconds();
+            RunFigures figures = new RunFigures(o.date(), o.input(), found.getLong(0), inputBytes, totals.getLong(0),
+                    totals.getLong(1), totals.getLong(2), rejectsByReason, phaseSeconds, seconds);
+            RunReport.publish(spark, o.output(), o.date(), figures, documents);
+            StringBuilder phases = new StringBuilder();
+            if (o.phaseTimes()) {
+                phaseSeconds.forEach((name, t) -> {
+                    if (!name.equals("read and validate") && !name.equals("count")) {
+                        phases.append(phases.length() == 0 ? "" : ", ")
+                                .append(String.format(Locale.ROOT, "%s %.1f s", name, t));
+                    }
+                });
+            }
+            return new Summary(totals.getLong(0), totals.getLong(1), totals.getLong(2), rejected, seconds,
+                    phases.toString());
+        } finally {
+            result.unpersist();
+        }
     }
 
-    /** Runs the stages one by one, each materialized, and records their wall times. */
-    private static Dataset<Row> timedTransform(SparkSession spark, PipelineModel model, Dataset<Row> docs,
-                                               StringBuilder phases) {
-        Dataset<Row> current = docs;
-        for (org.apache.spark.ml.Transformer stage : model.stages()) {
-            String name = stage.getClass().getSimpleName();
-            spark.sparkContext().setJobDescription("summarize: " + name + " (timed)");
-            long t = System.nanoTime();
-            Dataset<Row> next = stage.transform(current).persist(StorageLevel.MEMORY_AND_DISK());
-            next.count();
-            current.unpersist();
-            current = next;
-            phases.append(phases.length() == 0 ? "" : ", ")
-                    .append(String.format(Locale.ROOT, "%s %.1f s", name, (System.nanoTime() - t) / 1e9));
+    /**
+     * Why a document that entered the pipeline has no summary: the first stage whose output it lacks. A
+     * stage leaves its output null for a document it failed on (see {@link DocumentStage#FAIL_FAST}); the
+     * executor log names the document and the exception.
+     */
+    private static org.apache.spark.sql.Column stageReject() {
+        String rerun = " failed on this document (its executor log names the error); rerun with --fail-fast to stop on it";
+        return when(col("sentences").isNull(), lit("SentenceSplitter" + rerun))
+                .when(size(col("sentences")).equalTo(0), lit("no sentences found"))
+                .when(col("embeddings").isNull(), lit("SentenceEmbeddings" + rerun))
+                .when(col("centrality").isNull(), lit("SentenceCentrality" + rerun))
+                .otherwise(lit("SummarySelector" + rerun));
+    }
+
+    /** {@code 812 bytes}, {@code 83.4 kB}, {@code 1.2 MB}, {@code 3.0 GB}. */
+    static String bytes(long n) {
+        if (n < 1000) {
+            return n + " bytes";
         }
-        return current;
+        String[] units = {"kB", "MB", "GB", "TB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1000 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
     /** One row per sentence: its index, centrality and context vector (attention output). */

@@ -1,8 +1,6 @@
 package org.ringattention.summarize;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
@@ -14,29 +12,43 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.api.java.UDF3;
+import org.apache.spark.sql.api.java.UDF5;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.ringattention.selection.Document;
+import org.ringattention.selection.Selection;
+import org.ringattention.selection.SelectionMethod;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Picks the most central sentences under a budget ({@code sentences} N, or {@code ratio} R of the
- * document), skipping a candidate whose cosine similarity to one already picked exceeds
- * {@code redundancy} (so a summary does not say the same thing twice), and returns them in document
- * order. Ties in centrality go to the earlier sentence, so the choice is deterministic.
+ * Picks a summary's sentences under a budget ({@code sentences} N, or {@code ratio} R of the
+ * document) by a selection {@code method} ({@link SelectionMethod}: {@code coverage} by default,
+ * {@code centrality}, {@code lead}, {@code lexrank}, {@code textrank}), and returns them in document
+ * order. Only non-fragment sentences are chosen (the splitter's fragment flags; a table without that
+ * column makes every sentence a candidate, as pipelines saved before it existed expect), and
+ * {@code centrality} and {@code coverage} skip a candidate whose cosine similarity to one already
+ * picked exceeds {@code redundancy}. Every choice is deterministic (ties go to the earlier sentence).
  */
 public final class SummarySelector extends DocumentStage {
 
     private static final long serialVersionUID = 1L;
 
     private final Param<String> sentencesCol = new Param<>(this, "sentencesCol", "sentences column, array<string>");
+    private final Param<String> sectionsCol = new Param<>(this, "sectionsCol",
+            "each sentence's section, array<int>; a missing column means one section");
+    private final Param<String> fragmentsCol = new Param<>(this, "fragmentsCol",
+            "whether each sentence is a fragment, array<boolean>; a missing column means none is");
     private final Param<String> centralityCol = new Param<>(this, "centralityCol", "centrality column, array<double>");
     private final Param<String> embeddingsCol = new Param<>(this, "embeddingsCol", "sentence vectors, binary float32 (N, D)");
     private final Param<String> outputCol = new Param<>(this, "outputCol",
             "struct<summary: string, selected_indices: array<int>, selected_scores: array<double>>");
+    private final Param<String> method = new Param<>(this, "method",
+            "how sentences are chosen: " + SelectionMethod.labels(),
+            ParamValidators.inArray(java.util.Arrays.stream(SelectionMethod.values()).map(SelectionMethod::label)
+                    .toArray(String[]::new)));
     private final IntParam sentences = new IntParam(this, "sentences", "sentences per summary when ratio is 0",
             ParamValidators.gtEq(1));
     private final DoubleParam ratio = new DoubleParam(this, "ratio",
@@ -48,10 +60,13 @@ public final class SummarySelector extends DocumentStage {
     public SummarySelector(String uid) {
         super(uid);
         setDefault(sentencesCol, "sentences");
+        setDefault(sectionsCol, "sentence_sections");
+        setDefault(fragmentsCol, "sentence_fragments");
         setDefault(centralityCol, "centrality");
         setDefault(embeddingsCol, "embeddings");
         setDefault(outputCol, "selection");
-        setDefault(sentences, (Object) 5);
+        setDefault(method, SelectionMethod.COVERAGE.label());
+        setDefault(sentences, (Object) 6);
         setDefault(ratio, (Object) 0.0);
         setDefault(redundancy, (Object) 0.9);
     }
@@ -78,6 +93,24 @@ public final class SummarySelector extends DocumentStage {
 
     public Param<String> outputCol() {
         return outputCol;
+    }
+
+    public Param<String> sectionsCol() {
+        return sectionsCol;
+    }
+
+    public Param<String> fragmentsCol() {
+        return fragmentsCol;
+    }
+
+    public Param<String> method() {
+        return method;
+    }
+
+    /** The selection method by its label ({@link SelectionMethod#labels()}). */
+    public SummarySelector setMethod(String label) {
+        set(method, SelectionMethod.of(label).label());
+        return this;
     }
 
     public IntParam sentences() {
@@ -120,35 +153,6 @@ public final class SummarySelector extends DocumentStage {
                 .add("selected_scores", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
     }
 
-    /** Indices of the chosen sentences in document order. */
-    static int[] select(double[] centrality, float[] e, int d, int budget, double redundancy) {
-        int n = centrality.length;
-        Integer[] order = new Integer[n];
-        Arrays.setAll(order, i -> i);
-        Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> -centrality[i]).thenComparingInt(i -> i));
-        List<Integer> chosen = new ArrayList<>();
-        for (int j : order) {
-            if (chosen.size() == budget) {
-                break;
-            }
-            boolean redundant = false;
-            for (int s : chosen) {
-                double cos = 0;
-                for (int k = 0; k < d; k++) {
-                    cos += (double) e[j * d + k] * e[s * d + k];
-                }
-                if (cos > redundancy) {
-                    redundant = true;
-                    break;
-                }
-            }
-            if (!redundant) {
-                chosen.add(j);
-            }
-        }
-        return chosen.stream().mapToInt(Integer::intValue).sorted().toArray();
-    }
-
     /** Sentences to pick from a document of {@code n}: {@code ceil(ratio n)} (at least one) when ratio > 0, else {@code count}. */
     static int budget(int n, double ratio, int count) {
         return ratio > 0 ? Math.max(1, (int) Math.ceil(ratio * n)) : Math.min(n, count);
@@ -170,27 +174,64 @@ public final class SummarySelector extends DocumentStage {
         double maxCosine = (Double) getOrDefault(redundancy);
         double r = (Double) getOrDefault(ratio);
         int count = (Integer) getOrDefault(sentences);
-        UserDefinedFunction udf = functions.udf((UDF3<Seq<String>, Seq<Double>, byte[], Row>) (texts, scores, vectors) -> {
+        SelectionMethod m = SelectionMethod.of(getOrDefault(method));
+        boolean failFast = failFast(dataset);
+        UserDefinedFunction udf = functions.udf((UDF5<Seq<String>, Seq<Object>, Seq<Object>, Seq<Double>, byte[], Row>)
+                (texts, sectionIds, fragmentFlags, scores, vectors) -> {
             if (texts == null || scores == null || vectors == null) {
                 return null;
             }
-            List<String> s = CollectionConverters.asJava(texts);
-            double[] c = CollectionConverters.asJava(scores).stream().mapToDouble(Double::doubleValue).toArray();
-            float[] e = Floats.fromBytes(vectors);
-            int[] picked = select(c, e, e.length / s.size(), budget(s.size(), r, count), maxCosine);
-            List<String> parts = new ArrayList<>();
-            List<Integer> indices = new ArrayList<>();
-            List<Double> picks = new ArrayList<>();
-            for (int i : picked) {
-                parts.add(s.get(i));
-                indices.add(i);
-                picks.add(c[i]);
-            }
-            return RowFactory.create(String.join(" ", parts), CollectionConverters.asScala(indices).toSeq(),
-                    CollectionConverters.asScala(picks).toSeq());
+            return perDocument("SummarySelector", null, failFast,
+                    () -> selection(m, texts, sectionIds, fragmentFlags, scores, vectors, r, count, maxCosine), null);
         }, selectionType());
-        Column[] in = {dataset.col(getOrDefault(sentencesCol)), dataset.col(getOrDefault(centralityCol)),
-            dataset.col(getOrDefault(embeddingsCol))};
+        Column[] in = {dataset.col(getOrDefault(sentencesCol)),
+            optional(dataset, getOrDefault(sectionsCol), DataTypes.IntegerType),
+            optional(dataset, getOrDefault(fragmentsCol), DataTypes.BooleanType),
+            dataset.col(getOrDefault(centralityCol)), dataset.col(getOrDefault(embeddingsCol))};
         return dataset.withColumn(getOrDefault(outputCol), udf.apply(in));
+    }
+
+    /** One document's summary: the selection row of {@link #selectionType}, or null when nothing is selectable. */
+    private static Row selection(SelectionMethod m, Seq<String> texts, Seq<Object> sectionIds, Seq<Object> fragmentFlags,
+                                 Seq<Double> scores, byte[] vectors, double r, int count, double maxCosine) {
+        List<String> s = CollectionConverters.asJava(texts);
+        int n = s.size();
+        double[] c = CollectionConverters.asJava(scores).stream().mapToDouble(Double::doubleValue).toArray();
+        float[] e = Floats.fromBytes(vectors);
+        int[] sections = new int[n];
+        boolean[] fragments = new boolean[n];
+        if (sectionIds != null) {
+            List<Object> ids = CollectionConverters.asJava(sectionIds);
+            for (int i = 0; i < n; i++) {
+                sections[i] = (Integer) ids.get(i);
+            }
+        }
+        if (fragmentFlags != null) {
+            List<Object> flags = CollectionConverters.asJava(fragmentFlags);
+            for (int i = 0; i < n; i++) {
+                fragments[i] = (Boolean) flags.get(i);
+            }
+        }
+        Document doc = new Document(s, sections, fragments, e, e.length / n, c);
+        int[] picked = Selection.select(m, doc, budget(n, r, count), maxCosine);
+        if (picked.length == 0) {
+            return null;
+        }
+        List<String> parts = new ArrayList<>();
+        List<Integer> indices = new ArrayList<>();
+        List<Double> picks = new ArrayList<>();
+        for (int i : picked) {
+            parts.add(s.get(i));
+            indices.add(i);
+            picks.add(c[i]);
+        }
+        return RowFactory.create(String.join(" ", parts), CollectionConverters.asScala(indices).toSeq(),
+                CollectionConverters.asScala(picks).toSeq());
+    }
+
+    /** The array column {@code name}, or a null array when the input lacks it. */
+    private static Column optional(Dataset<?> dataset, String name, org.apache.spark.sql.types.DataType element) {
+        return java.util.Arrays.asList(dataset.schema().fieldNames()).contains(name) ? dataset.col(name)
+                : functions.lit(null).cast(DataTypes.createArrayType(element, false));
     }
 }

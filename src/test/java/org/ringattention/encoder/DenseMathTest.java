@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.ringattention.attention.AttentionSpec;
+import org.ringattention.attention.KeysValues;
+import org.ringattention.attention.Queries;
+import org.ringattention.attention.ReferenceAttention;
+import org.ringattention.attention.TokenIndex;
 import org.ringattention.model.Tensor;
 
-/** Every {@link DenseMath} against float64 loops on random shapes, tails of rows and panels included. */
+/** Every {@link DenseMath} against float64 loops on random shapes, tails of rows, panels and segments included. */
 class DenseMathTest {
 
     private static List<DenseMath> variants() {
@@ -110,6 +115,52 @@ class DenseMathTest {
             }
         }
         assertEquals(8, checked);
+    }
+
+    @Test
+    void segmentAttentionMatchesFloat64ReferenceWithSegments() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        int[] lengths = {1, 5, 16, 17, 38, 3, 130, 2};
+        int rows = 0;
+        for (int n : lengths) {
+            rows += n;
+        }
+        int[] segments = new int[rows];
+        int[] positions = new int[rows];
+        int[] starts = new int[lengths.length];
+        for (int s = 0, r = 0; s < lengths.length; s++) {
+            starts[s] = r;
+            for (int p = 0; p < lengths[s]; p++, r++) {
+                segments[r] = s;
+                positions[r] = p;
+            }
+        }
+        TokenIndex index = new TokenIndex(positions, segments);
+        int checked = 0;
+        for (DenseMath math : variants()) {
+            // 32 and 64 take the vector path on AVX2 and AVX-512; 24 is no multiple of either and takes the scalar loops.
+            for (int headDim : new int[] {32, 64, 24}) {
+                int heads = 3;
+                AttentionSpec spec = AttentionSpec.of(heads, heads, headDim, false);
+                float[] q = random(rnd, rows * heads * headDim);
+                float[] k = random(rnd, rows * heads * headDim);
+                float[] v = random(rnd, rows * heads * headDim);
+                for (int i = 0; i < q.length; i++) {
+                    q[i] *= 6;
+                }
+                double[] ref = ReferenceAttention.compute(spec, new Queries(q, index), new KeysValues(k, v, index)).out();
+                float[] o = new float[q.length];
+                float[] scratch = new float[math.segmentScratch(130, headDim)];
+                for (int s = 0; s < lengths.length; s++) {
+                    math.segmentAttention(q, k, v, o, starts[s], lengths[s], heads, headDim, spec.scale(), scratch);
+                }
+                for (int i = 0; i < o.length; i++) {
+                    assertEquals(ref[i], o[i], 1e-5, math.name() + " D=" + headDim + " value " + i);
+                }
+                checked++;
+            }
+        }
+        assertEquals(6, checked);
     }
 
     /** erf in float64 by its Maclaurin series (|x| < 3) and continued fraction for erfc beyond; error < 1e-13. */

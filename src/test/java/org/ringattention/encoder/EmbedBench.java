@@ -1,5 +1,6 @@
 package org.ringattention.encoder;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,7 +9,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.model.BertCheckpoint;
 import org.ringattention.model.BertWeights;
 
@@ -52,9 +52,8 @@ public final class EmbedBench {
         BertWeights weights = BertCheckpoint.bundledMiniLm();
         try (SentenceTokenizer tokenizer = SentenceTokenizer.bundledMiniLm();
              OrtReference ort = new OrtReference(threads);
-             BertEncoder encoder = BertEncoder.create(weights, BertEncoder.DEFAULT_BLOCK_SIZE, 1);
-             CpuAttentionKernel kernel = CpuAttentionKernel.create(SentenceEmbedder.ATTENTION_TILE, 1)) {
-            SentenceEmbedder embedder = new SentenceEmbedder(encoder, new KernelAttention(kernel), SentenceEmbedder.DEFAULT_PASS_TOKENS);
+             BertEncoder encoder = BertEncoder.create(weights, BertEncoder.DEFAULT_BLOCK_SIZE, 1)) {
+            SentenceEmbedder embedder = new SentenceEmbedder(encoder, SentenceEmbedder.DEFAULT_PASS_TOKENS);
             int[][] probe = tokenizer.encode(sentences);
             long tokens = Arrays.stream(probe).mapToLong(s -> Math.min(s.length, 512)).sum();
             System.out.printf(Locale.ROOT, "%d sentences, %d tokens (mean %.1f), %d threads, dense math %s, %s%n",
@@ -64,16 +63,25 @@ public final class EmbedBench {
             double[] ortRate = new double[rounds + 1];
             float[] oursLast = null;
             float[] ortLast = null;
+            double[] oursCpuRate = new double[rounds + 1];
+            double[] ortCpuRate = new double[rounds + 1];
             for (int r = 0; r <= rounds; r++) {
+                long c0 = processCpuNanos();
                 long t0 = System.nanoTime();
                 oursLast = ours(tokenizer, embedder, sentences, threads);
                 long t1 = System.nanoTime();
+                long c1 = processCpuNanos();
                 ortLast = ort(tokenizer, ort, sentences, batch, encoder.config().hiddenSize());
                 long t2 = System.nanoTime();
+                long c2 = processCpuNanos();
                 oursRate[r] = sentences.size() / ((t1 - t0) / 1e9);
                 ortRate[r] = sentences.size() / ((t2 - t1) / 1e9);
+                oursCpuRate[r] = sentences.size() / ((c1 - c0) / 1e9);
+                ortCpuRate[r] = sentences.size() / ((c2 - c1) / 1e9);
                 System.out.printf(Locale.ROOT, "%s round %d: ours %.1f sentences/s, ONNX Runtime %.1f sentences/s,"
-                        + " ratio %.2f%n", r == 0 ? "warm-up" : "timed", r, oursRate[r], ortRate[r], oursRate[r] / ortRate[r]);
+                        + " ratio %.2f; per CPU-second %.1f and %.1f, ratio %.2f%n", r == 0 ? "warm-up" : "timed", r,
+                        oursRate[r], ortRate[r], oursRate[r] / ortRate[r], oursCpuRate[r], ortCpuRate[r],
+                        oursCpuRate[r] / ortCpuRate[r]);
             }
             double ours = median(Arrays.copyOfRange(oursRate, 1, rounds + 1));
             double theirs = median(Arrays.copyOfRange(ortRate, 1, rounds + 1));
@@ -86,8 +94,11 @@ public final class EmbedBench {
                 }
                 minCos = Math.min(minCos, dot);
             }
+            double oursCpu = median(Arrays.copyOfRange(oursCpuRate, 1, rounds + 1));
+            double theirsCpu = median(Arrays.copyOfRange(ortCpuRate, 1, rounds + 1));
             System.out.printf(Locale.ROOT, "median of %d rounds: ours %.1f sentences/s, ONNX Runtime %.1f sentences/s,"
-                    + " ratio %.2f; min cosine between the two %.7f%n", rounds, ours, theirs, ours / theirs, minCos);
+                    + " ratio %.2f; per CPU-second %.1f and %.1f, ratio %.2f; min cosine between the two %.7f%n",
+                    rounds, ours, theirs, ours / theirs, oursCpu, theirsCpu, oursCpu / theirsCpu, minCos);
         }
     }
 
@@ -120,6 +131,11 @@ public final class EmbedBench {
             }
         }
         return out;
+    }
+
+    /** CPU time of this process, all threads (ONNX Runtime's native pool included). */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static double median(double[] x) {

@@ -8,7 +8,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.model.BertCheckpoint;
 import org.ringattention.model.BertWeights;
 
@@ -59,9 +58,8 @@ class OnnxRuntimeEqualityTest {
         assertEquals(512, longest, "the set must reach the model's 512 positions");
         assertTrue(shortest <= 3, "the set must include near-empty sentences");
 
-        try (BertEncoder encoder = BertEncoder.create(weights, BertEncoder.DEFAULT_BLOCK_SIZE, 2);
-             CpuAttentionKernel kernel = CpuAttentionKernel.create(64, 2)) {
-            SentenceEmbedder embedder = new SentenceEmbedder(encoder, new KernelAttention(kernel), 1024);
+        try (BertEncoder encoder = BertEncoder.create(weights, BertEncoder.DEFAULT_BLOCK_SIZE, 2)) {
+            SentenceEmbedder embedder = new SentenceEmbedder(encoder, 1024);
             float[][] ours = embedder.lastHiddenStates(ids);
             float[] ourEmbeddings = embedder.embed(ids);
             double maxAbs = 0;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.model.BertCheckpoint;
 
 /**
@@ -22,9 +21,8 @@ class RepeatableEmbeddingTest {
             sentences.add("Sentence number " + i + " talks about rivers, printing presses and night shifts.");
         }
         try (SentenceTokenizer tokenizer = SentenceTokenizer.bundledMiniLm();
-             BertEncoder encoder = BertEncoder.create(BertCheckpoint.bundledMiniLm(), BertEncoder.DEFAULT_BLOCK_SIZE, 1);
-             CpuAttentionKernel kernel = CpuAttentionKernel.create(SentenceEmbedder.ATTENTION_TILE, 1)) {
-            SentenceEmbedder embedder = new SentenceEmbedder(encoder, new KernelAttention(kernel), 256);
+             BertEncoder encoder = BertEncoder.create(BertCheckpoint.bundledMiniLm(), BertEncoder.DEFAULT_BLOCK_SIZE, 1)) {
+            SentenceEmbedder embedder = new SentenceEmbedder(encoder, 256);
             int[][] ids = tokenizer.encode(sentences);
             float[] first = embedder.embed(ids);
             for (int call = 0; call < 5; call++) {

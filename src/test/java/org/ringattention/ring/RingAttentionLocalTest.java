@@ -140,9 +140,10 @@ class RingAttentionLocalTest {
         }
         assertEquals(4, stats.steps());
         assertEquals(0, stats.stepBytes()[0] == 0 ? 1 : 0, "step 1 folds the own block, which has bytes");
-        // 100 tokens x 2 heads x 8 floats x (K + V) = 12800 payload bytes go round each step.
+        // 100 tokens x 2 heads x 8 floats x (K + V) = 12800 payload bytes go round each step, as the
+        // 7 pieces the 30-token input blocks were cut into (about 1.2 kB of Arrow framing each).
         for (int t = 1; t < 4; t++) {
-            assertTrue(stats.stepBytes()[t] > 12_800 && stats.stepBytes()[t] < 20_000, "step bytes " + stats.stepBytes()[t]);
+            assertTrue(stats.stepBytes()[t] > 12_800 && stats.stepBytes()[t] < 23_000, "step bytes " + stats.stepBytes()[t]);
         }
         assertTrue(stats.summary().matches("ring attention: 100 tokens in 1 documents \\(1 on the ring, 0 local\\), P=4,"
                 + " layout contiguous, 4 steps, .* MB shuffled .* GFLOP/s"), stats.summary());
@@ -189,24 +190,27 @@ class RingAttentionLocalTest {
     }
 
     @Test
-    void aTaskFailingOnceAtARandomStepGivesTheSameBits(@TempDir Path dir) throws Exception {
+    void aTaskFailingOnceAtARandomPhaseGivesTheSameBits(@TempDir Path dir) throws Exception {
         AttentionSpec spec = AttentionSpec.of(4, 2, 8, true);
         List<RingFixture.Doc> docs = corpus(spec);
         RingConfig config = RingConfig.of(4).withBlockSize(16);
         Map<String, AttentionResult> clean = run(context, spec, docs, config);
-        SplittableRandom random = new SplittableRandom(System.nanoTime());
-        int step = random.nextInt(4);
+        long seed = System.nanoTime();
+        SplittableRandom random = new SplittableRandom(seed);
+        // -1 is the scatter, 0..3 the ring steps, 4 the finish.
+        int step = random.nextInt(6) - 1;
         int position = random.nextInt(4);
+        String where = "step " + step + ", position " + position + " (seed " + seed + ")";
         String marker = dir.resolve("failed").toString();
-        Map<String, AttentionResult> retried = run(context, spec, docs, config.withHook((s, p) -> {
+        Map<String, AttentionResult> retried = run(context, spec, docs, config.withHook((phase, s, p) -> {
             if (s == step && p == position && Files.notExists(Path.of(marker))) {
                 Files.createFile(Path.of(marker));
-                throw new IllegalStateException("injected failure at ring step " + s + ", position " + p);
+                throw new IllegalStateException("injected failure in the " + phase + " at " + where);
             }
         }));
-        assertTrue(Files.exists(Path.of(marker)), "the fault was injected at step " + step + ", position " + position);
+        assertTrue(Files.exists(Path.of(marker)), "the fault was injected at " + where);
         assertBitIdentical(clean, retried);
-        assertMatchesKernel(spec, docs, retried, "after a retried task");
+        assertMatchesKernel(spec, docs, retried, "after a retried task at " + where);
     }
 
     @Test

@@ -27,6 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** The nightly job end to end on local Spark, over the shipped samples plus inputs that must be rejected. */
 class SummarizeJobTest {
 
+    /** Inputs that must be rejected: empty, random bytes, too long, a .pdf, two hidden names, one huge file. */
+    private static final int REJECTS = 7;
+
     private static SparkSession spark;
     @TempDir
     static Path dir;
@@ -50,6 +53,10 @@ class SummarizeJobTest {
         Files.write(input.resolve("random-bytes.txt"), noise);
         Files.writeString(input.resolve("too-long.txt"), "A sentence that repeats. ".repeat(4000));
         Files.writeString(input.resolve("scan.pdf"), "%PDF-1.4");
+        Files.writeString(input.resolve("_draft.txt"), "A hidden draft. It has sentences.");
+        Files.writeString(input.resolve(".notes.md"), "Hidden notes. They have sentences.");
+        // Over 4 bytes per allowed character: rejected from the listing, never opened.
+        Files.writeString(input.resolve("huge.txt"), "x".repeat(4 * 60_000 + 1));
     }
 
     @AfterAll
@@ -58,8 +65,8 @@ class SummarizeJobTest {
     }
 
     private static SummarizeJob.Options options(String out, String date, String format) {
-        return new SummarizeJob.Options(input.toString(), "auto", out, date, format, 3, 0, 0.9, 0.1, 60_000, null,
-                false, null, false, null);
+        return SummarizeJob.Options.builder(input.toString(), out).date(date).outputFormat(format).sentences(3)
+                .maxChars(60_000).quiet(true).build();
     }
 
     private static Map<String, String> texts() throws IOException {
@@ -81,7 +88,7 @@ class SummarizeJobTest {
         Map<String, String> texts = texts();
         assertEquals(texts.size(), summaries.count() + rejects.count(), "every input row once");
         assertEquals(first.documents(), summaries.count());
-        assertEquals(4, first.rejects());
+        assertEquals(REJECTS, first.rejects());
 
         Map<String, String> reasons = new HashMap<>();
         for (Row r : rejects.collectAsList()) {
@@ -91,6 +98,9 @@ class SummarizeJobTest {
         assertTrue(reasons.get("random-bytes.txt").startsWith("undecodable bytes"), reasons.toString());
         assertTrue(reasons.get("too-long.txt").contains("over the maximum of 60000"), reasons.toString());
         assertTrue(reasons.get("scan.pdf").startsWith("unsupported file type"), reasons.toString());
+        assertTrue(reasons.get("_draft.txt").startsWith("hidden file name"), reasons.toString());
+        assertTrue(reasons.get(".notes.md").startsWith("hidden file name"), reasons.toString());
+        assertTrue(reasons.get("huge.txt").contains("not read"), reasons.toString());
 
         int checked = 0;
         for (Row r : summaries.collectAsList()) {
@@ -108,7 +118,7 @@ class SummarizeJobTest {
             assertTrue((long) r.getAs("token_count") > sentences.size(), "tokens counted");
             checked++;
         }
-        assertEquals(texts.size() - 4, checked);
+        assertEquals(texts.size() - REJECTS, checked);
 
         // Rerunning the date replaces it with the same rows; another date leaves it alone.
         List<Row> before = sorted(summaries);
@@ -123,12 +133,34 @@ class SummarizeJobTest {
     }
 
     @Test
+    void aDocumentFailingInAStageIsARejectAndTheNightGoesOnUnlessFailFast() {
+        String out = dir.resolve("doc-failure").toString();
+        InjectedFaults.plan(spark.sparkContext(), new InjectedFaults.Plan("SentenceEmbeddings", 0, 1,
+                InjectedFaults.Kind.DOCUMENT));
+        try {
+            SummarizeJob.Summary s = SummarizeJob.summarize(spark, options(out, "2026-11-25", "parquet"));
+            assertEquals(REJECTS + 1, s.rejects());
+            Dataset<Row> rejects = spark.read().parquet(out + "/rejects/date=2026-11-25");
+            assertEquals(1, rejects.where("reason like 'SentenceEmbeddings failed%'").count());
+            assertEquals(texts().size(), s.documents() + s.rejects(), "every input file once");
+
+            SummarizeJob.Options o = options(dir.resolve("fail-fast").toString(), "2026-11-25", "parquet");
+            SummarizeJob.Options failFast = o.toBuilder().failFast(true).build();
+            org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                    () -> SummarizeJob.summarize(spark, failFast));
+            assertFalse(Files.exists(Path.of(o.output(), "summaries")), "nothing written");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            InjectedFaults.plan(spark.sparkContext(), null);
+        }
+    }
+
+    @Test
     void attentionOutputHasOneContextVectorPerSentence() {
         String out = dir.resolve("attention").toString();
         SummarizeJob.Options o = options(out, "2026-11-26", "parquet");
-        SummarizeJob.summarize(spark, new SummarizeJob.Options(o.input(), o.inputFormat(), o.output(), o.date(),
-                o.outputFormat(), o.sentences(), o.ratio(), o.redundancy(), o.temperature(), o.maxChars(), o.model(),
-                true, null, false, null));
+        SummarizeJob.summarize(spark, o.toBuilder().attention(true).build());
         Dataset<Row> summaries = spark.read().parquet(out + "/summaries/date=2026-11-26");
         Dataset<Row> attention = spark.read().parquet(out + "/attention/date=2026-11-26");
         long sentences = summaries.agg(org.apache.spark.sql.functions.sum("sentence_count")).first().getLong(0);
@@ -154,7 +186,7 @@ class SummarizeJobTest {
 
     @Test
     void savedAndReloadedPipelineGivesIdenticalOutput() {
-        Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto"), 60_000)
+        Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto", 60_000), 60_000)
                 .filter("reject is null").drop("reject");
         PipelineModel model = SummarizeJob.pipeline(options("unused", "2026-11-28", "parquet")).fit(docs);
         String path = dir.resolve("pipeline").toString();
@@ -175,7 +207,7 @@ class SummarizeJobTest {
     @Test
     void longDocumentsOnTheRingGetTheSameCentralityAsInOneTask() {
         // Tolerance 1e-5 relative to max(1, c): the ring's second pass carries ln(mass) in float32.
-        Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto"), 60_000)
+        Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto", 60_000), 60_000)
                 .filter("reject is null").drop("reject");
         Dataset<Row> embedded = new SentenceEmbeddings().transform(new SentenceSplitter().transform(docs)).cache();
         List<Row> inTask = sorted(new SentenceCentrality().setRingThreshold(0).setContextCol("context")

@@ -30,7 +30,8 @@ class SummarizeOnYarnTest {
             }
         }
         Files.writeString(input.resolve("empty.txt"), "");
-        List<String> args = List.of("--input", input.toString(), "--date", "2026-11-29", "--sentences", "2");
+        List<String> args = List.of("--input", input.toString(), "--date", "2026-11-29", "--sentences", "2",
+                "--output-format", "parquet");
 
         Path yarnOut = dir.resolve("yarn-out");
         Path classes = Path.of(SummarizeCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -49,8 +50,8 @@ class SummarizeOnYarnTest {
         SparkSession spark = SparkSession.builder().master("local[2]").appName("SummarizeOnYarnTest")
                 .config("spark.ui.enabled", "false").getOrCreate();
         try {
-            SummarizeJob.summarize(spark, new SummarizeJob.Options(input.toString(), "auto", localOut.toString(),
-                    "2026-11-29", "parquet", 2, 0, 0.9, 0.1, 5_000_000, null, false, null, false, null));
+            SummarizeJob.summarize(spark, SummarizeJob.Options.builder(input.toString(), localOut.toString())
+                    .date("2026-11-29").outputFormat("parquet").sentences(2).quiet(true).build());
             for (String table : new String[] {"summaries", "rejects"}) {
                 List<Row> onYarn = spark.read().parquet(yarnOut + "/" + table).orderBy("doc_id").collectAsList();
                 List<Row> local = spark.read().parquet(localOut + "/" + table).orderBy("doc_id").collectAsList();

@@ -1,0 +1,157 @@
+"""Extracts (text, author-written summary) pairs from Debian documentation packages (see
+jobs/fetch-dev-corpus). Keeps documents of at least --min-words words once the summary is removed."""
+import argparse
+import gzip
+import html
+import pathlib
+import re
+import sys
+
+PY = "usr/share/doc/python3.11/html/_sources"
+HANDBOOK = "usr/share/doc/debian-handbook/html/en-US"
+KERNEL = "usr/share/doc/linux-doc-6.1/Documentation"
+
+
+def rst_plain(text):
+    """The words of reST inline markup: :role:`x <target>` -> x, ``code`` -> code."""
+    text = re.sub(r":[\w:.-]+:`([^`<]*?)\s*<[^>]*>`", r"\1", text)
+    text = re.sub(r":[\w:.-]+:`~?([^`]*)`", r"\1", text)
+    text = re.sub(r"``([^`]*)``", r"\1", text)
+    text = re.sub(r"`([^`<]*?)\s*<[^>]*>`_+", r"\1", text)
+    text = re.sub(r"`([^`]*)`_*", r"\1", text)
+    return text
+
+
+def howto(path):
+    """A HOWTO's '.. topic:: Abstract' block is the summary; the rest is the text."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"\.\. topic:: Abstract", line):
+            j = i + 1
+            while j < len(lines) and (not lines[j].strip() or lines[j].startswith((" ", "\t"))):
+                j += 1
+            abstract = " ".join(l.strip() for l in lines[i + 1:j] if l.strip())
+            return "\n".join(lines[:i] + lines[j:]), rst_plain(abstract)
+    return None
+
+
+def whatsnew(path):
+    """A What's New page's 'Summary -- Release highlights' section (up to the next title) is the summary."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Summary -- Release highlights") and re.fullmatch(r"=+", lines[i + 1]):
+            j = i + 2
+            while j + 1 < len(lines) and not (lines[j].strip() and re.fullmatch(r"[=\-~^*]{3,}", lines[j + 1])):
+                j += 1
+            body = [l for l in lines[i + 2:j] if l.strip() and not l.startswith(("..", "   "))]
+            bullets = "\n".join(body)
+            body = [l for l in lines[i + 2:j] if l.strip() and not l.lstrip().startswith("..")]
+            return "\n".join(lines[:i] + lines[j:]), rst_plain(" ".join(l.strip().lstrip("* ") for l in body))
+    return None
+
+
+def titled_summary(lines):
+    """A section titled Abstract or Summary (underlined reST title, or a '.. topic::'/':Abstract:' block) within
+    the first 80 lines: its paragraphs are the summary, the document without it is the text."""
+    for i, line in enumerate(lines[:80]):
+        title = line.strip().lower() in ("abstract", "summary") and i + 1 < len(lines) \
+            and re.fullmatch(r"[=\-~^*]{3,}", lines[i + 1].strip())
+        topic = re.match(r"\.\. topic:: (abstract|summary)\s*$|:abstract:", line.strip(), re.I)
+        if not (title or topic):
+            continue
+        j = i + (2 if title else 1)
+        while j < len(lines) and not (lines[j].strip() and j + 1 < len(lines)
+                                      and re.fullmatch(r"[=\-~^*]{3,}", lines[j + 1].strip())):
+            if topic and lines[j].strip() and not lines[j].startswith((" ", "\t")):
+                break
+            j += 1
+        summary = " ".join(l.strip() for l in lines[i + (2 if title else 1):j] if l.strip())
+        return "\n".join(lines[:i] + lines[j:]), rst_plain(summary)
+    return None
+
+
+def html_text(fragment):
+    """A DocBook HTML page as Markdown-like text: titles as '#' lines, list items as '- ', examples indented."""
+    t = re.sub(r"(?s)<pre[^>]*>(.*?)</pre>",
+               lambda m: "\n\n" + "\n".join("    " + l for l in html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).splitlines()) + "\n\n",
+               fragment)
+    t = re.sub(r"(?s)<h[1-6][^>]*>(.*?)</h[1-6]>", lambda m: "\n\n# " + re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", m.group(1))).strip() + "\n\n", t)
+    t = re.sub(r"<li[^>]*>", "\n\n- ", t)
+    t = re.sub(r"</?(div|p|dt|dd|table|tr)[^>]*>", "\n\n", t)
+    t = html.unescape(re.sub(r"<[^>]+>", "", t))
+    out = []
+    for block in re.split(r"\n\s*\n", t):
+        if block.startswith("    "):
+            out.append(block.rstrip())
+        elif block.strip():
+            out.append(re.sub(r"[ \t]*\n[ \t]*", " ", block.strip()))
+    return "\n\n".join(out)
+
+
+def page_body(page):
+    s = page.find('<div xml:lang="en-US" class="')
+    s = page.find(">", s) + 1 if s >= 0 else 0
+    e = page.find('<ul class="docnav">')
+    body = page[s:e if e > 0 else len(page)]
+    body = re.sub(r'(?s)<div class="toc">.*?</div>\s*</div>|<div class="toc">.*?</div>', "", body)
+    return body
+
+
+def handbook_chapters(root):
+    """Each chapter's opening paragraphs (before its first section) are its summary; its sections are the text."""
+    index = (root / "index.html").read_text(encoding="utf-8")
+    chapters = re.findall(r'class="chapter"><a href="([^"#]+)"', index)
+    for k, name in enumerate(chapters):
+        stop = chapters[k + 1] if k + 1 < len(chapters) else "index.html"
+        page = (root / name).read_text(encoding="utf-8")
+        body = page_body(page)
+        first = body.find('<div class="section"')
+        intro, rest = (body[:first], body[first:]) if first >= 0 else (body, "")
+        parts = [html_text(rest)]
+        nxt = re.search(r'<a accesskey="n" href="([^"#]+)"', page)
+        seen = {name}
+        while nxt and nxt.group(1) != stop and nxt.group(1) not in seen and nxt.group(1).startswith("sect."):
+            seen.add(nxt.group(1))
+            page = (root / nxt.group(1)).read_text(encoding="utf-8")
+            parts.append(html_text(page_body(page)))
+            nxt = re.search(r'<a accesskey="n" href="([^"#]+)"', page)
+        title = re.search(r"(?s)<title[^>]*>(.*?)</title>", (root / name).read_text(encoding="utf-8")).group(1).strip()
+        summary = " ".join(l for l in html_text(intro).splitlines() if l and not l.startswith("#"))
+        yield "debian-handbook-" + name[:-5], "# " + html.unescape(title) + "\n\n" + "\n\n".join(parts), summary
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--root", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--min-words", type=int, default=1500)
+    a = p.parse_args()
+    root, out = pathlib.Path(a.root), pathlib.Path(a.out)
+    docs = []
+    for f in sorted((root / PY / "howto").glob("*.rst.txt")):
+        pair = howto(f)
+        if pair:
+            docs.append(("python-howto-" + f.name[:-8],) + pair)
+    for f in sorted((root / PY / "whatsnew").glob("*.rst.txt")):
+        pair = whatsnew(f)
+        if pair:
+            docs.append(("python-whatsnew-" + f.name[:-8],) + pair)
+    docs.extend(handbook_chapters(root / HANDBOOK))
+    for f in sorted((root / KERNEL).rglob("*.rst.gz")):
+        pair = titled_summary(gzip.decompress(f.read_bytes()).decode("utf-8", "replace").splitlines())
+        if pair:
+            docs.append(("linux-" + str(f.relative_to(root / KERNEL))[:-7].replace("/", "-"),) + pair)
+    kept = 0
+    for name, text, summary in docs:
+        words = len(text.split())
+        if words < a.min_words or len(summary.split()) < 15:
+            print(f"skip {name}: {words} words, summary {len(summary.split())} words", file=sys.stderr)
+            continue
+        (out / (name + ".txt")).write_text(text, encoding="utf-8")
+        (out / (name + ".abstract")).write_text(summary.strip() + "\n", encoding="utf-8")
+        kept += 1
+    print(f"dev corpus: {kept} documents in {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

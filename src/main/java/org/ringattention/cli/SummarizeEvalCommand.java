@@ -1,0 +1,224 @@
+package org.ringattention.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.ringattention.eval.SummaryEvaluation;
+import org.ringattention.io.BadInputException;
+import org.ringattention.selection.Coverage;
+import org.ringattention.selection.Document;
+import org.ringattention.summarize.SentenceCentrality;
+import org.ringattention.summarize.SentenceEmbeddings;
+import org.ringattention.summarize.SentenceSplitter;
+
+/**
+ * {@code jobs/summarize-eval}: every selection method, the baselines and the ROUGE oracle on one corpus
+ * with reference summaries, through the nightly job's own stages (structure, embeddings, exact
+ * attention), so every method gets the same sentences and the same budget.
+ */
+public final class SummarizeEvalCommand extends Command {
+
+    private static final List<String> VALUED = List.of("--input", "--output", "--sentences", "--redundancy",
+            "--temperature", "--model", "--bootstrap", "--features");
+    private static final List<String> FLAGS = List.of("--coverage-grid");
+
+    public static void main(String[] args) {
+        System.exit(new SummarizeEvalCommand().execute(args, System.out, System.err));
+    }
+
+    @Override
+    String usage() {
+        return String.join("\n",
+                "usage: jobs/summarize-eval --input PATH [--output DIR] [options]",
+                "",
+                "Scores each selection method (coverage, centrality, lead, lexrank, textrank) and the greedy ROUGE",
+                "oracle against reference summaries: ROUGE-1, ROUGE-2 and ROUGE-L F1 (rouge-score's tokenization",
+                "with Porter stemming) with 95% bootstrap intervals over documents. All methods get the same",
+                "sentences (fragments excluded) and the same budget.",
+                "",
+                "  --input PATH        a directory of NAME.txt + NAME.abstract pairs, or a Parquet or JSON table",
+                "                      with doc_id, text and reference",
+                "  --output DIR        writes DIR/report.md, DIR/scores.csv, DIR/rouge1.png and DIR/features (the",
+                "                      stages' output) (default target/summarize-eval)",
+                "  --features DIR      score again from a previous run's DIR/features instead of --input",
+                "  --sentences K       summary budget (default 6, the job's)",
+                "  --redundancy X      as jobs/summarize (default 0.9)",
+                "  --temperature T     as jobs/summarize (default 0.1)",
+                "  --model DIR         as jobs/summarize (default: the bundled all-MiniLM-L6-v2)",
+                "  --bootstrap N       bootstrap resamples (default 1000)",
+                "  --coverage-grid     also score coverage settings around the default (tau, lambda, beta)",
+                "",
+                "Exit status: 0 done, 2 bad input, 1 other failure.");
+    }
+
+    @Override
+    int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
+        Args a = Args.parse(argv, VALUED, FLAGS);
+        Path features = a.get("--features") == null ? null : Path.of(a.get("--features"));
+        Path input = Path.of(features != null ? features.toString() : a.required("--input"));
+        Path output = Path.of(a.get("--output") == null ? "target/summarize-eval" : a.get("--output"));
+        int k = a.intValue("--sentences", 6, 1);
+        double redundancy = a.doubleValue("--redundancy", 0.9);
+        Float t = a.positiveFloat("--temperature");
+        int rounds = a.intValue("--bootstrap", 1000, 10);
+        if (!Files.exists(input)) {
+            throw new BadInputException("--input " + input + " does not exist");
+        }
+        Files.createDirectories(output);
+        SparkSession spark = SparkSession.builder().master("local[*]").appName("summarize-eval")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            Dataset<Row> attended;
+            if (features != null) {
+                attended = spark.read().parquet(features.toString());
+            } else {
+                Dataset<Row> corpus = corpus(spark, input);
+                SentenceEmbeddings embeddings = new SentenceEmbeddings();
+                if (a.get("--model") != null) {
+                    embeddings.setModel(a.get("--model"));
+                }
+                attended = new SentenceCentrality().setTemperature(t == null ? 0.1 : t)
+                        .transform(embeddings.transform(new SentenceSplitter().transform(corpus)))
+                        .select("doc_id", "reference", "sentences", "sentence_sections", "sentence_fragments",
+                                "embeddings", "centrality");
+                attended.write().mode("overwrite").parquet(output.resolve("features").toString());
+                attended = spark.read().parquet(output.resolve("features").toString());
+            }
+            List<SummaryEvaluation.Case> cases = new ArrayList<>();
+            for (Row r : attended.select("doc_id", "sentences", "sentence_sections", "sentence_fragments",
+                    "embeddings", "centrality", "reference").orderBy("doc_id").collectAsList()) {
+                List<String> sentences = r.getList(1);
+                if (sentences.isEmpty()) {
+                    err.println("summarize-eval: " + r.getString(0) + " has no sentences; left out");
+                    continue;
+                }
+                List<Integer> sections = r.getList(2);
+                List<Boolean> fragments = r.getList(3);
+                boolean[] f = new boolean[fragments.size()];
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = fragments.get(i);
+                }
+                float[] e = floats((byte[]) r.get(4));
+                double[] c = r.<Double>getList(5).stream().mapToDouble(Double::doubleValue).toArray();
+                cases.add(new SummaryEvaluation.Case(r.getString(0), new Document(sentences,
+                        sections.stream().mapToInt(Integer::intValue).toArray(), f, e, e.length / sentences.size(), c),
+                        r.getString(6)));
+            }
+            List<Coverage> variants = new ArrayList<>();
+            if (a.flag("--coverage-grid")) {
+                for (double tau : new double[] {0.1, 0.2, 0.4}) {
+                    for (double lambda : new double[] {0, 2}) {
+                        for (double beta : new double[] {0, 1}) {
+                            for (double gamma : new double[] {0, 0.5, 1}) {
+                                variants.add(new Coverage(tau, lambda, beta, gamma));
+                            }
+                        }
+                    }
+                }
+            }
+            List<SummaryEvaluation.MethodScores> scores = SummaryEvaluation.run(cases, k, redundancy, variants);
+            String table = SummaryEvaluation.table(scores, rounds);
+            String header = String.format(Locale.ROOT, "%d documents, K = %d sentences, mean F1 x 100 [95%% bootstrap"
+                    + " interval, %d resamples]%n%n", cases.size(), k, rounds);
+            Files.writeString(output.resolve("report.md"), header + table, StandardCharsets.UTF_8);
+            writeCsv(output.resolve("scores.csv"), cases, scores);
+            plot(output.resolve("rouge1.png"), cases, scores);
+            out.print(header + table);
+            err.println("summarize-eval: wrote " + output.resolve("report.md") + ", scores.csv and rouge1.png");
+            return OK;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** doc_id, text, reference: from NAME.txt + NAME.abstract pairs, or from a table. */
+    private static Dataset<Row> corpus(SparkSession spark, Path input) throws IOException {
+        if (Files.isDirectory(input)) {
+            List<Path> abstracts;
+            try (Stream<Path> files = Files.list(input)) {
+                abstracts = files.filter(p -> p.getFileName().toString().endsWith(".abstract")).sorted().toList();
+            }
+            if (!abstracts.isEmpty()) {
+                List<Row> rows = new ArrayList<>();
+                for (Path ab : abstracts) {
+                    String name = ab.getFileName().toString();
+                    name = name.substring(0, name.length() - ".abstract".length());
+                    Path text = input.resolve(name + ".txt");
+                    if (!Files.exists(text)) {
+                        throw new BadInputException(ab + " has no " + text.getFileName() + " beside it");
+                    }
+                    rows.add(RowFactory.create(name, Files.readString(text, StandardCharsets.UTF_8),
+                            Files.readString(ab, StandardCharsets.UTF_8)));
+                }
+                StructType schema = new StructType().add("doc_id", DataTypes.StringType).add("text", DataTypes.StringType)
+                        .add("reference", DataTypes.StringType);
+                return spark.createDataFrame(rows, schema);
+            }
+        }
+        String name = input.getFileName().toString();
+        Dataset<Row> table = name.endsWith(".json") || name.endsWith(".jsonl") ? spark.read().json(input.toString())
+                : spark.read().parquet(input.toString());
+        for (String column : new String[] {"doc_id", "text", "reference"}) {
+            if (!Arrays.asList(table.columns()).contains(column)) {
+                throw new BadInputException("--input " + input + " has no column '" + column
+                        + "'; give NAME.txt + NAME.abstract files or a table with doc_id, text and reference");
+            }
+        }
+        return table.select("doc_id", "text", "reference").na().drop();
+    }
+
+    private static float[] floats(byte[] bytes) {
+        java.nio.FloatBuffer b = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] f = new float[b.remaining()];
+        b.get(f);
+        return f;
+    }
+
+    private static void writeCsv(Path csv, List<SummaryEvaluation.Case> cases, List<SummaryEvaluation.MethodScores> scores)
+            throws IOException {
+        StringBuilder s = new StringBuilder("doc_id,method,rouge1_f1,rouge2_f1,rougeL_f1\n");
+        for (SummaryEvaluation.MethodScores m : scores) {
+            for (int d = 0; d < cases.size(); d++) {
+                s.append(String.format(Locale.ROOT, "%s,\"%s\",%.5f,%.5f,%.5f%n", cases.get(d).docId(), m.method(),
+                        m.rouge1()[d], m.rouge2()[d], m.rougeL()[d]));
+            }
+        }
+        Files.writeString(csv, s.toString(), StandardCharsets.UTF_8);
+    }
+
+    /** The plot shows the job's methods and the oracle (grid variants stay in the table and the CSV). */
+    private static void plot(Path png, List<SummaryEvaluation.Case> cases, List<SummaryEvaluation.MethodScores> scores)
+            throws IOException {
+        Map<String, double[]> lines = new LinkedHashMap<>();
+        double[] oracle = null;
+        for (SummaryEvaluation.MethodScores m : scores) {
+            if (!m.method().contains("(")) {
+                lines.put(m.method(), m.rouge1());
+            }
+            if (m.method().equals(SummaryEvaluation.ORACLE)) {
+                oracle = m.rouge1();
+            }
+        }
+        double[] o = oracle;
+        int[] order = java.util.stream.IntStream.range(0, cases.size()).boxed()
+                .sorted(Comparator.comparingDouble(d -> o[d])).mapToInt(Integer::intValue).toArray();
+        org.ringattention.eval.ScorePlot.write(png, cases.stream().map(SummaryEvaluation.Case::docId).toList(),
+                lines, order);
+    }
+}

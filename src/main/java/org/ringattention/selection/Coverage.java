@@ -1,0 +1,140 @@
+package org.ringattention.selection;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Coverage selection: greedy maximization of a monotone submodular objective (Lin &amp; Bilmes 2011,
+ * "A Class of Submodular Functions for Document Summarization"),
+ * <pre>
+ *   F(S) = (1/|U|) sum_{i in U} max_{j in S} w_ij  +  lambda * sum_k sqrt( sum_{j in S, section(j) = k} r_j )
+ * </pre>
+ * with {@code w_ij = exp((cos_ij - 1) / tau)} the unnormalized attention weight of the stage's logits
+ * ({@code cos / tau}, shifted so a sentence's weight to itself is 1), {@code U} the candidate sentences,
+ * and {@code r_j = b_j (1/|U|) sum_i w_ij} a sentence's attention received, raised by
+ * {@code b_j = 1 + beta / (1 + rank of j among its section's candidates)} for the sentences that open a
+ * section (HipoRank's boundary cue, Dong et al. 2021). Each greedy gain is weighted by
+ * {@code words_j^gamma}: with a budget counted in sentences rather than words (Lin &amp; Bilmes
+ * divide by a cost instead), a short sentence would otherwise win by covering as much in fewer words. The first term is facility location: once one
+ * sentence of a template repeated thousands of times is chosen, the others add almost nothing, so a
+ * changelog's densest cluster cannot fill the summary. The second term rewards each section's first
+ * pick most (square root), so the summary spreads over the document's sections. Greedy selection is
+ * within {@code 1 - 1/e} of the best set. Documents with more than {@link #MAX_UNIVERSE} candidates are
+ * represented by an evenly spaced sample of them, which keeps the cost at {@code O(MAX_UNIVERSE^2 D)}.
+ */
+public record Coverage(double tau, double lambda, double beta, double gamma) {
+
+    public static final int MAX_UNIVERSE = 2000;
+
+    /** The settings chosen on the development corpus (BENCHMARKS.md, "Summary quality"). */
+    public static final Coverage DEFAULT = new Coverage(0.1, 4.0, 1.0, 0.0);
+
+    public String label() {
+        return "coverage(tau=" + tau + ",lambda=" + lambda + ",beta=" + beta + ",gamma=" + gamma + ")";
+    }
+
+    /** Cosine similarities among the candidates {@link #sample}d from {@code doc}, the input of {@link #select}. */
+    public static double[][] cosines(Document doc) {
+        int[] u = sample(doc.candidates());
+        double[][] c = new double[u.length][u.length];
+        for (int a = 0; a < u.length; a++) {
+            c[a][a] = 1;
+            for (int b = a + 1; b < u.length; b++) {
+                c[a][b] = doc.cosine(u[a], u[b]);
+                c[b][a] = c[a][b];
+            }
+        }
+        return c;
+    }
+
+    /** Indices of the chosen sentences in document order. */
+    public int[] select(Document doc, int budget, double redundancy) {
+        return select(doc, budget, redundancy, cosines(doc));
+    }
+
+    /** As {@link #select(Document, int, double)}, with the candidates' {@link #cosines} computed once by the caller. */
+    public int[] select(Document doc, int budget, double redundancy, double[][] cos) {
+        int[] u = sample(doc.candidates());
+        int m = u.length;
+        if (m == 0) {
+            return new int[0];
+        }
+        double[][] w = new double[m][m];
+        double[] lengthWeight = new double[m];
+        for (int a = 0; a < m; a++) {
+            lengthWeight[a] = Math.pow(Math.max(1, Words.of(doc.sentences().get(u[a])).size()), gamma);
+            for (int b = 0; b < m; b++) {
+                w[a][b] = Math.exp((cos[a][b] - 1) / tau);
+            }
+        }
+        double[] r = new double[m];
+        int[] rank = new int[m];
+        for (int a = 0; a < m; a++) {
+            double s = 0;
+            for (int b = 0; b < m; b++) {
+                s += w[a][b];
+            }
+            rank[a] = a > 0 && doc.sections()[u[a - 1]] == doc.sections()[u[a]] ? rank[a - 1] + 1 : 0;
+            r[a] = (1 + beta / (1 + rank[a])) * s / m;
+        }
+        double[] covered = new double[m];
+        java.util.Map<Integer, Double> sectionReward = new java.util.HashMap<>();
+        boolean[] taken = new boolean[m];
+        List<Integer> chosen = new ArrayList<>();
+        while (chosen.size() < budget) {
+            int best = -1;
+            double bestGain = Double.NEGATIVE_INFINITY;
+            for (int a = 0; a < m; a++) {
+                if (taken[a] || tooClose(cos, a, chosen, redundancy)) {
+                    continue;
+                }
+                double gain = 0;
+                double[] wa = w[a];
+                for (int i = 0; i < m; i++) {
+                    if (wa[i] > covered[i]) {
+                        gain += wa[i] - covered[i];
+                    }
+                }
+                gain /= m;
+                double before = sectionReward.getOrDefault(doc.sections()[u[a]], 0.0);
+                gain += lambda * (Math.sqrt(before + r[a]) - Math.sqrt(before));
+                gain *= lengthWeight[a];
+                if (gain > bestGain) {
+                    bestGain = gain;
+                    best = a;
+                }
+            }
+            if (best < 0) {
+                break;
+            }
+            taken[best] = true;
+            chosen.add(best);
+            for (int i = 0; i < m; i++) {
+                covered[i] = Math.max(covered[i], w[best][i]);
+            }
+            sectionReward.merge(doc.sections()[u[best]], r[best], Double::sum);
+        }
+        return chosen.stream().mapToInt(a -> u[a]).sorted().toArray();
+    }
+
+    private static boolean tooClose(double[][] cos, int a, List<Integer> chosen, double redundancy) {
+        for (int c : chosen) {
+            if (cos[a][c] > redundancy) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** All candidates, or {@link #MAX_UNIVERSE} of them evenly spaced through the document. */
+    static int[] sample(int[] candidates) {
+        if (candidates.length <= MAX_UNIVERSE) {
+            return candidates;
+        }
+        int[] s = new int[MAX_UNIVERSE];
+        for (int k = 0; k < MAX_UNIVERSE; k++) {
+            s[k] = candidates[(int) ((long) k * candidates.length / MAX_UNIVERSE)];
+        }
+        return s;
+    }
+}
