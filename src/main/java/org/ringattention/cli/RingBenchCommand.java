@@ -14,6 +14,9 @@ import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.Queries;
 import org.ringattention.attention.TokenIndex;
+import org.ringattention.backend.Backend;
+import org.ringattention.backend.BackendFactory;
+import org.ringattention.backend.Device;
 import org.ringattention.ring.DocumentBlock;
 import org.ringattention.ring.Layout;
 import org.ringattention.ring.RingAttention;
@@ -116,11 +119,11 @@ public final class RingBenchCommand extends Command {
                 List<List<StepTimes.Step>> lastSteps = new ArrayList<>();
                 configs.forEach(c -> lastSteps.add(List.of()));
                 TokenIndex index = TokenIndex.contiguous(0, s, null);
-                try (CpuAttentionKernel cpu = CpuAttentionKernel.create(CpuAttentionKernel.DEFAULT_BLOCK_SIZE, cores)) {
+                try (Backend cpu = BackendFactory.open(Device.CPU, CpuAttentionKernel.DEFAULT_BLOCK_SIZE, cores, err::println)) {
                     for (int r = 0; r < runs; r++) {
                         if (!ringOnly) {
                             long start = System.nanoTime();
-                            cpu.attend(spec, new Queries(q, index), new KeysValues(k, v, index));
+                            cpu.attention().attend(spec, new Queries(q, index), new KeysValues(k, v, index));
                             kernel[r] = (System.nanoTime() - start) / 1e9;
                             err.printf(Locale.ROOT, "ring-bench: kernel %s round %d/%d %.3f s%n",
                                     causal ? "causal" : "full", r + 1, runs, kernel[r]);
@@ -206,8 +209,8 @@ public final class RingBenchCommand extends Command {
                 Workload.gaussian(random, s * w), Workload.gaussian(random, s * w), null);
         for (int i = 0; i < 3; i++) {
             new RingAttention(context, spec, RingConfig.of(p)).run(context.parallelize(List.of(block), 1)).close();
-            try (CpuAttentionKernel kernel = CpuAttentionKernel.create(CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1)) {
-                new Workload(spec, s, i).run(kernel);
+            try (Backend kernel = BackendFactory.open(Device.CPU, CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1, m -> { })) {
+                new Workload(spec, s, i).run(kernel.attention());
             }
         }
     }

@@ -269,11 +269,13 @@ public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable 
                         segmented ? b + at[4] : 0, segmented ? b + at[5] : 0, 0, 0, b + at[7], b + at[6], 0);
                 byte[] params = KernelParams.pack(a, sq, sk, hq, spec.kvHeads(), spec.headDim(), spec.scale(),
                         spec.causal(), segmented, false, false);
-                launch(shape.function(), shape.sharedBytes(), shape.queryTiles(sk), hq, shape.threads(),
-                        Pointer.to(Pointer.to(params)));
-                GpuRuntime.check(JCudaDriver.cuStreamSynchronize(compute), "attention mass kernel " + shape.function());
+                // On the legacy default stream, like the synchronous copies around it: a copy from pageable
+                // memory may return before its DMA lands, and only that stream is ordered after it.
+                GpuRuntime.check(JCudaDriver.cuLaunchKernel(device.function(shape.function(), shape.sharedBytes()),
+                        shape.queryTiles(sk), hq, 1, shape.threads(), 1, 1, shape.sharedBytes(), null,
+                        Pointer.to(Pointer.to(params)), null), "cuLaunchKernel(" + shape.function() + ")");
                 GpuRuntime.check(JCudaDriver.cuMemcpyDtoH(Pointer.to(mass), buffer.withByteOffset(at[7]), sizes[7]),
-                        "cuMemcpyDtoH");
+                        "attention mass kernel " + shape.function());
             } finally {
                 GpuRuntime.check(JCudaDriver.cuMemFree(buffer), "cuMemFree");
             }

@@ -42,7 +42,9 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
         this.weights = weights;
         this.passTokens = passTokens;
         weights.device.makeCurrent();
-        GpuRuntime.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+        // A blocking stream: its kernels wait for the synchronous copies of a pass's token ids, which run on
+        // the legacy default stream and may return before their DMA from pageable memory has landed.
+        GpuRuntime.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_DEFAULT), "cuStreamCreate");
     }
 
     /** An encoder over weights already on the GPU. */
@@ -118,7 +120,8 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
             long lse = m.floats((long) heads * tokens);
             long qTiles = m.bytes(attention.queryTiles(tokens) * 16L);
             long kTiles = m.bytes(attention.keyTiles(tokens) * 16L);
-            long half = weights.precision == Precision.BF16 ? m.bytes((long) tokens * inter * 2) : 0;
+            // bf16 copies of each GEMM's input: hidden states (rows x h) or feed-forward activations (rows x inter).
+            long half = weights.precision == Precision.BF16 ? m.bytes((long) tokens * Math.max(h, inter) * 2) : 0;
             Address outBuffer = m.buffer((long) sentences * h * 4);
             long out = outBuffer.address();
 
@@ -296,6 +299,7 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
                         linear(w, l, "intermediate.dense"), linear(w, l, "output.dense"),
                         vector(w, l, "output.LayerNorm.weight"), vector(w, l, "output.LayerNorm.bias")));
             }
+            GpuRuntime.check(JCudaDriver.cuCtxSynchronize(), "uploading the encoder's weights");
         }
 
         public Precision precision() {
@@ -313,7 +317,6 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
                         (int) Math.max(1, Math.min(4096, (weight.length + 255L) / 256)), 1, 1, 256, 1, 1, 0, null,
                         Pointer.to(ptr(fp32), ptr(half), Pointer.to(new long[] {weight.length})), null),
                         "cuLaunchKernel(ra_f32_to_bf16)");
-                GpuRuntime.check(JCudaDriver.cuCtxSynchronize(), "bf16 weights");
             }
             return new Linear(fp32, half, upload(w.get(BertWeights.layer(layer, name + ".bias")).data()));
         }
