@@ -52,7 +52,7 @@ public final class SparkSettings {
     }
 
     /** The flags of {@code conf/jvm.args}, comments and blank lines left out. */
-    public static List<String> jvmArgs() {
+    static List<String> jvmArgs() {
         try (InputStream in = SparkSettings.class.getResourceAsStream(JVM_ARGS)) {
             if (in == null) {
                 throw new IllegalStateException(JVM_ARGS + " is missing from the jar; rebuild it with mvn package");

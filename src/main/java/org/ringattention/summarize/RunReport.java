@@ -56,9 +56,11 @@ final class RunReport {
         for (Row r : result.filter(col("selection").isNotNull())
                 .select(col("doc_id"), col("selection.summary"), col("centrality"),
                         col("selection.selected_indices"), col("token_count"))
-                .orderBy("doc_id").collectAsList()) {
+                .collectAsList()) {
             documents.add(new DocumentSummary(r.getString(0), r.getString(1), r.getList(2), r.getList(3), r.getLong(4)));
         }
+        // Sorted here, not by Spark: the rows are on the driver already, and a sort would be one more shuffle.
+        documents.sort(java.util.Comparator.comparing(DocumentSummary::docId));
         return documents;
     }
 

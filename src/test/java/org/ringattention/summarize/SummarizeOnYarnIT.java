@@ -50,7 +50,8 @@ class SummarizeOnYarnIT {
             MiniYarn.Result r = yarn.submit(MiniYarn.DeployMode.CLUSTER, appJar, cluster,
                     SummarizeCommand.class.getName(),
                     Stream.concat(args.stream(), Stream.of("--output", yarnOut.toString())).toList(),
-                    Map.of("spark.driver.memory", "1g", "spark.executor.memory", "1g"));
+                    Map.of("spark.driver.memory", "1g", "spark.executor.memory", "1g",
+                            "spark.sql.shuffle.partitions", "4"));
             assertEquals(0, r.exitCode(), r.diagnostics());
         }
 
