@@ -122,10 +122,10 @@ public final class SummarizeEvalCommand extends Command {
             }
             List<Coverage> variants = new ArrayList<>();
             if (a.flag("--coverage-grid")) {
-                for (double tau : new double[] {0.1, 0.2, 0.4}) {
+                for (double tau : new double[] {0.4, 0.8, 1.6}) {
                     for (double lambda : new double[] {0, 2}) {
                         for (double beta : new double[] {0, 1}) {
-                            for (double gamma : new double[] {0, 0.5, 1}) {
+                            for (double gamma : new double[] {0, 1}) {
                                 variants.add(new Coverage(tau, lambda, beta, gamma));
                             }
                         }

@@ -7,27 +7,27 @@ import java.util.List;
  * Coverage selection: greedy maximization of a monotone submodular objective (Lin &amp; Bilmes 2011,
  * "A Class of Submodular Functions for Document Summarization"),
  * <pre>
- *   F(S) = (1/|U|) sum_{i in U} max_{j in S} w_ij  +  lambda * sum_k sqrt( sum_{j in S, section(j) = k} r_j )
+ *   F(S) = sum_{i in U} m_i max_{j in S} w_ij / sum_i m_i  +  lambda * sum_k sqrt( sum_{j in S, section(j) = k} r_j )
  * </pre>
- * with {@code w_ij = exp((cos_ij - 1) / tau)} the unnormalized attention weight of the stage's logits
- * ({@code cos / tau}, shifted so a sentence's weight to itself is 1), {@code U} the candidate sentences,
- * and {@code r_j = b_j (1/|U|) sum_i w_ij} a sentence's attention received, raised by
- * {@code b_j = 1 + beta / (1 + rank of j among its section's candidates)} for the sentences that open a
- * section (HipoRank's boundary cue, Dong et al. 2021). Each greedy gain is weighted by
- * {@code words_j^gamma}: with a budget counted in sentences rather than words (Lin &amp; Bilmes
- * divide by a cost instead), a short sentence would otherwise win by covering as much in fewer words. The first term is facility location: once one
- * sentence of a template repeated thousands of times is chosen, the others add almost nothing, so a
- * changelog's densest cluster cannot fill the summary. The second term rewards each section's first
- * pick most (square root), so the summary spreads over the document's sections. Greedy selection is
- * within {@code 1 - 1/e} of the best set. Documents with more than {@link #MAX_UNIVERSE} candidates are
- * represented by an evenly spaced sample of them, which keeps the cost at {@code O(MAX_UNIVERSE^2 D)}.
+ * with {@code w_ij = exp((cos_ij - 1) / tau)} an attention weight between sentence vectors (logits
+ * {@code cos / tau}, shifted so a sentence's weight to itself is 1), {@code U} the candidate sentences,
+ * {@code m_i = words_i^gamma} how much of the document sentence i holds (gamma = 1: covering a long
+ * sentence counts for more than covering a short one), and {@code r_j = b_j (1/|U|) sum_i w_ij} the
+ * attention sentence j receives, raised by {@code b_j = 1 + beta / (1 + rank of j among its section's
+ * candidates)} for the sentences that open a section (HipoRank's boundary cue, Dong et al. 2021).
+ * The first term is facility location: once one sentence of a template repeated thousands of times is
+ * chosen, the others add almost nothing, so a changelog's densest cluster cannot fill the summary. The
+ * second term rewards each section's first pick most (square root), so the summary spreads over the
+ * document's sections. Greedy selection is within {@code 1 - 1/e} of the best set. Documents with more
+ * than {@link #MAX_UNIVERSE} candidates are represented by an evenly spaced sample of them, which keeps
+ * the cost at {@code O(MAX_UNIVERSE^2 D)}.
  */
 public record Coverage(double tau, double lambda, double beta, double gamma) {
 
     public static final int MAX_UNIVERSE = 2000;
 
     /** The settings chosen on the development corpus (BENCHMARKS.md, "Summary quality"). */
-    public static final Coverage DEFAULT = new Coverage(0.1, 4.0, 1.0, 0.0);
+    public static final Coverage DEFAULT = new Coverage(0.8, 2.0, 1.0, 1.0);
 
     public String label() {
         return "coverage(tau=" + tau + ",lambda=" + lambda + ",beta=" + beta + ",gamma=" + gamma + ")";
@@ -60,9 +60,11 @@ public record Coverage(double tau, double lambda, double beta, double gamma) {
             return new int[0];
         }
         double[][] w = new double[m][m];
-        double[] lengthWeight = new double[m];
+        double[] mass = new double[m];
+        double totalMass = 0;
         for (int a = 0; a < m; a++) {
-            lengthWeight[a] = Math.pow(Math.max(1, Words.of(doc.sentences().get(u[a])).size()), gamma);
+            mass[a] = Math.pow(Math.max(1, Words.of(doc.sentences().get(u[a])).size()), gamma);
+            totalMass += mass[a];
             for (int b = 0; b < m; b++) {
                 w[a][b] = Math.exp((cos[a][b] - 1) / tau);
             }
@@ -92,13 +94,12 @@ public record Coverage(double tau, double lambda, double beta, double gamma) {
                 double[] wa = w[a];
                 for (int i = 0; i < m; i++) {
                     if (wa[i] > covered[i]) {
-                        gain += wa[i] - covered[i];
+                        gain += mass[i] * (wa[i] - covered[i]);
                     }
                 }
-                gain /= m;
+                gain /= totalMass;
                 double before = sectionReward.getOrDefault(doc.sections()[u[a]], 0.0);
                 gain += lambda * (Math.sqrt(before + r[a]) - Math.sqrt(before));
-                gain *= lengthWeight[a];
                 if (gain > bestGain) {
                     bestGain = gain;
                     best = a;

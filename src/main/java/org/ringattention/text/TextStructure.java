@@ -295,7 +295,7 @@ public final class TextStructure {
                 shortLines++;
             }
         }
-        if (2 * codeLines > paragraph.size() || paragraph.size() > 1 && shortLines == paragraph.size()) {
+        if (2 * codeLines > paragraph.size() || paragraph.size() >= 3 && shortLines == paragraph.size()) {
             paragraph.forEach(this::code);
             paragraph.clear();
             return;
