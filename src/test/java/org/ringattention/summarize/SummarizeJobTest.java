@@ -135,8 +135,8 @@ class SummarizeJobTest {
     @Test
     void aDocumentFailingInAStageIsARejectAndTheNightGoesOnUnlessFailFast() {
         String out = dir.resolve("doc-failure").toString();
-        InjectedFaults.plan(spark.sparkContext(), new InjectedFaults.Plan("SentenceEmbeddings", 0, 1,
-                InjectedFaults.Kind.DOCUMENT));
+        InjectedFaults.plan(spark.sparkContext(), new InjectedFaults.Plan("SentenceEmbeddings",
+                InjectedFaults.Plan.ANY, 1, InjectedFaults.Kind.DOCUMENT, dir.resolve("fired").toString()));
         try {
             SummarizeJob.Summary s = SummarizeJob.summarize(spark, options(out, "2026-11-25", "parquet"));
             assertEquals(REJECTS + 1, s.rejects());
@@ -148,6 +148,8 @@ class SummarizeJobTest {
             SummarizeJob.Options failFast = new SummarizeJob.Options(o.input(), o.inputFormat(), o.output(), o.date(),
                     o.outputFormat(), o.sentences(), o.ratio(), o.redundancy(), o.temperature(), o.maxChars(),
                     o.model(), false, null, false, null, true);
+            InjectedFaults.plan(spark.sparkContext(), new InjectedFaults.Plan("SentenceEmbeddings",
+                    InjectedFaults.Plan.ANY, 1, InjectedFaults.Kind.DOCUMENT, dir.resolve("fired-again").toString()));
             org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
                     () -> SummarizeJob.summarize(spark, failFast));
             assertFalse(Files.exists(Path.of(o.output(), "summaries")), "nothing written");
