@@ -44,7 +44,9 @@ public final class InjectedFaults {
      * A planned fault: at the {@code call}-th point (from 1) of {@code stage} in task {@code partition},
      * or, with {@code partition = ANY}, in whichever task of the stage gets there first: a file that the
      * firing task creates atomically ({@code once}, on a disk every executor shares: local and
-     * local-cluster masters) makes it fire once per run even when several tasks qualify.
+     * local-cluster masters) makes it fire once per run even when several tasks qualify. A
+     * {@link Kind#DOCUMENT} fault names its document instead ({@code once} is the doc id) and fails it
+     * every time the stage works on it, as a real bad document would.
      */
     public record Plan(String stage, int partition, long call, Kind kind, String once) {
 
@@ -122,16 +124,27 @@ public final class InjectedFaults {
             return;
         }
         Plan plan = Plan.parse(text);
-        if (plan.stage().equals(stage) && (plan.partition() == Plan.ANY || plan.partition() == task.partitionId())
-                && plan.call() == call && task.attemptNumber() == 0 && task.stageAttemptNumber() == 0
+        if (plan.kind() != Kind.DOCUMENT && plan.stage().equals(stage)
+                && (plan.partition() == Plan.ANY || plan.partition() == task.partitionId()) && plan.call() == call
+                && task.attemptNumber() == 0 && task.stageAttemptNumber() == 0
                 && (plan.once() == null || claim(plan.once()))) {
-            if (plan.kind() == Kind.DOCUMENT) {
-                throw new IllegalStateException("injected " + plan);
-            }
             if (plan.kind() == Kind.EXECUTOR && !"driver".equals(SparkEnv.get().executorId())) {
                 Runtime.getRuntime().halt(137);
             }
             throw new Fault("injected " + plan);
+        }
+    }
+
+    /** A document's point in {@code stage}: throws when the plan fails this document there. */
+    public static void document(String stage, String docId) {
+        TaskContext task = TaskContext.get();
+        String text = task == null ? null : task.getLocalProperty(PROPERTY);
+        if (text == null) {
+            return;
+        }
+        Plan plan = Plan.parse(text);
+        if (plan.kind() == Kind.DOCUMENT && plan.stage().equals(stage) && plan.once().equals(docId)) {
+            throw new IllegalStateException("injected " + plan);
         }
     }
 
