@@ -54,8 +54,10 @@ public final class FaultDrillCommand extends Command {
             long identical = runs.stream().filter(FaultDrill.Run::identical).count();
             long killed = runs.stream()
                     .filter(r -> r.plan().kind() == org.ringattention.summarize.InjectedFaults.Kind.EXECUTOR).count();
-            err.println(String.format(Locale.ROOT, "fault-drill: seed %d: %d of %d runs bit-identical (%d executor"
-                    + " kills, %d injected task failures seen)", seed, identical, runs.size(), killed,
+            err.println(String.format(Locale.ROOT, "fault-drill: seed %d: %d of %d runs bit-identical; %d faults fired"
+                    + " (%d planned executor kills, %d executors lost, %d injected task failures seen)", seed, identical,
+                    runs.size(), runs.stream().filter(FaultDrill.Run::fired).count(), killed,
+                    runs.stream().mapToInt(FaultDrill.Run::lostExecutors).sum(),
                     runs.stream().mapToInt(FaultDrill.Run::failedTasks).sum()));
             return identical == runs.size() ? OK : FAILED;
         } finally {

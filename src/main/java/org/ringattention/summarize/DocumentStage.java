@@ -87,10 +87,12 @@ abstract class DocumentStage extends Transformer implements DefaultParamsWritabl
     static <T> T perDocument(String stage, String docId, boolean failFast, Supplier<T> work, T onFailure) {
         if (failFast) {
             InjectedFaults.point(stage);
+            InjectedFaults.document(stage, docId);
             return work.get();
         }
         try {
             InjectedFaults.point(stage);
+            InjectedFaults.document(stage, docId);
             return work.get();
         } catch (RuntimeException | StackOverflowError e) {
             LOG.warn("{} failed on document {}: {}; it becomes a reject", stage, docId, e.getClass().getName());

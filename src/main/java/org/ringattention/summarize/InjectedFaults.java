@@ -18,7 +18,7 @@ import org.ringattention.ring.StepHook;
  */
 public final class InjectedFaults {
 
-    /** The local property holding the plan, {@code stage:partition:call:kind}. */
+    /** The local property holding the plan, {@code stage|partition|call|kind|once}. */
     public static final String PROPERTY = "ringattention.faults";
 
     /** The points of the job, in pipeline order. */
@@ -40,22 +40,40 @@ public final class InjectedFaults {
         DOCUMENT
     }
 
-    /** A planned fault: at the {@code call}-th point (from 1) of {@code stage} in task {@code partition}. */
-    public record Plan(String stage, int partition, long call, Kind kind) {
+    /**
+     * A planned fault: at the {@code call}-th point (from 1) of {@code stage} in task {@code partition},
+     * or, with {@code partition = ANY}, in whichever task of the stage gets there first: a file that the
+     * firing task creates atomically ({@code once}, on a disk every executor shares: local and
+     * local-cluster masters) makes it fire once per run even when several tasks qualify. A
+     * {@link Kind#DOCUMENT} fault names its document instead ({@code once} is the doc id) and fails it
+     * every time the stage works on it, as a real bad document would.
+     */
+    public record Plan(String stage, int partition, long call, Kind kind, String once) {
+
+        /** Any partition of the stage (needs {@code once}). */
+        public static final int ANY = -1;
 
         public Plan {
             if (!STAGES.contains(stage)) {
                 throw new IllegalArgumentException("no fault point '" + stage + "'; points are " + STAGES);
             }
+            if (partition == ANY && once == null) {
+                throw new IllegalArgumentException("a fault in any partition needs a 'once' file");
+            }
+        }
+
+        public Plan(String stage, int partition, long call, Kind kind) {
+            this(stage, partition, call, kind, null);
         }
 
         String text() {
-            return stage + ":" + partition + ":" + call + ":" + kind;
+            return stage + "|" + partition + "|" + call + "|" + kind + "|" + (once == null ? "" : once);
         }
 
         static Plan parse(String text) {
-            String[] f = text.split(":");
-            return new Plan(f[0], Integer.parseInt(f[1]), Long.parseLong(f[2]), Kind.valueOf(f[3]));
+            String[] f = text.split("\\|", -1);
+            return new Plan(f[0], Integer.parseInt(f[1]), Long.parseLong(f[2]), Kind.valueOf(f[3]),
+                    f[4].isEmpty() ? null : f[4]);
         }
 
         @Override
@@ -65,7 +83,8 @@ public final class InjectedFaults {
                 case EXECUTOR -> "executor kill";
                 case DOCUMENT -> "document failure";
             };
-            return String.format(Locale.ROOT, "%s in %s, partition %d, call %d", what, stage, partition, call);
+            return String.format(Locale.ROOT, "%s in %s, %s, call %d", what, stage,
+                    partition == ANY ? "first task there" : "partition " + partition, call);
         }
     }
 
@@ -105,15 +124,36 @@ public final class InjectedFaults {
             return;
         }
         Plan plan = Plan.parse(text);
-        if (plan.stage().equals(stage) && plan.partition() == task.partitionId() && plan.call() == call
-                && task.attemptNumber() == 0 && task.stageAttemptNumber() == 0) {
-            if (plan.kind() == Kind.DOCUMENT) {
-                throw new IllegalStateException("injected " + plan);
-            }
+        if (plan.kind() != Kind.DOCUMENT && plan.stage().equals(stage)
+                && (plan.partition() == Plan.ANY || plan.partition() == task.partitionId()) && plan.call() == call
+                && task.attemptNumber() == 0 && task.stageAttemptNumber() == 0
+                && (plan.once() == null || claim(plan.once()))) {
             if (plan.kind() == Kind.EXECUTOR && !"driver".equals(SparkEnv.get().executorId())) {
                 Runtime.getRuntime().halt(137);
             }
             throw new Fault("injected " + plan);
+        }
+    }
+
+    /** A document's point in {@code stage}: throws when the plan fails this document there. */
+    public static void document(String stage, String docId) {
+        TaskContext task = TaskContext.get();
+        String text = task == null ? null : task.getLocalProperty(PROPERTY);
+        if (text == null) {
+            return;
+        }
+        Plan plan = Plan.parse(text);
+        if (plan.kind() == Kind.DOCUMENT && plan.stage().equals(stage) && plan.once().equals(docId)) {
+            throw new IllegalStateException("injected " + plan);
+        }
+    }
+
+    /** True for the first caller only, across the executors of one machine. */
+    private static boolean claim(String once) {
+        try {
+            return new java.io.File(once).createNewFile();
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 

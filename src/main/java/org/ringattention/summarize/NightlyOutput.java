@@ -269,6 +269,7 @@ public final class NightlyOutput {
     private void settleQuietly(FileSystem fs, Path staging) {
         try {
             settle(spark, base, fs, staging);
+            deleteIfEmpty(fs, staging.getParent());
         } catch (IOException | RuntimeException ignored) {
             // The journal stays; the next commit's recover() finishes the roll-back.
         }

@@ -29,7 +29,7 @@ class FaultDrillTest {
             for (FaultDrill.Run r : runs) {
                 assertTrue(r.identical(), "run " + r.number() + " (" + r.plan() + ") differs; seed 20261129");
             }
-            assertTrue(runs.stream().mapToInt(FaultDrill.Run::failedTasks).sum() >= 1, "faults were injected");
+            assertTrue(runs.stream().filter(FaultDrill.Run::fired).count() >= 4, "faults fired: " + runs);
         } finally {
             spark.stop();
         }

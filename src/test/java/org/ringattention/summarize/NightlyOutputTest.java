@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -16,6 +17,7 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.ringattention.testing.FaultyFileSystem;
 
@@ -62,6 +64,7 @@ class NightlyOutputTest {
     }
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // three Delta commits: minutes on a saturated 2-core machine
     void deltaReplacesOneDateInOneTransactionAndKeepsHistory() throws IOException {
         String base = dir.resolve("delta").toString();
         night(base, "2026-11-28", "delta", "a", null).commit();

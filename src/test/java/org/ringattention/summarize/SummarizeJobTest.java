@@ -146,13 +146,15 @@ class SummarizeJobTest {
     @Test
     void aDocumentFailingInAStageIsARejectAndTheNightGoesOnUnlessFailFast() {
         String out = dir.resolve("doc-failure").toString();
-        InjectedFaults.plan(spark.sparkContext(), new InjectedFaults.Plan("SentenceEmbeddings", 0, 1,
-                InjectedFaults.Kind.DOCUMENT));
+        InjectedFaults.Plan bad = new InjectedFaults.Plan("SentenceEmbeddings", InjectedFaults.Plan.ANY, 1,
+                InjectedFaults.Kind.DOCUMENT, "river-city-water-report.md");
+        InjectedFaults.plan(spark.sparkContext(), bad);
         try {
             SummarizeJob.Summary s = SummarizeJob.summarize(spark, options(out, "2026-11-25", "parquet"));
             assertEquals(REJECTS + 1, s.rejects());
             Dataset<Row> rejects = spark.read().parquet(out + "/rejects/date=2026-11-25");
-            assertEquals(1, rejects.where("reason like 'SentenceEmbeddings failed%'").count());
+            assertEquals("river-city-water-report.md", rejects.where("reason like 'SentenceEmbeddings failed%'")
+                    .first().getString(0));
             assertEquals(texts().size(), s.documents() + s.rejects(), "every input file once");
 
             SummarizeJob.Options o = options(dir.resolve("fail-fast").toString(), "2026-11-25", "parquet");
