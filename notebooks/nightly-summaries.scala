@@ -24,7 +24,10 @@ dbutils.widgets.text("ratio", "", "Or a fraction of each document's sentences")
 dbutils.widgets.text("redundancy", Options.REDUNDANCY.toString, "Largest cosine similarity between summary sentences")
 dbutils.widgets.text("temperature", Options.TEMPERATURE.toString, "Attention sharpness (logits are cosine / T)")
 dbutils.widgets.text("max_chars", Options.MAX_CHARS.toString, "Reject documents longer than this")
-dbutils.widgets.text("output_format", Options.OUTPUT_FORMAT, "parquet or json")
+dbutils.widgets.text("output_format", Options.OUTPUT_FORMAT, "delta (one Delta table, a date per transaction), parquet or json")
+dbutils.widgets.text("method", "", "How sentences are chosen: coverage (default), centrality, lead, lexrank, textrank")
+dbutils.widgets.dropdown("device", "cpu", Seq("cpu", "gpu", "auto"), "Where the encoder and attention run")
+dbutils.widgets.dropdown("fail_fast", "false", Seq("false", "true"), "Stop at the first document a stage fails on")
 
 def widget(name: String): Option[String] = Option(dbutils.widgets.get(name)).map(_.trim).filter(_.nonEmpty)
 
@@ -36,6 +39,9 @@ widget("redundancy").foreach(r => builder.redundancy(r.toDouble))
 widget("temperature").foreach(t => builder.temperature(t.toDouble))
 widget("max_chars").foreach(n => builder.maxChars(n.toLong))
 widget("output_format").foreach(f => builder.outputFormat(f))
+widget("method").foreach(m => builder.method(m))
+builder.device(org.ringattention.backend.Device.parse(dbutils.widgets.get("device")))
+builder.failFast(dbutils.widgets.get("fail_fast").toBoolean)
 val options = builder.build()
 
 // COMMAND ----------

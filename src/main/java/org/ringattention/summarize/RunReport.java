@@ -65,38 +65,21 @@ final class RunReport {
     }
 
     /**
-     * Renders the report on the driver's disk, then moves it to {@code output/report/date=D}: copied to
-     * a staging folder first, so the final name never holds a partial report.
+     * Renders the report into a new folder on the driver's disk, for the night's commit to publish as
+     * {@code output/report/date=D} with the tables; the caller deletes the folder.
      */
-    static Path publish(SparkSession spark, String output, String date, RunFigures run,
-                        List<DocumentSummary> documents) {
-        Path base = new Path(output);
-        Path target = new Path(new Path(base, "report"), "date=" + date);
-        Path staging = new Path(new Path(base, "_staging"), "report-" + date + "-" + UUID.randomUUID());
+    static java.nio.file.Path render(String date, RunFigures run, List<DocumentSummary> documents) {
         java.nio.file.Path local = null;
         try {
             local = Files.createTempDirectory("report-" + date);
             Report.render(local, run, documents);
-            FileSystem fs = base.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            fs.copyFromLocalFile(false, true, new Path(local.toUri()), staging);
-            fs.mkdirs(target.getParent());
-            if (fs.exists(target) && !fs.delete(target, true)) {
-                throw new IOException("cannot replace " + target);
-            }
-            if (!fs.rename(staging, target)) {
-                throw new IOException("rename " + staging + " -> " + target + " failed");
-            }
-            Path root = staging.getParent();
-            if (fs.exists(root) && fs.listStatus(root).length == 0) {
-                fs.delete(root, false);
-            }
-            return target;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the report for date=" + date + " under " + output, e);
-        } finally {
+            return local;
+        } catch (IOException | RuntimeException e) {
             if (local != null) {
                 org.apache.commons.io.FileUtils.deleteQuietly(local.toFile());
             }
+            throw e instanceof IOException io ? new UncheckedIOException("cannot render the report for date=" + date, io)
+                    : (RuntimeException) e;
         }
     }
 }

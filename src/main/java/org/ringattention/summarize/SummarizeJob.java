@@ -432,23 +432,29 @@ public final class SummarizeJob {
             if (o.attention()) {
                 output.add("attention", contextRows(summarized));
             }
-            progress.phase("write");
-            output.commit();
-
             progress.phase("count");
             Row totals = summaries.agg(count(lit(1)), coalesce(sum("sentence_count"), lit(0L)),
                     coalesce(sum("token_count"), lit(0L))).first();
             Map<String, Long> rejectsByReason = RunReport.rejectsByReason(rejects);
             long rejected = rejectsByReason.values().stream().mapToLong(Long::longValue).sum();
 
+            // The report is rendered before the commit and committed with the tables, so a date's report
+            // always describes the rows beside it; its figures stop where the write begins.
             progress.phase("report");
             List<org.ringattention.report.DocumentSummary> documents = RunReport.documents(result);
-            // The report's own time is not in it: it is written last.
             Map<String, Double> phaseSeconds = progress.phaseSeconds();
-            double seconds = progress.elapsedSeconds();
             RunFigures figures = new RunFigures(o.date(), o.input(), found.getLong(0), inputBytes, totals.getLong(0),
-                    totals.getLong(1), totals.getLong(2), rejectsByReason, phaseSeconds, seconds);
-            RunReport.publish(spark, o.output(), o.date(), figures, documents);
+                    totals.getLong(1), totals.getLong(2), rejectsByReason, phaseSeconds, progress.elapsedSeconds());
+            java.nio.file.Path report = RunReport.render(o.date(), figures, documents);
+            try {
+                output.addDirectory("report", new org.apache.hadoop.fs.Path(report.toUri()));
+                progress.phase("write");
+                output.commit();
+            } finally {
+                org.apache.commons.io.FileUtils.deleteQuietly(report.toFile());
+            }
+            double seconds = progress.elapsedSeconds();
+            phaseSeconds = progress.phaseSeconds();
             StringBuilder phases = new StringBuilder();
             if (o.phaseTimes()) {
                 phaseSeconds.forEach((name, t) -> {
@@ -476,6 +482,8 @@ public final class SummarizeJob {
                 .when(size(col("sentences")).equalTo(0), lit("no sentences found"))
                 .when(col("embeddings").isNull(), lit("SentenceEmbeddings" + rerun))
                 .when(col("centrality").isNull(), lit("SentenceCentrality" + rerun))
+                .when(org.apache.spark.sql.functions.expr("forall(sentence_fragments, f -> f)"),
+                        lit("no sentence to select: only fragments (code, list markers, short or non-prose lines)"))
                 .otherwise(lit("SummarySelector" + rerun));
     }
 

@@ -358,6 +358,14 @@ public final class NotebookRunner implements AutoCloseable {
             defaults.put(name, defaultValue);
         }
 
+        /** Databricks' {@code dropdown(name, defaultValue, choices, label)}; the default must be a choice. */
+        public void dropdown(String name, String defaultValue, scala.collection.Seq<String> choices, String label) {
+            if (!choices.contains(defaultValue)) {
+                throw new IllegalArgumentException("widget " + name + ": default " + defaultValue + " is not a choice");
+            }
+            defaults.put(name, defaultValue);
+        }
+
         public String get(String name) {
             String value = given.getOrDefault(name, defaults.get(name));
             if (value == null) {
