@@ -307,6 +307,11 @@ public final class SummarizeJob {
         }
     }
 
+    /** The folder under the output where the ring checkpoints when the session has no checkpoint directory. */
+    static final String CHECKPOINTS = "_ring-checkpoints";
+    /** Session setting: the checkpoint directory this job set, so that its next run may replace it. */
+    private static final String OWN_CHECKPOINTS = "spark.ringattention.summarize.ownCheckpointDir";
+
     private SummarizeJob() {
     }
 
@@ -369,6 +374,33 @@ public final class SummarizeJob {
     private static Summary summarize(SparkSession spark, Options o, Pipeline pipeline, Progress progress) {
         progress.phase("read and validate");
         spark.conf().set(DocumentStage.FAIL_FAST, o.failFast());
+        // Long documents' centrality runs on the ring, whose lineage stays short only with a reliable
+        // checkpoint directory (RingConfig.checkpointInterval). Unless the session has one, the job keeps
+        // its checkpoints beside its output, out of readers' sight (a leading underscore), and removes
+        // them when the run ends.
+        // A directory an earlier run of this session set (and removed) is replaced, one the user set is kept.
+        org.apache.hadoop.fs.Path checkpoints = null;
+        scala.Option<String> current = spark.sparkContext().getCheckpointDir();
+        if (current.isEmpty() || current.get().equals(spark.conf().get(OWN_CHECKPOINTS, ""))) {
+            checkpoints = new org.apache.hadoop.fs.Path(o.output(), CHECKPOINTS);
+            spark.sparkContext().setCheckpointDir(checkpoints.toString());
+            spark.conf().set(OWN_CHECKPOINTS, spark.sparkContext().getCheckpointDir().get());
+        }
+        try {
+            return readAndSummarize(spark, o, pipeline, progress);
+        } finally {
+            if (checkpoints != null) {
+                try {
+                    checkpoints.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(checkpoints, true);
+                } catch (java.io.IOException e) {
+                    java.util.logging.Logger.getLogger(SummarizeJob.class.getName())
+                            .warning("could not remove the ring checkpoints under " + checkpoints + ": " + e);
+                }
+            }
+        }
+    }
+
+    private static Summary readAndSummarize(SparkSession spark, Options o, Pipeline pipeline, Progress progress) {
         Dataset<Row> intake = Documents.validate(Documents.read(spark, o.input(), o.inputFormat(), o.maxChars()),
                 o.maxChars()).persist(StorageLevel.MEMORY_AND_DISK());
         // A failed run must not leave its cached tables behind in a long-lived session (a notebook's).
