@@ -18,7 +18,10 @@ class NotebookTest {
     @Test
     void theNotebookRunsTheJobWithItsDefaults(@TempDir Path dir) {
         Path out = dir.resolve("out");
-        try (NotebookRunner runner = NotebookRunner.start(dir, Map.of("spark.sql.shuffle.partitions", "4"))) {
+        // Delta Lake configured on the session, as on Databricks, where it is the default table format.
+        try (NotebookRunner runner = NotebookRunner.start(dir, Map.of("spark.sql.shuffle.partitions", "4",
+                "spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension",
+                "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog"))) {
             runner.widget("input", Path.of("jobs/samples").toAbsolutePath().toString());
             runner.widget("output", out.toString());
             runner.widget("date", "2026-11-29");
@@ -34,9 +37,8 @@ class NotebookTest {
 
             // The job's own outputs, with the job's default budget (the old notebook chose 3): the notebook is the job.
             assertTrue(Files.exists(out.resolve("report/date=2026-11-29/index.html")), "the report");
-            assertTrue(Files.isDirectory(out.resolve("rejects/date=2026-11-29")), "the rejects table");
-            for (Row r : runner.spark().read().parquet(out.resolve("summaries/date=2026-11-29").toString())
-                    .collectAsList()) {
+            assertTrue(Files.isDirectory(out.resolve(NightlyOutput.DELTA_TABLE + "/_delta_log")), "the night's Delta table");
+            for (Row r : NightlyTables.read(runner.spark(), out.toString(), "summaries", "2026-11-29").collectAsList()) {
                 int chosen = r.getList(r.fieldIndex("selected_indices")).size();
                 assertTrue(chosen > 3 && chosen <= SummarizeJob.Options.SENTENCES, r.getAs("doc_id") + ": " + chosen);
             }

@@ -93,7 +93,7 @@ class SummarizeJobTest {
         }
         String report = Files.readString(Path.of(out, "report", "date=2026-11-28", "index.html"));
         assertTrue(report.contains("<td>empty text</td><td class=\"n\">1</td>"), "rejects by reason in the report");
-        assertEquals(texts().size() - 4, report.split("<section class=\"doc\"", -1).length - 1, "every summary in the report");
+        assertEquals(texts().size() - REJECTS, report.split("<section class=\"doc\"", -1).length - 1, "every summary in the report");
         Dataset<Row> summaries = spark.read().parquet(out + "/summaries/date=2026-11-28");
         Dataset<Row> rejects = spark.read().parquet(out + "/rejects/date=2026-11-28");
         Map<String, String> texts = texts();
