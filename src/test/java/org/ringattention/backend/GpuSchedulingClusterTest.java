@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,6 +31,7 @@ import org.ringattention.ring.OutputBlock;
 import org.ringattention.ring.RingAttention;
 import org.ringattention.ring.RingConfig;
 import org.ringattention.ring.RingResult;
+import org.ringattention.testing.LocalCluster;
 
 /**
  * Spark's GPU scheduling as users configure it, on {@code local-cluster[2,2,1024]}: each worker's
@@ -51,30 +51,18 @@ class GpuSchedulingClusterTest {
 
     @BeforeAll
     static void start() throws IOException {
-        Path sparkHome = dir.resolve("spark-home");
-        Files.createDirectories(sparkHome.resolve("launcher/target/scala-2.13"));
-        Files.createDirectories(sparkHome.resolve("assembly/target/scala-2.13/jars"));
-        System.setProperty("spark.testing", "true");
-        System.setProperty("spark.test.home", sparkHome.toString());
         Path discovery = dir.resolve("two-gpus.sh");
         Files.writeString(discovery, "#!/usr/bin/env bash\nCUDA_VISIBLE_DEVICES=0,1 exec "
                 + Path.of("conf/gpu-discovery.sh").toAbsolutePath() + "\n", StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(discovery, PosixFilePermissions.fromString("rwxr-xr-x"));
         record = dir.resolve("stand-in.log");
-        String jvmArgs = String.join(" ", Files.readAllLines(Path.of("conf/jvm.args")))
-                + " -D" + GpuDriver.PROPERTY + "=" + StandInGpuDriver.class.getName()
-                + " -D" + StandInGpuDriver.LOG_PROPERTY + "=" + record;
-        context = new JavaSparkContext(new SparkConf().setMaster("local-cluster[2,2,1024]")
-                .setAppName("gpu-scheduling-test")
-                .set("spark.testing", "true")
-                .set("spark.test.home", sparkHome.toString())
-                .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
-                .set("spark.executor.extraJavaOptions", jvmArgs)
+        context = new JavaSparkContext(LocalCluster.conf(dir, "local-cluster[2,2,1024]", "gpu-scheduling-test",
+                "-D" + GpuDriver.PROPERTY + "=" + StandInGpuDriver.class.getName()
+                        + " -D" + StandInGpuDriver.LOG_PROPERTY + "=" + record)
                 .set("spark.worker.resource.gpu.amount", "2")
                 .set("spark.worker.resource.gpu.discoveryScript", discovery.toString())
                 .set("spark.executor.resource.gpu.amount", "2")
-                .set("spark.task.resource.gpu.amount", "1")
-                .set("spark.ui.enabled", "false"));
+                .set("spark.task.resource.gpu.amount", "1"));
         context.setLogLevel("WARN");
     }
 
@@ -83,8 +71,7 @@ class GpuSchedulingClusterTest {
         if (context != null) {
             context.stop();
         }
-        System.clearProperty("spark.testing");
-        System.clearProperty("spark.test.home");
+        LocalCluster.clear();
     }
 
     @Test

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ringattention.attention.AttentionResult;
 import org.ringattention.attention.AttentionSpec;
+import org.ringattention.testing.LocalCluster;
 
 /**
  * Ring attention with executors in separate JVMs ({@code local-cluster[2,1,1024]}), so every block
@@ -35,22 +35,7 @@ class RingAttentionClusterTest {
 
     @BeforeAll
     static void start() throws IOException {
-        // local-cluster launches executors from a "Spark home"; under spark.testing an empty layout
-        // will do, and the executors take this JVM's classpath (as in Spark's own local-cluster tests).
-        Path sparkHome = dir.resolve("spark-home");
-        Files.createDirectories(sparkHome.resolve("launcher/target/scala-2.13"));
-        Files.createDirectories(sparkHome.resolve("assembly/target/scala-2.13/jars"));
-        // The in-process Worker reads these as system properties, not from the SparkConf.
-        System.setProperty("spark.testing", "true");
-        System.setProperty("spark.test.home", sparkHome.toString());
-        String jvmArgs = String.join(" ", Files.readAllLines(Path.of("conf/jvm.args")));
-        context = new JavaSparkContext(new SparkConf().setMaster("local-cluster[2,1,1024]")
-                .setAppName("ring-cluster-test")
-                .set("spark.testing", "true")
-                .set("spark.test.home", sparkHome.toString())
-                .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
-                .set("spark.executor.extraJavaOptions", jvmArgs)
-                .set("spark.ui.enabled", "false"));
+        context = new JavaSparkContext(LocalCluster.conf(dir, "local-cluster[2,1,1024]", "ring-cluster-test", ""));
         context.setLogLevel("WARN");
         context.setCheckpointDir(dir.resolve("checkpoints").toString());
     }
@@ -60,8 +45,7 @@ class RingAttentionClusterTest {
         if (context != null) {
             context.stop();
         }
-        System.clearProperty("spark.testing");
-        System.clearProperty("spark.test.home");
+        LocalCluster.clear();
     }
 
     /** RDDs written to the checkpoint directory so far. */
