@@ -12,6 +12,7 @@ HANDBOOK = "usr/share/doc/debian-handbook/html/en-US"
 KERNEL = "usr/share/doc/linux-doc-6.1/Documentation"
 GIT = "usr/share/doc/git-doc"
 POSTGRES = "usr/share/doc/postgresql-doc-15/html"
+DOCUTILS = "usr/share/doc/docutils-doc/docs"
 
 
 def rst_plain(text):
@@ -67,7 +68,10 @@ def titled_summary(lines):
             if topic and lines[j].strip() and not lines[j].startswith((" ", "\t")):
                 break
             j += 1
-        summary = " ".join(l.strip() for l in lines[i + (2 if title else 1):j] if l.strip())
+        # A ':Abstract:' field may start on its own line; an overlined title leaves the next title's overline.
+        first = [re.sub(r"(?i)^\s*:abstract:", "", line)] if line.strip().lower().startswith(":abstract:") else []
+        summary = " ".join(l.strip() for l in first + lines[i + (2 if title else 1):j]
+                           if l.strip() and not re.fullmatch(r"[=\-~^*]{3,}", l.strip()))
         return "\n".join(lines[:i] + lines[j:]), rst_plain(summary)
     return None
 
@@ -183,6 +187,10 @@ def main():
         pair = titled_summary(f.read_text(encoding="utf-8").splitlines())
         if pair:
             docs.append(("git-doc-" + f.name[:-4],) + pair)
+    for f in sorted((root / DOCUTILS).rglob("*.txt")):
+        pair = titled_summary(f.read_text(encoding="utf-8").splitlines())
+        if pair:
+            docs.append(("docutils-" + str(f.relative_to(root / DOCUTILS))[:-4].replace("/", "-"),) + pair)
     for f in sorted((root / POSTGRES).glob("release-[0-9]*.html")):
         pair = release_overview(f)
         if pair:

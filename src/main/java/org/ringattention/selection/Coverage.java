@@ -32,7 +32,7 @@ public record Coverage(double tau, double lambda, double beta, double gamma, dou
     public static final int MAX_UNIVERSE = 2000;
 
     /** The settings chosen on the development corpus (BENCHMARKS.md, "Summary quality"). */
-    public static final Coverage DEFAULT = new Coverage(0.8, 2.0, 1.0, 1.0, 0.25, 0.2);
+    public static final Coverage DEFAULT = new Coverage(0.8, 2.0, 1.0, 1.0, 0.5, 0.2);
 
     public String label() {
         return "coverage(tau=" + tau + ",lambda=" + lambda + ",beta=" + beta + ",gamma=" + gamma + ",eta=" + eta
