@@ -8,6 +8,7 @@ import java.util.List;
  * "A Class of Submodular Functions for Document Summarization"),
  * <pre>
  *   F(S) = sum_{i in U} m_i max_{j in S} w_ij / sum_i m_i  +  lambda * sum_k sqrt( sum_{j in S, section(j) = k} r_j )
+ *          + sum_{j in S} ( eta * p_j / max p  +  rho / sqrt(1 + k_j) )
  * </pre>
  * with {@code w_ij = exp((cos_ij - 1) / tau)} an attention weight between sentence vectors (logits
  * {@code cos / tau}, shifted so a sentence's weight to itself is 1), {@code U} the candidate sentences,
@@ -23,9 +24,9 @@ import java.util.List;
  * Radev 2004; the words a sentence shares with many others), and a lead prior {@code rho / sqrt(1 + k_j)}
  * with {@code k_j} the rank of j among the candidates in document order (authors' own summaries often
  * paraphrase a document's opening; the prior decays slowly, so later sections still compete). Modular
- * terms keep F monotone submodular, so greedy selection is within {@code 1 - 1/e} of the best set. Documents with more
- * than {@link #MAX_UNIVERSE} candidates are represented by an evenly spaced sample of them, which keeps
- * the cost at {@code O(MAX_UNIVERSE^2 D)}.
+ * terms keep F monotone submodular, so greedy selection is within {@code 1 - 1/e} of the best set.
+ * Documents with more than {@link #MAX_UNIVERSE} candidates are represented by an evenly spaced sample
+ * of them, which keeps the cost at {@code O(MAX_UNIVERSE^2 D)}.
  */
 public record Coverage(double tau, double lambda, double beta, double gamma, double eta, double rho) {
 
