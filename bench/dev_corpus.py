@@ -10,6 +10,9 @@ import sys
 PY = "usr/share/doc/python3.11/html/_sources"
 HANDBOOK = "usr/share/doc/debian-handbook/html/en-US"
 KERNEL = "usr/share/doc/linux-doc-6.1/Documentation"
+GIT = "usr/share/doc/git-doc"
+POSTGRES = "usr/share/doc/postgresql-doc-15/html"
+DOCUTILS = "usr/share/doc/docutils-doc/docs"
 
 
 def rst_plain(text):
@@ -39,7 +42,7 @@ def whatsnew(path):
     """A What's New page's 'Summary -- Release highlights' section (up to the next title) is the summary."""
     lines = path.read_text(encoding="utf-8").splitlines()
     for i, line in enumerate(lines):
-        if line.startswith("Summary -- Release highlights") and re.fullmatch(r"=+", lines[i + 1]):
+        if line.lower().startswith("summary -- release highlights") and re.fullmatch(r"=+", lines[i + 1]):
             j = i + 2
             while j + 1 < len(lines) and not (lines[j].strip() and re.fullmatch(r"[=\-~^*]{3,}", lines[j + 1])):
                 j += 1
@@ -65,8 +68,27 @@ def titled_summary(lines):
             if topic and lines[j].strip() and not lines[j].startswith((" ", "\t")):
                 break
             j += 1
-        summary = " ".join(l.strip() for l in lines[i + (2 if title else 1):j] if l.strip())
+        # A ':Abstract:' field may start on its own line; an overlined title leaves the next title's overline.
+        first = [re.sub(r"(?i)^\s*:abstract:", "", line)] if line.strip().lower().startswith(":abstract:") else []
+        summary = " ".join(l.strip() for l in first + lines[i + (2 if title else 1):j]
+                           if l.strip() and not re.fullmatch(r"[=\-~^*]{3,}", l.strip()))
         return "\n".join(lines[:i] + lines[j:]), rst_plain(summary)
+    return None
+
+
+def git_howto(path):
+    """A Git howto's mail-style header carries an 'Abstract:' field (continued on indented lines): that is the
+    summary; the text is everything after the header."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    end = lines.index("") if "" in lines else 0
+    header = lines[:end]
+    for i, line in enumerate(header):
+        if line.startswith("Abstract:"):
+            j = i + 1
+            while j < end and header[j].startswith((" ", "\t")):
+                j += 1
+            abstract = " ".join([line[len("Abstract:"):].strip()] + [l.strip() for l in header[i + 1:j]])
+            return "\n".join(lines[end + 1:]), abstract
     return None
 
 
@@ -120,6 +142,26 @@ def handbook_chapters(root):
         yield "debian-handbook-" + name[:-5], "# " + html.unescape(title) + "\n\n" + "\n\n".join(parts), summary
 
 
+def release_overview(path):
+    """A PostgreSQL major release's notes open with an 'Overview' section listing the release's highlights (the
+    counterpart of Python's 'Release highlights'): that is the summary, the other sections are the text."""
+    page = path.read_text(encoding="utf-8")
+    body = page[page.find('<div class="sect1"'):page.find('<div class="navfooter"')]
+    body = re.sub(r'(?s)<div class="toc">.*?</dl></div>', "", body)
+    # The source indents paragraphs (which would read as code) and wraps each list item in a paragraph.
+    body = "".join(part if part.startswith("<pre") else re.sub(r"\s+", " ", part)
+                   for part in re.split(r"(?s)(<pre.*?</pre>)", body))
+    text = html_text(re.sub(r"<li([^>]*)>\s*<p[^>]*>", r"<li\1>", body))
+    blocks = text.split("\n\n")
+    for i, block in enumerate(blocks):
+        if re.fullmatch(r"# [\w.]+ Overview", block):
+            j = i + 1
+            while j < len(blocks) and not blocks[j].startswith("# "):
+                j += 1
+            return "\n\n".join(blocks[:i] + blocks[j:]), " ".join(blocks[i + 1:j]).replace("- ", "")
+    return None
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--root", required=True)
@@ -137,6 +179,22 @@ def main():
         if pair:
             docs.append(("python-whatsnew-" + f.name[:-8],) + pair)
     docs.extend(handbook_chapters(root / HANDBOOK))
+    for f in sorted((root / GIT / "howto").glob("*.txt")):
+        pair = git_howto(f)
+        if pair:
+            docs.append(("git-doc-howto-" + f.name[:-4],) + pair)
+    for f in sorted((root / GIT).glob("*.txt")):
+        pair = titled_summary(f.read_text(encoding="utf-8").splitlines())
+        if pair:
+            docs.append(("git-doc-" + f.name[:-4],) + pair)
+    for f in sorted((root / DOCUTILS).rglob("*.txt")):
+        pair = titled_summary(f.read_text(encoding="utf-8").splitlines())
+        if pair:
+            docs.append(("docutils-" + str(f.relative_to(root / DOCUTILS))[:-4].replace("/", "-"),) + pair)
+    for f in sorted((root / POSTGRES).glob("release-[0-9]*.html")):
+        pair = release_overview(f)
+        if pair:
+            docs.append(("postgresql-" + f.name[:-5],) + pair)
     for f in sorted((root / KERNEL).rglob("*.rst.gz")):
         pair = titled_summary(gzip.decompress(f.read_bytes()).decode("utf-8", "replace").splitlines())
         if pair:

@@ -35,7 +35,7 @@ import org.ringattention.summarize.SentenceSplitter;
 public final class SummarizeEvalCommand extends Command {
 
     private static final List<String> VALUED = List.of("--input", "--output", "--sentences", "--redundancy",
-            "--temperature", "--model", "--bootstrap", "--features");
+            "--temperature", "--model", "--bootstrap", "--features", "--documents");
     private static final List<String> FLAGS = List.of("--coverage-grid");
 
     public static void main(String[] args) {
@@ -62,7 +62,9 @@ public final class SummarizeEvalCommand extends Command {
                 "  --temperature T     as jobs/summarize (default 0.1)",
                 "  --model DIR         as jobs/summarize (default: the bundled all-MiniLM-L6-v2)",
                 "  --bootstrap N       bootstrap resamples (default 1000)",
-                "  --coverage-grid     also score coverage settings around the default (tau, lambda, beta)",
+                "  --documents HALF    all (default), or even / odd: every other document in doc_id order, so",
+                "                      settings chosen on one half can be checked on the other",
+                "  --coverage-grid     also score coverage settings around the default (eta, rho)",
                 "",
                 "Exit status: 0 done, 2 bad input, 1 other failure.");
     }
@@ -77,6 +79,10 @@ public final class SummarizeEvalCommand extends Command {
         double redundancy = a.doubleValue("--redundancy", 0.9);
         Float t = a.positiveFloat("--temperature");
         int rounds = a.intValue("--bootstrap", 1000, 10);
+        String half = a.get("--documents") == null ? "all" : a.get("--documents");
+        if (!List.of("all", "even", "odd").contains(half)) {
+            throw new BadInputException("--documents " + half + " is not all, even or odd");
+        }
         if (!Files.exists(input)) {
             throw new BadInputException("--input " + input + " does not exist");
         }
@@ -101,9 +107,14 @@ public final class SummarizeEvalCommand extends Command {
                 attended = spark.read().parquet(output.resolve("features").toString());
             }
             List<SummaryEvaluation.Case> cases = new ArrayList<>();
+            int position = -1;
             for (Row r : attended.select("doc_id", "sentences", "sentence_sections", "sentence_fragments",
                     "embeddings", "centrality", "reference").orderBy("doc_id").collectAsList()) {
                 List<String> sentences = r.getList(1);
+                position++;
+                if (!half.equals("all") && position % 2 != (half.equals("even") ? 0 : 1)) {
+                    continue;
+                }
                 if (sentences.isEmpty()) {
                     err.println("summarize-eval: " + r.getString(0) + " has no sentences; left out");
                     continue;
@@ -122,20 +133,17 @@ public final class SummarizeEvalCommand extends Command {
             }
             List<Coverage> variants = new ArrayList<>();
             if (a.flag("--coverage-grid")) {
-                for (double tau : new double[] {0.4, 0.8, 1.6}) {
-                    for (double lambda : new double[] {0, 2}) {
-                        for (double beta : new double[] {0, 1}) {
-                            for (double gamma : new double[] {0, 1}) {
-                                variants.add(new Coverage(tau, lambda, beta, gamma));
-                            }
-                        }
+                Coverage d = Coverage.DEFAULT;
+                for (double eta : new double[] {0, 0.25, 0.5, 1}) {
+                    for (double rho : new double[] {0, 0.1, 0.2, 0.4}) {
+                        variants.add(new Coverage(d.tau(), d.lambda(), d.beta(), d.gamma(), eta, rho));
                     }
                 }
             }
             List<SummaryEvaluation.MethodScores> scores = SummaryEvaluation.run(cases, k, redundancy, variants);
             String table = SummaryEvaluation.table(scores, rounds);
-            String header = String.format(Locale.ROOT, "%d documents, K = %d sentences, mean F1 x 100 [95%% bootstrap"
-                    + " interval, %d resamples]%n%n", cases.size(), k, rounds);
+            String header = String.format(Locale.ROOT, "%d documents (%s), K = %d sentences, mean F1 x 100 [95%% bootstrap"
+                    + " interval, %d resamples]%n%n", cases.size(), half, k, rounds);
             Files.writeString(output.resolve("report.md"), header + table, StandardCharsets.UTF_8);
             writeCsv(output.resolve("scores.csv"), cases, scores);
             plot(output.resolve("rouge1.png"), cases, scores);

@@ -28,15 +28,19 @@ final class PageRank {
                     dangling += p[i];
                 }
             }
+            // Row by row (the matrix is row-major); each q[j] still sums its terms in increasing i.
             double[] q = new double[n];
-            for (int j = 0; j < n; j++) {
-                double s = dangling / n;
-                for (int i = 0; i < n; i++) {
-                    if (w[i][j] != 0) {
-                        s += w[i][j] / degree[i] * p[i];
+            java.util.Arrays.fill(q, dangling / n);
+            for (int i = 0; i < n; i++) {
+                double[] wi = w[i];
+                for (int j = 0; j < n; j++) {
+                    if (wi[j] != 0) {
+                        q[j] += wi[j] / degree[i] * p[i];
                     }
                 }
-                q[j] = (1 - damping) / n + damping * s;
+            }
+            for (int j = 0; j < n; j++) {
+                q[j] = (1 - damping) / n + damping * q[j];
             }
             double change = 0;
             for (int i = 0; i < n; i++) {

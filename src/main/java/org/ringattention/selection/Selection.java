@@ -77,28 +77,36 @@ public final class Selection {
     /** LexRank over the candidates: tf-idf cosine (idf over the document's sentences), edges >= 0.1, PageRank. */
     static double[] lexRank(Document doc) {
         int[] c = Coverage.sample(doc.candidates());
-        List<Map<String, Integer>> tf = new ArrayList<>();
-        Map<String, Integer> df = new HashMap<>();
-        for (int i : c) {
-            Map<String, Integer> counts = new HashMap<>();
-            for (String w : Words.of(doc.sentences().get(i))) {
-                counts.merge(w, 1, Integer::sum);
-            }
-            counts.keySet().forEach(w -> df.merge(w, 1, Integer::sum));
-            tf.add(counts);
-        }
         int n = c.length;
-        List<Map<String, Double>> vectors = new ArrayList<>();
+        // Each sentence as its distinct words' ids in increasing order with their tf-idf weights, so a dot
+        // product is one merge of two short sorted arrays (the coverage prior runs this on every document).
+        Map<String, Integer> ids = new HashMap<>();
+        int[][] terms = new int[n][];
+        int[][] tf = new int[n][];
+        List<Integer> df = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            java.util.TreeMap<Integer, Integer> counts = new java.util.TreeMap<>();
+            for (String w : Words.of(doc.sentences().get(c[k]))) {
+                counts.merge(ids.computeIfAbsent(w, x -> ids.size()), 1, Integer::sum);
+            }
+            terms[k] = counts.keySet().stream().mapToInt(Integer::intValue).toArray();
+            tf[k] = counts.values().stream().mapToInt(Integer::intValue).toArray();
+            for (int t : terms[k]) {
+                if (t == df.size()) {
+                    df.add(0);
+                }
+                df.set(t, df.get(t) + 1);
+            }
+        }
+        double[][] x = new double[n][];
         double[] norms = new double[n];
         for (int k = 0; k < n; k++) {
-            Map<String, Double> v = new HashMap<>();
-            for (Map.Entry<String, Integer> e : tf.get(k).entrySet()) {
-                double x = e.getValue() * Math.log((double) n / df.get(e.getKey()));
-                v.put(e.getKey(), x);
-                norms[k] += x * x;
+            x[k] = new double[terms[k].length];
+            for (int t = 0; t < terms[k].length; t++) {
+                x[k][t] = tf[k][t] * Math.log((double) n / df.get(terms[k][t]));
+                norms[k] += x[k][t] * x[k][t];
             }
             norms[k] = Math.sqrt(norms[k]);
-            vectors.add(v);
         }
         double[][] w = new double[n][n];
         for (int a = 0; a < n; a++) {
@@ -106,13 +114,16 @@ public final class Selection {
                 if (norms[a] == 0 || norms[b] == 0) {
                     continue;
                 }
-                Map<String, Double> small = vectors.get(a).size() <= vectors.get(b).size() ? vectors.get(a) : vectors.get(b);
-                Map<String, Double> large = small == vectors.get(a) ? vectors.get(b) : vectors.get(a);
                 double dot = 0;
-                for (Map.Entry<String, Double> e : small.entrySet()) {
-                    Double y = large.get(e.getKey());
-                    if (y != null) {
-                        dot += e.getValue() * y;
+                int[] ta = terms[a];
+                int[] tb = terms[b];
+                for (int i = 0, j = 0; i < ta.length && j < tb.length; ) {
+                    if (ta[i] == tb[j]) {
+                        dot += x[a][i++] * x[b][j++];
+                    } else if (ta[i] < tb[j]) {
+                        i++;
+                    } else {
+                        j++;
                     }
                 }
                 if (dot / (norms[a] * norms[b]) >= LEXRANK_THRESHOLD) {

@@ -8,8 +8,8 @@ import java.util.stream.Collectors;
  * How a summary's sentences are chosen among a document's non-fragment sentences ({@link Document}).
  * <ul>
  *   <li>{@code coverage}: the set that best represents every sentence and every section, by facility
- *       location over attention weights plus a per-section reward (Lin &amp; Bilmes 2011), see
- *       {@link Coverage};</li>
+ *       location over attention weights plus a per-section reward (Lin &amp; Bilmes 2011), with LexRank's
+ *       score and a lead prior added per sentence, see {@link Coverage};</li>
  *   <li>{@code centrality}: the sentences that receive the most attention, skipping near-duplicates;</li>
  *   <li>{@code lead}: the first K (the Lead-K baseline);</li>
  *   <li>{@code lexrank}: PageRank on the tf-idf cosine graph thresholded at 0.1 (Erkan &amp; Radev 2004);</li>

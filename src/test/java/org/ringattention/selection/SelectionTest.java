@@ -96,6 +96,24 @@ class SelectionTest {
     }
 
     @Test
+    void priorsMoveCoverageTowardsTheOpeningAndTheLexicallyCentral() {
+        // Four orthogonal sentence vectors: facility location prefers the longest sentence (2, six words).
+        int d = 4;
+        float[] e = new float[16];
+        for (int i = 0; i < 4; i++) {
+            e[i * d + i] = 1;
+        }
+        List<String> s = List.of("alpha beta gamma", "alpha beta gamma", "epsilon zeta eta iota kappa mu",
+                "alpha beta gamma");
+        Document doc = new Document(s, new int[4], new boolean[4], e, d, new double[4]);
+        assertArrayEquals(new int[] {2}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0).select(doc, 1, 0.9));
+        // The lead prior (0.5 for the first candidate, 0.29 for the third) outweighs the longer sentence.
+        assertArrayEquals(new int[] {0}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0.5).select(doc, 1, 0.9));
+        // Sentence 2 shares no word with the others, so it has LexRank's lowest score.
+        assertArrayEquals(new int[] {0}, new Coverage(0.8, 2.0, 0, 1.0, 1.0, 0).select(doc, 1, 0.9));
+    }
+
+    @Test
     void leadTakesTheFirstCandidates() {
         boolean[] fragments = {true, false, false, true, false};
         Document doc = doc(new float[10], 2, new double[5], fragments, new int[5]);
