@@ -42,8 +42,8 @@ public final class ShowCommand extends Command {
         }
         String root = argv[0];
         Args a = Args.parse(java.util.Arrays.copyOfRange(argv, 1, argv.length), VALUED, List.of());
-        SparkSession spark = SparkSession.builder().master("local[1]").appName("show")
-                .config("spark.ui.enabled", "false").getOrCreate();
+        SparkSession spark = SparkSession.builder().config(SparkSettings.conf("show", "local[1]")
+                .set("spark.ui.enabled", "false")).getOrCreate();
         try {
             List<String> dates = NightlyTables.dates(spark, root, "summaries");
             if (dates.isEmpty()) {

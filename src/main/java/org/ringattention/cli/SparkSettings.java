@@ -43,6 +43,10 @@ public final class SparkSettings {
             conf.setIfMissing("spark.executor.extraJavaOptions", String.join(" ", jvmArgs()));
         }
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        // Delta Lake, the nightly output's default table format: its SQL extension and catalog, unless the
+        // cluster (Databricks, spark-defaults.conf) sets its own.
+        conf.setIfMissing("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
+        conf.setIfMissing("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
         return conf;
     }
 

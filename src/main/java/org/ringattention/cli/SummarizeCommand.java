@@ -78,11 +78,6 @@ public final class SummarizeCommand extends Command {
         Args a = Args.parse(argv, VALUED, FLAGS);
         Options o = options(a);
         SparkConf conf = SparkSettings.conf("summarize " + o.date(), a.get("--master"));
-        if (o.outputFormat().equals("delta")) {
-            // Delta's SQL extension and catalog, unless the cluster (Databricks, spark-defaults) sets its own.
-            conf.setIfMissing("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
-            conf.setIfMissing("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
-        }
         BackendFactory.requireLocalGpu(o.device(), conf.get("spark.master"));
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         try {
