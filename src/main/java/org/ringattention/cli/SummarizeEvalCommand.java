@@ -125,7 +125,7 @@ public final class SummarizeEvalCommand extends Command {
                 for (int i = 0; i < f.length; i++) {
                     f[i] = fragments.get(i);
                 }
-                float[] e = floats((byte[]) r.get(4));
+                float[] e = org.ringattention.summarize.Floats.fromBytes((byte[]) r.get(4));
                 double[] c = r.<Double>getList(5).stream().mapToDouble(Double::doubleValue).toArray();
                 cases.add(new SummaryEvaluation.Case(r.getString(0), new Document(sentences,
                         sections.stream().mapToInt(Integer::intValue).toArray(), f, e, e.length / sentences.size(), c),
@@ -191,12 +191,6 @@ public final class SummarizeEvalCommand extends Command {
         return table.select("doc_id", "text", "reference").na().drop();
     }
 
-    private static float[] floats(byte[] bytes) {
-        java.nio.FloatBuffer b = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        float[] f = new float[b.remaining()];
-        b.get(f);
-        return f;
-    }
 
     private static void writeCsv(Path csv, List<SummaryEvaluation.Case> cases, List<SummaryEvaluation.MethodScores> scores)
             throws IOException {
