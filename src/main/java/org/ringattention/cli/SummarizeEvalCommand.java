@@ -64,7 +64,7 @@ public final class SummarizeEvalCommand extends Command {
                 "  --bootstrap N       bootstrap resamples (default 1000)",
                 "  --documents HALF    all (default), or even / odd: every other document in doc_id order, so",
                 "                      settings chosen on one half can be checked on the other",
-                "  --coverage-grid     also score coverage settings around the default (eta, rho)",
+                "  --coverage-grid     also score coverage settings around the default (eta, rho, theta)",
                 "",
                 "Exit status: 0 done, 2 bad input, 1 other failure.");
     }
@@ -134,9 +134,11 @@ public final class SummarizeEvalCommand extends Command {
             List<Coverage> variants = new ArrayList<>();
             if (a.flag("--coverage-grid")) {
                 Coverage d = Coverage.DEFAULT;
-                for (double eta : new double[] {0, 0.25, 0.5, 1}) {
-                    for (double rho : new double[] {0, 0.1, 0.2, 0.4}) {
-                        variants.add(new Coverage(d.tau(), d.lambda(), d.beta(), d.gamma(), eta, rho));
+                for (double eta : new double[] {0, 0.5, 1}) {
+                    for (double rho : new double[] {0, 0.2}) {
+                        for (double theta : new double[] {0, 0.4, 0.8, 1.2}) {
+                            variants.add(new Coverage(d.tau(), d.lambda(), d.beta(), d.gamma(), eta, rho, theta));
+                        }
                     }
                 }
             }

@@ -1,11 +1,20 @@
 package org.ringattention.selection;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /** Lower-cased runs of letters and digits: the words the lexical baselines compare. */
 final class Words {
+
+    /** English function words and the nouns that name a document's parts, which say nothing of its topic. */
+    private static final Set<String> FUNCTION_WORDS = Set.of(("a an the and or but nor not no of to in on at by for with "
+            + "from as into onto over under about than then so if is are was were be been being am do does did has have "
+            + "had it its this that these those there here he she they them their his her we our you your i my me what "
+            + "which who whom whose when where why how all any each some such can could will would shall should may might "
+            + "must chapter section part appendix").split(" "));
 
     private Words() {
     }
@@ -21,6 +30,17 @@ final class Words {
             } else if (!word && start >= 0) {
                 words.add(s.substring(start, k));
                 start = -1;
+            }
+        }
+        return words;
+    }
+
+    /** The distinct words of {@code sentence} that carry content: no function word, bare number or single character. */
+    static Set<String> content(String sentence) {
+        Set<String> words = new HashSet<>();
+        for (String w : of(sentence)) {
+            if (w.length() > 1 && !FUNCTION_WORDS.contains(w) && !w.chars().allMatch(Character::isDigit)) {
+                words.add(w);
             }
         }
         return words;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -106,11 +107,36 @@ class SelectionTest {
         List<String> s = List.of("alpha beta gamma", "alpha beta gamma", "epsilon zeta eta iota kappa mu",
                 "alpha beta gamma");
         Document doc = new Document(s, new int[4], new boolean[4], e, d, new double[4]);
-        assertArrayEquals(new int[] {2}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0).select(doc, 1, 0.9));
+        assertArrayEquals(new int[] {2}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0, 0).select(doc, 1, 0.9));
         // The lead prior (0.5 for the first candidate, 0.29 for the third) outweighs the longer sentence.
-        assertArrayEquals(new int[] {0}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0.5).select(doc, 1, 0.9));
+        assertArrayEquals(new int[] {0}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0.5, 0).select(doc, 1, 0.9));
         // Sentence 2 shares no word with the others, so it has LexRank's lowest score.
-        assertArrayEquals(new int[] {0}, new Coverage(0.8, 2.0, 0, 1.0, 1.0, 0).select(doc, 1, 0.9));
+        assertArrayEquals(new int[] {0}, new Coverage(0.8, 2.0, 0, 1.0, 1.0, 0, 0).select(doc, 1, 0.9));
+    }
+
+    @Test
+    void titleCueFavoursTheSentencesThatNameTheTitlesWords() {
+        // A heading (a fragment opening section 0), then four orthogonal sentences of equal length.
+        int d = 5;
+        float[] e = new float[25];
+        for (int i = 0; i < 5; i++) {
+            e[i * d + i] = 1;
+        }
+        List<String> s = List.of("Caching of Widgets", "The planner sorts the queue by cost.",
+                "The cache keeps recent widgets in memory.", "Each request opens a connection.",
+                "Workers share one thread pool here.");
+        boolean[] fragments = {true, false, false, false, false};
+        Document doc = new Document(s, new int[5], fragments, e, d, new double[5]);
+        // The title's content words are "caching" and "widgets"; only sentence 2 holds one of them.
+        double[] cue = Coverage.titleCue(doc, doc.candidates());
+        assertEquals(0, cue[0]);
+        assertTrue(cue[1] > 0.4 && cue[1] < 0.6, "one of two title words, equal idf: " + cue[1]);
+        assertEquals(0, cue[2]);
+        assertArrayEquals(new int[] {1}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0, 0).select(doc, 1, 0.9));
+        assertArrayEquals(new int[] {2}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0, 0.8).select(doc, 1, 0.9));
+        // Without a heading there is no cue.
+        Document plain = new Document(s, new int[5], new boolean[5], e, d, new double[5]);
+        assertEquals(0, Arrays.stream(Coverage.titleCue(plain, plain.candidates())).sum());
     }
 
     @Test
