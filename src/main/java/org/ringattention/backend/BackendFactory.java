@@ -4,8 +4,15 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkEnv;
 import org.ringattention.encoder.EncoderCache;
 import org.ringattention.encoder.SentenceEmbedder;
 import org.ringattention.gpu.GpuAssignment;
@@ -29,6 +36,8 @@ public final class BackendFactory {
 
     /** The process's factory, with the GPU driver named by {@value GpuDriver#PROPERTY} (CUDA by default). */
     private static final BackendFactory PROCESS = new BackendFactory(driverFromProperty());
+
+    private static ExecutorService encoderThreads;
 
     private final GpuDriver driver;
     private final Map<Integer, GpuState> gpus = new HashMap<>();
@@ -122,9 +131,12 @@ public final class BackendFactory {
         return model.isEmpty() ? "bundled all-MiniLM-L6-v2" : model;
     }
 
-    /** The CPU encoder of the executor's cache; sentences attend through its own segment attention. */
+    /**
+     * The CPU encoder of the executor's cache; sentences attend through its own segment attention, and
+     * passes run on the process's {@link #encoderThreads}.
+     */
     static EmbeddingBackend cpuEncoder(String model, int passTokens) {
-        SentenceEmbedder embedder = new SentenceEmbedder(EncoderCache.get(model), passTokens);
+        SentenceEmbedder embedder = new SentenceEmbedder(EncoderCache.get(model), passTokens, encoderThreads());
         return new EmbeddingBackend() {
             @Override
             public int dimension() {
@@ -146,6 +158,47 @@ public final class BackendFactory {
                 // The encoder is the executor's (EncoderCache).
             }
         };
+    }
+
+    /**
+     * One pool of encoder threads per process, as many as the executor's cores ({@link #executorCores}):
+     * every task's passes share it, so while one long document is left its passes use every core, and
+     * concurrent tasks never run more encoder threads than cores. Daemon threads: the pool lives as long
+     * as the executor.
+     */
+    static synchronized ExecutorService encoderThreads() {
+        if (encoderThreads == null) {
+            int n = executorCores();
+            AtomicInteger count = new AtomicInteger();
+            encoderThreads = Executors.newFixedThreadPool(n, r -> {
+                Thread t = new Thread(r, "encoder-" + count.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return encoderThreads;
+    }
+
+    /**
+     * Cores this process may use for tasks: {@code spark.executor.cores} where set, the N of a
+     * {@code local[N]} master, 1 on YARN (Spark's default there), else every processor the JVM sees.
+     */
+    static int executorCores() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        SparkEnv env = SparkEnv.get();
+        if (env == null) {
+            return processors;
+        }
+        SparkConf conf = env.conf();
+        if (conf.contains("spark.executor.cores")) {
+            return Math.max(1, conf.getInt("spark.executor.cores", 1));
+        }
+        String master = conf.get("spark.master", "");
+        Matcher local = Pattern.compile("local\\[(\\d+)").matcher(master);
+        if (local.lookingAt()) {
+            return Math.max(1, Integer.parseInt(local.group(1)));
+        }
+        return master.startsWith("yarn") ? 1 : processors;
     }
 
     Backend backend(Device device, int blockSize, int threads, Consumer<String> log, boolean logEveryTime) {

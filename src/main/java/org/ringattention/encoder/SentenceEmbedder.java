@@ -3,6 +3,10 @@ package org.ringattention.encoder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -27,20 +31,37 @@ public final class SentenceEmbedder implements SentenceEncoder {
     private final BertEncoder encoder;
     private final SequenceAttention attention;
     private final int maxTokensPerPass;
+    private final ExecutorService workers;
 
     /** Sentences attend through the encoder's own {@link BertEncoder#segmentAttention}: each over itself only. */
     public SentenceEmbedder(BertEncoder encoder, int maxTokensPerPass) {
-        this(encoder, encoder.segmentAttention(), maxTokensPerPass);
+        this(encoder, encoder.segmentAttention(), maxTokensPerPass, null);
+    }
+
+    /**
+     * As {@link #SentenceEmbedder(BertEncoder, int)}, with {@link #embed(int[][])}'s passes run on
+     * {@code workers}, a pool shared by every caller of the process: a long document's passes then spread
+     * over the threads that shorter documents have left, and the process never runs more encoder threads
+     * than the pool has. Each pass is computed by one thread, so the result does not depend on the pool.
+     */
+    public SentenceEmbedder(BertEncoder encoder, int maxTokensPerPass, ExecutorService workers) {
+        this(encoder, encoder.segmentAttention(), maxTokensPerPass, workers);
     }
 
     /** Sentences attend through {@code attention}, which sees the packed pass with one segment per sentence. */
     public SentenceEmbedder(BertEncoder encoder, SequenceAttention attention, int maxTokensPerPass) {
+        this(encoder, attention, maxTokensPerPass, null);
+    }
+
+    private SentenceEmbedder(BertEncoder encoder, SequenceAttention attention, int maxTokensPerPass,
+                             ExecutorService workers) {
         if (maxTokensPerPass < 1) {
             throw new IllegalArgumentException("tokens per pass must be at least 1, got " + maxTokensPerPass);
         }
         this.encoder = encoder;
         this.attention = attention;
         this.maxTokensPerPass = maxTokensPerPass;
+        this.workers = workers;
     }
 
     @Override
@@ -108,14 +129,47 @@ public final class SentenceEmbedder implements SentenceEncoder {
         void accept(int first, int count, float[] hidden);
     }
 
+    /** Runs every pass, on the calling thread or on {@code workers}; {@code result} is told of disjoint sentence ranges. */
     private void forEachPass(int[][] ids, PassResult result) {
-        for (int[] pass : passes(ids)) {
-            int tokens = 0;
-            for (int i = pass[0]; i < pass[1]; i++) {
-                tokens += ids[i].length;
+        List<int[]> passes = passes(ids);
+        if (workers == null || passes.size() < 2) {
+            for (int[] pass : passes) {
+                run(ids, pass, result);
             }
-            result.accept(pass[0], pass[1] - pass[0], encoder.forward(pack(ids, pass[0], pass[1], tokens), attention));
+            return;
         }
+        List<Future<?>> running = new ArrayList<>(passes.size());
+        try {
+            for (int[] pass : passes) {
+                running.add(workers.submit(() -> run(ids, pass, result)));
+            }
+            for (Future<?> f : running) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while encoding");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            for (Future<?> f : running) {
+                f.cancel(false);
+            }
+        }
+    }
+
+    private void run(int[][] ids, int[] pass, PassResult result) {
+        int tokens = 0;
+        for (int i = pass[0]; i < pass[1]; i++) {
+            tokens += ids[i].length;
+        }
+        result.accept(pass[0], pass[1] - pass[0], encoder.forward(pack(ids, pass[0], pass[1], tokens), attention));
     }
 
     /** Consecutive sentence ranges {@code [from, to)} of at most {@code maxTokensPerPass} tokens (or one sentence). */

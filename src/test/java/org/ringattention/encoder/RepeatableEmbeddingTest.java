@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.ringattention.model.BertCheckpoint;
 
@@ -28,6 +31,29 @@ class RepeatableEmbeddingTest {
             for (int call = 0; call < 5; call++) {
                 assertArrayEquals(first, embedder.embed(ids), "call " + (call + 2));
             }
+        }
+    }
+
+    @Test
+    void passesOnASharedPoolGiveTheSameBitsAsOneThread() throws Exception {
+        List<String> sentences = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            sentences.add("Line " + i + " of the log: the " + "night ".repeat(i % 7) + "job wrote its tables.");
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try (SentenceTokenizer tokenizer = SentenceTokenizer.bundledMiniLm();
+             BertEncoder encoder = BertEncoder.create(BertCheckpoint.bundledMiniLm(), BertEncoder.DEFAULT_BLOCK_SIZE, 1)) {
+            int[][] ids = tokenizer.encode(sentences);
+            float[] alone = new SentenceEmbedder(encoder, 64).embed(ids);
+            SentenceEmbedder pooled = new SentenceEmbedder(encoder, 64, pool);
+            // Two callers at once, as two Spark tasks of one executor: each gets its own sentences' rows.
+            ExecutorService caller = Executors.newSingleThreadExecutor();
+            Future<float[]> other = caller.submit(() -> pooled.embed(ids));
+            assertArrayEquals(alone, pooled.embed(ids));
+            assertArrayEquals(alone, other.get());
+            caller.shutdown();
+        } finally {
+            pool.shutdownNow();
         }
     }
 }
