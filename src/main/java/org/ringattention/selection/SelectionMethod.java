@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>{@code coverage}: the set that best represents every sentence and every section, by facility
  *       location over attention weights plus a per-section reward (Lin &amp; Bilmes 2011), with LexRank's
- *       score and a lead prior added per sentence, see {@link Coverage};</li>
+ *       score, a lead prior and a title cue added per sentence, see {@link Coverage};</li>
  *   <li>{@code centrality}: the sentences that receive the most attention, skipping near-duplicates;</li>
  *   <li>{@code lead}: the first K (the Lead-K baseline);</li>
  *   <li>{@code lexrank}: PageRank on the tf-idf cosine graph thresholded at 0.1 (Erkan &amp; Radev 2004);</li>

@@ -20,7 +20,10 @@ import java.util.regex.Pattern;
  *       {@code >} ... {@code <} examples, paragraphs whose lines look like code) and table rows are kept
  *       one line per sentence, as fragments;</li>
  *   <li>page furniture (bare page numbers, {@code Page N of M}, form feeds, editor modelines, reST
- *       directive and comment markers, table borders) is dropped.</li>
+ *       directive and comment markers, table borders) is dropped;</li>
+ *   <li>front matter (a block of {@code key: value} lines between {@code ---} lines, or {@code key = value}
+ *       between {@code +++}, at the top, as R Markdown, Quarto, Jekyll and Hugo write it): its
+ *       {@code title} becomes the document's first heading and the other keys, metadata, are dropped.</li>
  * </ul>
  * Prose paragraphs are cut with ICU's sentence {@link BreakIterator} (Unicode UAX #29 rules). Every
  * sentence keeps its section and a fragment flag ({@link Sentence}); fragments stay in the document as
@@ -51,6 +54,9 @@ public final class TextStructure {
     private static final Pattern CLAUSE_TITLE = Pattern.compile(
             "^\\s*(\\p{Lu}[\\w'-]*(?:\\s+(?:\\p{Lu}[\\w'-]*|of|and|or|the|to|for|a|an|in|on)){0,5}\\.)(?:\\s+|$)");
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+    private static final Pattern FRONT_MATTER_KEY = Pattern.compile("^([A-Za-z_][\\w-]*)\\s*[:=]\\s*(.*)$");
+    /** Front matter longer than this many lines is taken for ordinary text. */
+    private static final int MAX_FRONT_MATTER_LINES = 200;
 
     private enum Mode { PROSE, FENCED, VIM_EXAMPLE, LITERAL }
 
@@ -73,7 +79,7 @@ public final class TextStructure {
     private void read(String[] lines) {
         Mode mode = Mode.PROSE;
         int literalIndent = 0;
-        for (int i = 0; i < lines.length; i++) {
+        for (int i = frontMatter(lines); i < lines.length; i++) {
             String line = lines[i].replace('\t', ' ').stripTrailing();
             boolean blank = line.isBlank();
             switch (mode) {
@@ -237,6 +243,44 @@ public final class TextStructure {
             }
         }
         return letters >= 3;
+    }
+
+    /**
+     * The index of the first line after the front matter at the top of the document (0 when there is
+     * none), having made its {@code title} the first heading. Front matter opens with {@code ---} (YAML,
+     * closed by {@code ---} or {@code ...}) or {@code +++} (TOML, closed by {@code +++}) and its first line
+     * is a key; every line up to the close must read as metadata (a key, an indented or list line, a
+     * comment, a TOML table), else the block is ordinary text. A folded or quoted title ({@code title: >} and indented lines) is joined back.
+     */
+    private int frontMatter(String[] lines) {
+        String open = lines.length > 1 ? lines[0].replace("\uFEFF", "").strip() : "";
+        if (!open.equals("---") && !open.equals("+++") || !FRONT_MATTER_KEY.matcher(lines[1]).matches()) {
+            return 0;
+        }
+        String title = null;
+        for (int i = 1; i < Math.min(lines.length, MAX_FRONT_MATTER_LINES); i++) {
+            String line = lines[i].stripTrailing();
+            if (line.equals(open) || open.equals("---") && line.equals("...")) {
+                if (title != null) {
+                    heading(title);
+                }
+                return i + 1;
+            }
+            Matcher key = FRONT_MATTER_KEY.matcher(line);
+            boolean metadata = key.matches() || line.isBlank() || Character.isWhitespace(line.charAt(0))
+                    || line.startsWith("- ") || line.startsWith("#") || line.startsWith("[");
+            if (!metadata) {
+                return 0;
+            }
+            if (title == null && key.matches() && key.group(1).equalsIgnoreCase("title")) {
+                StringBuilder t = new StringBuilder(key.group(2).replaceFirst("^[>|][-+]?\\s*$", ""));
+                for (int k = i + 1; k < lines.length && !lines[k].isBlank() && Character.isWhitespace(lines[k].charAt(0)); k++) {
+                    t.append(' ').append(lines[k].strip());
+                }
+                title = t.toString().strip().replaceAll("^[\"']|[\"']$", "");
+            }
+        }
+        return 0;
     }
 
     private static boolean isTableRow(String line) {

@@ -37,6 +37,29 @@ class TextStructureTest {
     }
 
     @Test
+    void frontMatterGivesTheTitleAndDropsTheMetadata() {
+        String rmd = "---\ntitle: \"Grouped data with dplyr\"\nauthor: \"A. Writer\"\noutput: rmarkdown::html_vignette\n"
+                + "vignette: >\n  %\\VignetteIndexEntry{Grouped data}\n---\n\n## Introduction\n\n"
+                + "Grouping lets you summarise each group of rows on its own. The verbs keep the groups.\n";
+        List<Sentence> s = TextStructure.parse(rmd);
+        assertEquals("Grouped data with dplyr", s.get(0).text());
+        assertTrue(s.get(0).fragment());
+        assertEquals(List.of("Grouping lets you summarise each group of rows on its own.", "The verbs keep the groups."),
+                prose(s));
+        assertTrue(s.stream().noneMatch(x -> x.text().contains("author") || x.text().contains("Vignette")), s.toString());
+        // TOML front matter with a folded title, as Hugo writes it.
+        List<Sentence> toml = TextStructure.parse("+++\ntitle = 'Night shifts'\ndate = 2026-11-30\n+++\n"
+                + "The night shift starts at ten and ends at six.\n");
+        assertEquals("Night shifts", toml.get(0).text());
+        assertEquals(List.of("The night shift starts at ten and ends at six."), prose(toml));
+        // A rule followed by prose is not front matter: nothing is dropped.
+        List<Sentence> rule = TextStructure.parse("---\nNote: the night shift starts at ten and ends at six.\n"
+                + "The day shift covers the rest of the day.\n---\n");
+        assertEquals(List.of("Note: the night shift starts at ten and ends at six.",
+                "The day shift covers the rest of the day."), prose(rule));
+    }
+
+    @Test
     void headingsOfEveryKindStartSections() {
         String text = String.join("\n",
                 "# Markdown title", "", "Text under the markdown title goes here.", "",
