@@ -6,10 +6,9 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 import org.ringattention.attention.TokenIndex;
 import org.ringattention.io.BadInputException;
@@ -99,14 +98,17 @@ public final class SentenceEmbedder implements SentenceEncoder {
     public float[] embed(int[][] ids) {
         int h = dimension();
         float[] out = new float[ids.length * h];
-        forEachPass(ids, (first, count, hidden) -> {
-            int row = 0;
-            for (int i = 0; i < count; i++) {
-                pool(hidden, row, ids[first + i].length, h, out, (first + i) * h);
-                row += ids[first + i].length;
-            }
-        });
+        forEachPass(ids, (first, count, hidden) -> poolRows(ids, first, count, hidden, h, out));
         return out;
+    }
+
+    /** Sentences {@code [first, first + count)} of one pass's hidden states, pooled into their rows of out. */
+    private static void poolRows(int[][] ids, int first, int count, float[] hidden, int h, float[] out) {
+        int row = 0;
+        for (int i = 0; i < count; i++) {
+            pool(hidden, row, ids[first + i].length, h, out, (first + i) * h);
+            row += ids[first + i].length;
+        }
     }
 
     /** Last hidden states of each sentence, {@code (tokens, hidden)}. */
@@ -229,48 +231,39 @@ public final class SentenceEmbedder implements SentenceEncoder {
     }
 
     /**
-     * {@link #embed(int[][])} on {@code threads} threads, each taking whole passes from a shared counter, so
-     * the encoder and attention kernel given to this embedder should be single-threaded. Row i is sentence i
-     * whatever the thread count; {@code progress} is told after each pass how many sentences are done.
+     * {@link #embed(int[][])} on a pool of {@code threads} threads of its own (each pass on one thread, so
+     * the encoder and attention kernel given to this embedder should be single-threaded). Row i is
+     * sentence i whatever the thread count; {@code progress} is told after each pass how many sentences
+     * are done.
      */
     public float[] embed(int[][] ids, int threads, LongConsumer progress) throws InterruptedException {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        List<int[]> passes = passes(ids);
-        int h = dimension();
-        float[] out = new float[ids.length * h];
-        AtomicInteger next = new AtomicInteger();
-        AtomicLong done = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Runnable worker = () -> {
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "embed");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            SentenceEmbedder pooled = new SentenceEmbedder(encoder, attention, maxTokensPerPass, pool);
+            int h = dimension();
+            float[] out = new float[ids.length * h];
+            AtomicLong done = new AtomicLong();
             try {
-                for (int p = next.getAndIncrement(); p < passes.size() && failure.get() == null; p = next.getAndIncrement()) {
-                    int[] range = passes.get(p);
-                    float[] e = embed(Arrays.copyOfRange(ids, range[0], range[1]));
-                    System.arraycopy(e, 0, out, range[0] * h, e.length);
-                    progress.accept(done.addAndGet(range[1] - range[0]));
+                pooled.forEachPass(ids, (first, count, hidden) -> {
+                    poolRows(ids, first, count, hidden, h, out);
+                    progress.accept(done.addAndGet(count));
+                });
+            } catch (CancellationException e) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException("interrupted while encoding");
                 }
-            } catch (Throwable t) {
-                failure.compareAndSet(null, t);
+                throw e;
             }
-        };
-        Thread[] workers = new Thread[Math.min(threads, Math.max(1, passes.size())) - 1];
-        for (int t = 0; t < workers.length; t++) {
-            workers[t] = new Thread(worker, "embed-" + (t + 1));
-            workers[t].start();
+            return out;
+        } finally {
+            pool.shutdownNow();
         }
-        worker.run();
-        for (Thread t : workers) {
-            t.join();
-        }
-        Throwable t = failure.get();
-        if (t instanceof RuntimeException re) {
-            throw re;
-        }
-        if (t instanceof Error err) {
-            throw err;
-        }
-        return out;
     }
 }
