@@ -16,7 +16,7 @@ import org.ringattention.summarize._
 import org.ringattention.summarize.SummarizeJob.Options
 
 // Parameters: the defaults are the job's own (SummarizeJob.Options); an empty value keeps the default.
-dbutils.widgets.text("input", "dbfs:/FileStore/ring-attention/samples", "Documents (folder of .txt/.md, Parquet or JSON)")
+dbutils.widgets.text("input", "dbfs:/FileStore/ring-attention/samples", "Documents (folder of text files: .txt .md .Rmd .rst ..., Parquet or JSON)")
 dbutils.widgets.text("output", "dbfs:/FileStore/ring-attention/nightly", "Output root")
 dbutils.widgets.text("date", "", "Date, YYYY-MM-DD (empty: today, UTC)")
 dbutils.widgets.text("sentences", Options.SENTENCES.toString, "Sentences per summary")

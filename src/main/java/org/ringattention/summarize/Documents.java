@@ -34,9 +34,9 @@ import org.apache.spark.util.SerializableConfiguration;
 import org.ringattention.io.BadInputException;
 
 /**
- * Documents in, as one table {@code (doc_id, text, doc_date, reject)}: a directory of {@code .txt} /
- * {@code .md} files (doc id = file name) or a Parquet / JSON table with {@code doc_id}, {@code text} and
- * optionally {@code date}. A row that cannot be summarized keeps a {@code reject} reason instead of
+ * Documents in, as one table {@code (doc_id, text, doc_date, reject)}: a directory of text files
+ * ({@link #TEXT_EXTENSIONS}: plain text, Markdown, R Markdown, Quarto, reStructuredText; doc id = file
+ * name) or a Parquet / JSON table with {@code doc_id}, {@code text} and optionally {@code date}. A row that cannot be summarized keeps a {@code reject} reason instead of
  * being dropped, so every input row is accounted for. Reasons never quote the text.
  *
  * <p>Intake is bounded: a directory is listed on the driver and every entry judged from the listing
@@ -53,6 +53,9 @@ public final class Documents {
             .add("text", DataTypes.StringType, true)
             .add("doc_date", DataTypes.StringType, true)
             .add("reject", DataTypes.StringType, true);
+
+    /** File name endings read as text (lower-cased): plain text, Markdown (R Markdown, Quarto) and reStructuredText. */
+    static final List<String> TEXT_EXTENSIONS = List.of(".txt", ".text", ".md", ".markdown", ".rmd", ".qmd", ".rst");
 
     /** UTF-8 spends at most 4 bytes on a character. */
     static final int MAX_BYTES_PER_CHAR = 4;
@@ -123,7 +126,7 @@ public final class Documents {
                         .anyMatch(s -> s.getPath().getName().toLowerCase(Locale.ROOT).matches(".*\\.jsonl?"));
                 return parquet ? "parquet" : json ? "json" : "text";
             }
-            throw new BadInputException("--input " + path + " is neither a directory of .txt/.md files nor a"
+            throw new BadInputException("--input " + path + " is neither a directory of text files nor a"
                     + " .parquet or .json table; set --input-format");
         } catch (IOException e) {
             throw new BadInputException("--input " + path + " cannot be read: " + e.getMessage(), e);
@@ -140,8 +143,8 @@ public final class Documents {
         if (entry.isDirectory()) {
             return "a directory; the input directory is read one level deep";
         }
-        if (!lower.endsWith(".txt") && !lower.endsWith(".md")) {
-            return "unsupported file type; give .txt or .md files";
+        if (TEXT_EXTENSIONS.stream().noneMatch(lower::endsWith)) {
+            return "unsupported file type; give text files (" + String.join(", ", TEXT_EXTENSIONS) + ")";
         }
         long maxBytes = MAX_BYTES_PER_CHAR * maxChars;
         if (entry.getLen() > maxBytes) {

@@ -101,7 +101,7 @@ public final class SummarizeJob {
                     .savePipeline(savePipeline).phaseTimes(phaseTimes).quiet(quiet).failFast(failFast).method(method).device(device);
         }
 
-        /** Documents, a directory of .txt/.md files or a Parquet/JSON table. */
+        /** Documents, a directory of text files ({@code Documents.TEXT_EXTENSIONS}) or a Parquet/JSON table. */
         public String input() {
             return input;
         }

@@ -59,7 +59,7 @@ class ReportBrowserTest {
     private static RunFigures figures() {
         Map<String, Long> rejects = new LinkedHashMap<>();
         rejects.put("empty text", 2L);
-        rejects.put("unsupported file type; give .txt or .md files", 1L);
+        rejects.put("unsupported file type; give text files (.txt, .text, .md, .markdown, .rmd, .qmd, .rst)", 1L);
         Map<String, Double> phases = new LinkedHashMap<>();
         phases.put("read and validate", 1.5);
         phases.put("split, embed, attend and select", 20.0);
