@@ -42,8 +42,8 @@ import org.ringattention.io.BadInputException;
  * <p>Intake is bounded: a directory is listed on the driver and every entry judged from the listing
  * first (hidden names, sub-directories, other file types, files larger than {@code 4 * maxChars} bytes,
  * the most UTF-8 can spend on {@code maxChars} characters, are rejects and never opened); only the files
- * that pass are read, each by the task that holds it. Duplicate ids are found by counting ids alone, and
- * a rejected row's text is dropped before anything is shuffled.
+ * that pass are read, each by the task that holds it. Duplicate ids (possible in tables only) are found
+ * by counting ids alone, and a rejected row's text is dropped before anything is shuffled.
  */
 public final class Documents {
 
@@ -81,15 +81,34 @@ public final class Documents {
     }
 
     /**
+     * The documents at {@code path} ({@link #read}), validated ({@link #validate}). Duplicate ids are
+     * looked for in tables only: a directory listing cannot hold two files of one name, and the search
+     * costs the night a shuffle and a join.
+     */
+    public static Dataset<Row> intake(SparkSession spark, String path, String format, long maxChars) {
+        String f = format.equals("auto") ? detect(spark, path) : format;
+        return validate(read(spark, path, f, maxChars), maxChars, !f.equals("text"));
+    }
+
+    /**
      * Adds reject reasons for missing ids, duplicate ids, empty text and text over {@code maxChars}; a
      * rejected row's text becomes null.
      */
     public static Dataset<Row> validate(Dataset<Row> docs, long maxChars) {
-        Dataset<Row> duplicated = docs.where(col("doc_id").isNotNull()).groupBy("doc_id")
-                .agg(count(lit(1)).as("copies")).where(col("copies").gt(1))
-                .select(col("doc_id").as("duplicated_id"), col("copies"));
-        Dataset<Row> counted = docs.join(broadcast(duplicated), col("doc_id").equalTo(col("duplicated_id")), "left")
-                .drop("duplicated_id");
+        return validate(docs, maxChars, true);
+    }
+
+    private static Dataset<Row> validate(Dataset<Row> docs, long maxChars, boolean idsMayRepeat) {
+        Dataset<Row> counted;
+        if (idsMayRepeat) {
+            Dataset<Row> duplicated = docs.where(col("doc_id").isNotNull()).groupBy("doc_id")
+                    .agg(count(lit(1)).as("copies")).where(col("copies").gt(1))
+                    .select(col("doc_id").as("duplicated_id"), col("copies"));
+            counted = docs.join(broadcast(duplicated), col("doc_id").equalTo(col("duplicated_id")), "left")
+                    .drop("duplicated_id");
+        } else {
+            counted = docs.withColumn("copies", lit(null).cast("long"));
+        }
         Column length = org.apache.spark.sql.functions.length(col("text"));
         Column reason = when(col("reject").isNotNull(), col("reject"))
                 .when(col("doc_id").isNull().or(col("doc_id").equalTo("")), lit("missing doc_id"))

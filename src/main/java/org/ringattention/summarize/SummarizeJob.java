@@ -401,8 +401,8 @@ public final class SummarizeJob {
     }
 
     private static Summary readAndSummarize(SparkSession spark, Options o, Pipeline pipeline, Progress progress) {
-        Dataset<Row> intake = Documents.validate(Documents.read(spark, o.input(), o.inputFormat(), o.maxChars()),
-                o.maxChars()).persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> intake = Documents.intake(spark, o.input(), o.inputFormat(), o.maxChars())
+                .persist(StorageLevel.MEMORY_AND_DISK());
         // A failed run must not leave its cached tables behind in a long-lived session (a notebook's).
         try {
             return summarize(spark, o, pipeline, progress, intake);

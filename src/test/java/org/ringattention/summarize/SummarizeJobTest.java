@@ -198,6 +198,21 @@ class SummarizeJobTest {
     }
 
     @Test
+    void aTableRepeatingAnIdRejectsEveryRowOfIt() throws IOException {
+        Path table = dir.resolve("repeats.json");
+        Files.writeString(table, "{\"doc_id\":\"a\",\"text\":\"The first of two rows named a.\"}\n"
+                + "{\"doc_id\":\"a\",\"text\":\"The second of two rows named a.\"}\n"
+                + "{\"doc_id\":\"b\",\"text\":\"The only row named b.\"}\n");
+        Map<String, List<String>> reasons = new HashMap<>();
+        for (Row r : Documents.intake(spark, table.toString(), "auto", 60_000).collectAsList()) {
+            reasons.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r.getString(3));
+        }
+        assertEquals(List.of("duplicate doc_id: 2 input rows share it; give each document its own id",
+                "duplicate doc_id: 2 input rows share it; give each document its own id"), reasons.get("a"));
+        assertEquals(java.util.Collections.singletonList(null), reasons.get("b"));
+    }
+
+    @Test
     void savedAndReloadedPipelineGivesIdenticalOutput() {
         Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto", 60_000), 60_000)
                 .filter("reject is null").drop("reject");
