@@ -1,7 +1,9 @@
 package org.ringattention.summarize;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -25,7 +27,25 @@ public final class InjectedFaults {
     public static final List<String> STAGES = List.of("SentenceSplitter", "SentenceEmbeddings", "SentenceCentrality", "ring-scatter",
             "ring-step", "ring-finish", "SummarySelector", "commit");
 
-    private static final ThreadLocal<long[]> CALLS = ThreadLocal.withInitial(() -> new long[] {-1, 0});
+    /**
+     * Calls of each stage's point in the current task attempt. Counted per stage: Spark runs narrow stages
+     * of one document in the same task (the splitter's call, then the encoder's), and a count shared by
+     * the stages would never let a stage's first call be call 1.
+     */
+    private static final ThreadLocal<TaskCalls> CALLS = ThreadLocal.withInitial(TaskCalls::new);
+
+    private static final class TaskCalls {
+        private long attempt = -1;
+        private final Map<String, Long> byStage = new HashMap<>();
+
+        long next(long taskAttempt, String stage) {
+            if (attempt != taskAttempt) {
+                attempt = taskAttempt;
+                byStage.clear();
+            }
+            return byStage.merge(stage, 1L, Long::sum);
+        }
+    }
 
     private InjectedFaults() {
     }
@@ -102,18 +122,13 @@ public final class InjectedFaults {
         }
     }
 
-    /** A fault point of {@code stage} in the current task; counts its calls. */
+    /** A fault point of {@code stage} in the current task; counts the stage's calls in this task. */
     public static void point(String stage) {
         TaskContext task = TaskContext.get();
         if (task == null || task.getLocalProperty(PROPERTY) == null) {
             return;
         }
-        long[] calls = CALLS.get();
-        if (calls[0] != task.taskAttemptId()) {
-            calls[0] = task.taskAttemptId();
-            calls[1] = 0;
-        }
-        point(stage, ++calls[1]);
+        point(stage, CALLS.get().next(task.taskAttemptId(), stage));
     }
 
     /** A fault point of {@code stage} whose call number the caller knows (a ring step's number, from 1). */
