@@ -156,9 +156,15 @@ public final class FaultDrill {
                     texts.add(Files.readString(p));
                 }
             }
+            // Two short documents from each sample, so that the tasks of a per-document stage hold two or
+            // three documents and a plan's call 2 is reached.
             for (int i = 0; i < texts.size(); i++) {
                 String t = texts.get(i);
-                Files.writeString(input.resolve("short-" + i + ".txt"), t.substring(0, Math.min(t.length(), 1500)));
+                for (int part = 0; part < 2; part++) {
+                    int from = Math.min(t.length(), 1500 * part);
+                    Files.writeString(input.resolve("short-" + i + "-" + part + ".txt"),
+                            t.substring(from, Math.min(t.length(), from + 1500)));
+                }
             }
             StringBuilder longDoc = new StringBuilder();
             for (String t : texts) {
