@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.ringattention.attention.TokenIndex;
+import org.ringattention.attention.WorkerPool;
 import org.ringattention.io.BadInputException;
 
 /**
@@ -231,39 +231,22 @@ public final class SentenceEmbedder implements SentenceEncoder {
     }
 
     /**
-     * {@link #embed(int[][])} on a pool of {@code threads} threads of its own (each pass on one thread, so
-     * the encoder and attention kernel given to this embedder should be single-threaded). Row i is
-     * sentence i whatever the thread count; {@code progress} is told after each pass how many sentences
-     * are done.
+     * {@link #embed(int[][])} on {@code threads} threads of its own, the caller included ({@link WorkerPool}:
+     * each pass on one thread, so the encoder and attention kernel given to this embedder should be
+     * single-threaded). Row i is sentence i whatever the thread count; {@code progress} is told after each
+     * pass how many sentences are done.
      */
-    public float[] embed(int[][] ids, int threads, LongConsumer progress) throws InterruptedException {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+    public float[] embed(int[][] ids, int threads, LongConsumer progress) {
+        List<int[]> passes = passes(ids);
+        int h = dimension();
+        float[] out = new float[ids.length * h];
+        AtomicLong done = new AtomicLong();
+        try (WorkerPool pool = new WorkerPool(threads)) {
+            pool.run(passes.size(), () -> null, (p, unused) -> run(ids, passes.get(p), (first, count, hidden) -> {
+                poolRows(ids, first, count, hidden, h, out);
+                progress.accept(done.addAndGet(count));
+            }));
         }
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "embed");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            SentenceEmbedder pooled = new SentenceEmbedder(encoder, attention, maxTokensPerPass, pool);
-            int h = dimension();
-            float[] out = new float[ids.length * h];
-            AtomicLong done = new AtomicLong();
-            try {
-                pooled.forEachPass(ids, (first, count, hidden) -> {
-                    poolRows(ids, first, count, hidden, h, out);
-                    progress.accept(done.addAndGet(count));
-                });
-            } catch (CancellationException e) {
-                if (Thread.interrupted()) {
-                    throw new InterruptedException("interrupted while encoding");
-                }
-                throw e;
-            }
-            return out;
-        } finally {
-            pool.shutdownNow();
-        }
+        return out;
     }
 }

@@ -142,8 +142,6 @@ class BertEncoderTest {
                 }
                 assertEquals(1.0, norm, 1e-5, "sentence " + i);
             }
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
         }
     }
 

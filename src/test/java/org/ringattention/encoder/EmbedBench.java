@@ -110,7 +110,7 @@ public final class EmbedBench {
     }
 
     private static float[] ours(SentenceTokenizer tokenizer, SentenceEmbedder embedder, List<String> sentences,
-                                int threads) throws InterruptedException {
+                                int threads) {
         int[][] ids = tokenizer.encode(sentences);
         SentenceEmbedder.fit(ids, 512, SentenceEmbedder.Overlong.TRUNCATE, 1);
         return embedder.embed(ids, threads, done -> { });
