@@ -1,5 +1,7 @@
 package org.ringattention.selection;
 
+import java.util.Arrays;
+
 /**
  * PageRank by power iteration on a weighted undirected graph, as LexRank and TextRank use it:
  * {@code p = (1 - d)/n + d * W' p}, with {@code W'} the weights normalized by each node's total
@@ -14,13 +16,27 @@ final class PageRank {
     static double[] scores(double[][] w, double damping) {
         int n = w.length;
         double[] degree = new double[n];
+        // Each row's edges as (column, weight / degree): a round costs the edges, not n^2, and each
+        // q[j] still sums its terms in increasing i with the same products as the dense loop.
+        int[][] columns = new int[n][];
+        double[][] shares = new double[n][];
+        int[] cols = new int[n];
         for (int i = 0; i < n; i++) {
+            int edges = 0;
             for (int j = 0; j < n; j++) {
                 degree[i] += w[i][j];
+                if (w[i][j] != 0) {
+                    cols[edges++] = j;
+                }
+            }
+            columns[i] = Arrays.copyOf(cols, edges);
+            shares[i] = new double[edges];
+            for (int e = 0; e < edges; e++) {
+                shares[i][e] = w[i][columns[i][e]] / degree[i];
             }
         }
         double[] p = new double[n];
-        java.util.Arrays.fill(p, 1.0 / n);
+        Arrays.fill(p, 1.0 / n);
         for (int round = 0; round < 200; round++) {
             double dangling = 0;
             for (int i = 0; i < n; i++) {
@@ -28,15 +44,14 @@ final class PageRank {
                     dangling += p[i];
                 }
             }
-            // Row by row (the matrix is row-major); each q[j] still sums its terms in increasing i.
             double[] q = new double[n];
-            java.util.Arrays.fill(q, dangling / n);
+            Arrays.fill(q, dangling / n);
             for (int i = 0; i < n; i++) {
-                double[] wi = w[i];
-                for (int j = 0; j < n; j++) {
-                    if (wi[j] != 0) {
-                        q[j] += wi[j] / degree[i] * p[i];
-                    }
+                int[] ci = columns[i];
+                double[] si = shares[i];
+                double pi = p[i];
+                for (int e = 0; e < ci.length; e++) {
+                    q[ci[e]] += si[e] * pi;
                 }
             }
             for (int j = 0; j < n; j++) {

@@ -78,8 +78,7 @@ public final class Selection {
     static double[] lexRank(Document doc) {
         int[] c = Coverage.sample(doc.candidates());
         int n = c.length;
-        // Each sentence as its distinct words' ids in increasing order with their tf-idf weights, so a dot
-        // product is one merge of two short sorted arrays (the coverage prior runs this on every document).
+        // Each sentence as its distinct words' ids in increasing order with their tf-idf weights.
         Map<String, Integer> ids = new HashMap<>();
         int[][] terms = new int[n][];
         int[][] tf = new int[n][];
@@ -108,25 +107,47 @@ public final class Selection {
             }
             norms[k] = Math.sqrt(norms[k]);
         }
+        // Postings: for each word, the sentences holding it (increasing) and its weight there. Row a's dot
+        // products are summed word by word in increasing id, the order of a merge of the two sentences'
+        // sorted words, but only pairs that share a word cost anything (the coverage prior runs this on
+        // every document, up to MAX_UNIVERSE^2 / 2 pairs).
+        int[][] holders = new int[df.size()][];
+        double[][] weights = new double[df.size()][];
+        int[] filled = new int[df.size()];
+        for (int t = 0; t < holders.length; t++) {
+            holders[t] = new int[df.get(t)];
+            weights[t] = new double[df.get(t)];
+        }
+        for (int k = 0; k < n; k++) {
+            for (int i = 0; i < terms[k].length; i++) {
+                int t = terms[k][i];
+                holders[t][filled[t]] = k;
+                weights[t][filled[t]++] = x[k][i];
+            }
+        }
+        // next[t]: the first posting of word t after the current row (rows only grow, so it only advances).
+        int[] next = new int[holders.length];
+        double[] dot = new double[n];
         double[][] w = new double[n][n];
         for (int a = 0; a < n; a++) {
+            java.util.Arrays.fill(dot, a + 1, n, 0.0);
+            for (int i = 0; i < terms[a].length; i++) {
+                int t = terms[a][i];
+                int[] h = holders[t];
+                while (next[t] < h.length && h[next[t]] <= a) {
+                    next[t]++;
+                }
+                double xa = x[a][i];
+                double[] wt = weights[t];
+                for (int j = next[t]; j < h.length; j++) {
+                    dot[h[j]] += xa * wt[j];
+                }
+            }
+            if (norms[a] == 0) {
+                continue;
+            }
             for (int b = a + 1; b < n; b++) {
-                if (norms[a] == 0 || norms[b] == 0) {
-                    continue;
-                }
-                double dot = 0;
-                int[] ta = terms[a];
-                int[] tb = terms[b];
-                for (int i = 0, j = 0; i < ta.length && j < tb.length; ) {
-                    if (ta[i] == tb[j]) {
-                        dot += x[a][i++] * x[b][j++];
-                    } else if (ta[i] < tb[j]) {
-                        i++;
-                    } else {
-                        j++;
-                    }
-                }
-                if (dot / (norms[a] * norms[b]) >= LEXRANK_THRESHOLD) {
+                if (norms[b] != 0 && dot[b] / (norms[a] * norms[b]) >= LEXRANK_THRESHOLD) {
                     w[a][b] = 1;
                     w[b][a] = 1;
                 }

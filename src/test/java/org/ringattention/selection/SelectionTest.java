@@ -155,4 +155,86 @@ class SelectionTest {
         assertEquals(centre, p[0], 1e-9);
         assertEquals(1.0, p[0] + p[1] + p[2] + p[3], 1e-9);
     }
+
+    @Test
+    void cosinesMatchFloat64DotProductsAndDoNotDependOnTheBlocking() {
+        // 11 candidates (blocks of four pairs and a tail) in dimensions 10 (a tail of k) and 384.
+        for (int d : new int[] {10, 384}) {
+            int n = 11;
+            java.util.Random random = new java.util.Random(d);
+            float[] e = new float[n * d];
+            for (int i = 0; i < e.length; i++) {
+                e[i] = (float) random.nextGaussian();
+            }
+            Document doc = doc(e, d, new double[n], new boolean[n], new int[n]);
+            double[][] c = Coverage.cosines(doc);
+            for (int a = 0; a < n; a++) {
+                assertEquals(1.0, c[a][a]);
+                for (int b = a + 1; b < n; b++) {
+                    double reference = 0;
+                    for (int k = 0; k < d; k++) {
+                        reference += (double) e[a * d + k] * e[b * d + k];
+                    }
+                    assertEquals(reference, c[a][b], 1e-12 * d);
+                    assertEquals(c[a][b], c[b][a]);
+                    // The same pair alone (no block of four) gives the same bits.
+                    float[] pair = new float[2 * d];
+                    System.arraycopy(e, a * d, pair, 0, d);
+                    System.arraycopy(e, b * d, pair, d, d);
+                    assertEquals(c[a][b], Coverage.cosines(doc(pair, d, new double[2], new boolean[2], new int[2]))[0][1]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void lexRankIsPageRankOnTheThresholdedTfIdfGraph() {
+        String[] text = {"the cat sat on the mat", "a cat and a dog", "dogs chase cats all day", "the mat was red",
+            "nothing in common here", "the cat, the dog and the mat", "red red red", "sat on a red mat"};
+        List<String> sentences = Arrays.asList(text);
+        int n = text.length;
+        Document doc = new Document(sentences, new int[n], new boolean[n], new float[n], 1, new double[n]);
+        // Float64 reference from the definition: tf-idf vectors as maps, cosine >= 0.1 is an edge, dense PageRank.
+        List<java.util.Map<String, Double>> x = new ArrayList<>();
+        java.util.Map<String, Integer> df = new java.util.HashMap<>();
+        for (String t : text) {
+            new java.util.HashSet<>(Words.of(t)).forEach(w -> df.merge(w, 1, Integer::sum));
+        }
+        for (String t : text) {
+            java.util.Map<String, Double> v = new java.util.HashMap<>();
+            Words.of(t).forEach(w -> v.merge(w, Math.log((double) n / df.get(w)), Double::sum));
+            x.add(v);
+        }
+        double[][] w = new double[n][n];
+        for (int a = 0; a < n; a++) {
+            for (int b = 0; b < n; b++) {
+                double dot = 0;
+                double na = 0;
+                double nb = 0;
+                for (var t : x.get(a).entrySet()) {
+                    dot += t.getValue() * x.get(b).getOrDefault(t.getKey(), 0.0);
+                    na += t.getValue() * t.getValue();
+                }
+                for (double t : x.get(b).values()) {
+                    nb += t * t;
+                }
+                w[a][b] = a != b && na > 0 && nb > 0 && dot / Math.sqrt(na * nb) >= Selection.LEXRANK_THRESHOLD ? 1 : 0;
+            }
+        }
+        double[] p = new double[n];
+        Arrays.fill(p, 1.0 / n);
+        for (int round = 0; round < 200; round++) {
+            double[] q = new double[n];
+            for (int i = 0; i < n; i++) {
+                double degree = Arrays.stream(w[i]).sum();
+                for (int j = 0; j < n; j++) {
+                    q[j] += degree == 0 ? p[i] / n : w[i][j] / degree * p[i];
+                }
+            }
+            for (int j = 0; j < n; j++) {
+                p[j] = (1 - Selection.DAMPING) / n + Selection.DAMPING * q[j];
+            }
+        }
+        assertArrayEquals(p, Selection.lexRank(doc), 1e-9);
+    }
 }
