@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.ringattention.backend.EncoderWarmup;
 import org.ringattention.summarize.FaultDrill;
 
 /** {@code jobs/fault-drill}: the nightly job under injected task failures and executor kills. */
@@ -47,6 +48,7 @@ public final class FaultDrillCommand extends Command {
         SparkConf conf = new SparkConf().setAppName("fault-drill");
         // local[N, F]: tasks may fail F times (plain local[N] gives each task one try).
         conf.setIfMissing("spark.master", "local[2,4]");
+        EncoderWarmup.register(conf, null);
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         try {
             boolean kills = spark.sparkContext().master().startsWith("local-cluster");

@@ -8,6 +8,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
+import org.ringattention.backend.EncoderWarmup;
 import org.ringattention.io.BadInputException;
 import org.ringattention.summarize.NightlyOutput;
 import org.ringattention.selection.SelectionMethod;
@@ -80,6 +81,9 @@ public final class SummarizeCommand extends Command {
         Options o = options(a);
         SparkConf conf = SparkSettings.conf("summarize " + o.date(), a.get("--master"));
         BackendFactory.requireLocalGpu(o.device(), conf.get("spark.master"));
+        if (o.device() == Device.CPU) {
+            EncoderWarmup.register(conf, o.model());
+        }
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         try {
             err.println(SummarizeJob.summarize(spark, o).line());
