@@ -465,18 +465,20 @@ public final class SummarizeJob {
                 output.add("attention", contextRows(summarized));
             }
             progress.phase("count");
-            Row totals = summaries.agg(count(lit(1)), coalesce(sum("sentence_count"), lit(0L)),
-                    coalesce(sum("token_count"), lit(0L))).first();
             Map<String, Long> rejectsByReason = RunReport.rejectsByReason(rejects);
             long rejected = rejectsByReason.values().stream().mapToLong(Long::longValue).sum();
 
             // The report is rendered before the commit and committed with the tables, so a date's report
-            // always describes the rows beside it; its figures stop where the write begins.
+            // always describes the rows beside it; its figures stop where the write begins. The totals
+            // come from the report's rows (one centrality score per sentence), not from one more Spark job.
             progress.phase("report");
             List<org.ringattention.report.DocumentSummary> documents = RunReport.documents(result);
+            long summarizedCount = documents.size();
+            long sentenceCount = documents.stream().mapToLong(d -> d.scores().size()).sum();
+            long tokenCount = documents.stream().mapToLong(org.ringattention.report.DocumentSummary::tokens).sum();
             Map<String, Double> phaseSeconds = progress.phaseSeconds();
-            RunFigures figures = new RunFigures(o.date(), o.input(), found.getLong(0), inputBytes, totals.getLong(0),
-                    totals.getLong(1), totals.getLong(2), rejectsByReason, phaseSeconds, progress.elapsedSeconds());
+            RunFigures figures = new RunFigures(o.date(), o.input(), found.getLong(0), inputBytes, summarizedCount,
+                    sentenceCount, tokenCount, rejectsByReason, phaseSeconds, progress.elapsedSeconds());
             java.nio.file.Path report = RunReport.render(o.date(), figures, documents);
             try {
                 output.addDirectory("report", new org.apache.hadoop.fs.Path(report.toUri()));
@@ -496,8 +498,7 @@ public final class SummarizeJob {
                     }
                 });
             }
-            return new Summary(totals.getLong(0), totals.getLong(1), totals.getLong(2), rejected, seconds,
-                    phases.toString());
+            return new Summary(summarizedCount, sentenceCount, tokenCount, rejected, seconds, phases.toString());
         } finally {
             result.unpersist();
         }
