@@ -184,6 +184,8 @@ class SelectionTest {
                     assertEquals(c[a][b], Coverage.cosines(doc(pair, d, new double[2], new boolean[2], new int[2]))[0][1]);
                 }
             }
+            // The scalar arithmetic (a JVM without the Vector API) gives the same bits.
+            assertTrue(Arrays.deepEquals(c, Coverage.cosines(doc, new Dots())));
         }
     }
 
