@@ -145,7 +145,8 @@ public final class Progress implements AutoCloseable {
         return (System.nanoTime() - startNanos) / 1e9;
     }
 
-    private synchronized void endPhase() {
+    /** Ends the current phase, if any, with a line giving its time; {@link #phaseSeconds} then includes it. */
+    public synchronized void endPhase() {
         if (phase != null) {
             double seconds = (System.nanoTime() - phaseStart) / 1e9;
             phaseSeconds.merge(phase, seconds, Double::sum);

@@ -487,16 +487,13 @@ public final class SummarizeJob {
             } finally {
                 org.apache.commons.io.FileUtils.deleteQuietly(report.toFile());
             }
+            progress.endPhase();
             double seconds = progress.elapsedSeconds();
             phaseSeconds = progress.phaseSeconds();
             StringBuilder phases = new StringBuilder();
             if (o.phaseTimes()) {
-                phaseSeconds.forEach((name, t) -> {
-                    if (!name.equals("read and validate") && !name.equals("count")) {
-                        phases.append(phases.length() == 0 ? "" : ", ")
-                                .append(String.format(Locale.ROOT, "%s %.1f s", name, t));
-                    }
-                });
+                phaseSeconds.forEach((name, t) -> phases.append(phases.length() == 0 ? "" : ", ")
+                        .append(String.format(Locale.ROOT, "%s %.1f s", name, t)));
             }
             return new Summary(summarizedCount, sentenceCount, tokenCount, rejected, seconds, phases.toString());
         } finally {
