@@ -41,6 +41,9 @@ public record Coverage(double tau, double lambda, double beta, double gamma, dou
 
     public static final int MAX_UNIVERSE = 2000;
 
+    /** Candidates per column tile of {@link #cosines}: 32 vectors of 384 floats are 48 KB. */
+    private static final int TILE = 32;
+
     /** The settings chosen on the development corpus (BENCHMARKS.md, "Summary quality"). */
     public static final Coverage DEFAULT = new Coverage(0.8, 2.0, 1.0, 1.0, 0.5, 0.2, 0.8);
 
@@ -67,19 +70,27 @@ public record Coverage(double tau, double lambda, double beta, double gamma, dou
         float[] v = doc.vectors();
         int m = u.length;
         double[][] c = new double[m][m];
+        // Column tiles of TILE candidates: every row a before a tile's end meets the tile's rows, which
+        // stay in cache meanwhile, so each vector is read from memory once per tile, not once per pair.
+        for (int b0 = 0; b0 < m; b0 += TILE) {
+            int b1 = Math.min(m, b0 + TILE);
+            for (int a = 0; a < b1; a++) {
+                int x = u[a] * d;
+                double[] row = c[a];
+                int b = Math.max(a + 1, b0);
+                for (; b + 3 < b1; b += 4) {
+                    dots.four(v, x, u[b] * d, u[b + 1] * d, u[b + 2] * d, u[b + 3] * d, d, row, b);
+                }
+                for (; b < b1; b++) {
+                    row[b] = Dots.one(v, x, u[b] * d, d);
+                }
+                for (b = Math.max(a + 1, b0); b < b1; b++) {
+                    c[b][a] = row[b];
+                }
+            }
+        }
         for (int a = 0; a < m; a++) {
             c[a][a] = 1;
-            int x = u[a] * d;
-            int b = a + 1;
-            for (; b + 3 < m; b += 4) {
-                dots.four(v, x, u[b] * d, u[b + 1] * d, u[b + 2] * d, u[b + 3] * d, d, c[a], b);
-            }
-            for (; b < m; b++) {
-                c[a][b] = Dots.one(v, x, u[b] * d, d);
-            }
-            for (b = a + 1; b < m; b++) {
-                c[b][a] = c[a][b];
-            }
         }
         return c;
     }
@@ -89,7 +100,10 @@ public record Coverage(double tau, double lambda, double beta, double gamma, dou
         return select(doc, budget, redundancy, cosines(doc));
     }
 
-    /** As {@link #select(Document, int, double)}, with the candidates' {@link #cosines} computed once by the caller. */
+    /**
+     * As {@link #select(Document, int, double)}, with the candidates' {@link #cosines} computed once by the
+     * caller (symmetric, as {@link #cosines} gives them).
+     */
     public int[] select(Document doc, int budget, double redundancy, double[][] cos) {
         int[] u = sample(doc.candidates());
         int m = u.length;
@@ -102,8 +116,10 @@ public record Coverage(double tau, double lambda, double beta, double gamma, dou
         for (int a = 0; a < m; a++) {
             mass[a] = Math.pow(Math.max(1, Words.of(doc.sentences().get(u[a])).size()), gamma);
             totalMass += mass[a];
-            for (int b = 0; b < m; b++) {
+            // cos is symmetric, so each weight is computed once and mirrored.
+            for (int b = a; b < m; b++) {
                 w[a][b] = Math.exp((cos[a][b] - 1) / tau);
+                w[b][a] = w[a][b];
             }
         }
         double[] r = new double[m];
@@ -137,9 +153,9 @@ public record Coverage(double tau, double lambda, double beta, double gamma, dou
                 double gain = 0;
                 double[] wa = w[a];
                 for (int i = 0; i < m; i++) {
-                    if (wa[i] > covered[i]) {
-                        gain += mass[i] * (wa[i] - covered[i]);
-                    }
+                    // Without a branch: a sentence already covered as well adds mass * +0.0, which leaves
+                    // the (non-negative) sum as it was.
+                    gain += mass[i] * Math.max(0.0, wa[i] - covered[i]);
                 }
                 gain /= totalMass;
                 double before = sectionReward.getOrDefault(doc.sections()[u[a]], 0.0);

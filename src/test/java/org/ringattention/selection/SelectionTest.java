@@ -158,9 +158,9 @@ class SelectionTest {
 
     @Test
     void cosinesMatchFloat64DotProductsAndDoNotDependOnTheBlocking() {
-        // 11 candidates (blocks of four pairs and a tail) in dimensions 10 (a tail of k) and 384.
+        // 70 candidates (three column tiles, blocks of four pairs and tails) in dimensions 10 (a tail of k) and 384.
         for (int d : new int[] {10, 384}) {
-            int n = 11;
+            int n = 70;
             java.util.Random random = new java.util.Random(d);
             float[] e = new float[n * d];
             for (int i = 0; i < e.length; i++) {
