@@ -193,7 +193,6 @@ public final class SummarizeEvalCommand extends Command {
         return table.select("doc_id", "text", "reference").na().drop();
     }
 
-
     private static void writeCsv(Path csv, List<SummaryEvaluation.Case> cases, List<SummaryEvaluation.MethodScores> scores)
             throws IOException {
         StringBuilder s = new StringBuilder("doc_id,method,rouge1_f1,rouge2_f1,rougeL_f1\n");

@@ -131,7 +131,10 @@ public final class SentenceEmbedder implements SentenceEncoder {
         void accept(int first, int count, float[] hidden);
     }
 
-    /** Runs every pass, on the calling thread or on {@code workers}; {@code result} is told of disjoint sentence ranges. */
+    /**
+     * Runs every pass, on the calling thread or on {@code workers}; {@code result} is told of disjoint
+     * sentence ranges.
+     */
     private void forEachPass(int[][] ids, PassResult result) {
         List<int[]> passes = passes(ids);
         if (workers == null || passes.size() < 2) {

@@ -36,8 +36,9 @@ import org.ringattention.io.BadInputException;
 /**
  * Documents in, as one table {@code (doc_id, text, doc_date, reject)}: a directory of text files
  * ({@link #TEXT_EXTENSIONS}: plain text, Markdown, R Markdown, Quarto, reStructuredText; doc id = file
- * name) or a Parquet / JSON table with {@code doc_id}, {@code text} and optionally {@code date}. A row that cannot be summarized keeps a {@code reject} reason instead of
- * being dropped, so every input row is accounted for. Reasons never quote the text.
+ * name) or a Parquet / JSON table with {@code doc_id}, {@code text} and optionally {@code date}. A row
+ * that cannot be summarized keeps a {@code reject} reason instead of being dropped, so every input row
+ * is accounted for. Reasons never quote the text.
  *
  * <p>Intake is bounded: a directory is listed on the driver and every entry judged from the listing
  * first (hidden names, sub-directories, other file types, files larger than {@code 4 * maxChars} bytes,

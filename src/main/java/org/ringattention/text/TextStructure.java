@@ -250,7 +250,8 @@ public final class TextStructure {
      * none), having made its {@code title} the first heading. Front matter opens with {@code ---} (YAML,
      * closed by {@code ---} or {@code ...}) or {@code +++} (TOML, closed by {@code +++}) and its first line
      * is a key; every line up to the close must read as metadata (a key, an indented or list line, a
-     * comment, a TOML table), else the block is ordinary text. A folded or quoted title ({@code title: >} and indented lines) is joined back.
+     * comment, a TOML table), else the block is ordinary text. A folded or quoted title
+     * ({@code title: >} and indented lines) is joined back.
      */
     private int frontMatter(String[] lines) {
         String open = lines.length > 1 ? lines[0].replace("\uFEFF", "").strip() : "";
@@ -274,13 +275,18 @@ public final class TextStructure {
             }
             if (title == null && key.matches() && key.group(1).equalsIgnoreCase("title")) {
                 StringBuilder t = new StringBuilder(key.group(2).replaceFirst("^[>|][-+]?\\s*$", ""));
-                for (int k = i + 1; k < lines.length && !lines[k].isBlank() && Character.isWhitespace(lines[k].charAt(0)); k++) {
+                for (int k = i + 1; k < lines.length && isContinuation(lines[k]); k++) {
                     t.append(' ').append(lines[k].strip());
                 }
                 title = t.toString().strip().replaceAll("^[\"']|[\"']$", "");
             }
         }
         return 0;
+    }
+
+    /** An indented, non-blank line: the continuation of a folded front matter value. */
+    private static boolean isContinuation(String line) {
+        return !line.isBlank() && Character.isWhitespace(line.charAt(0));
     }
 
     private static boolean isTableRow(String line) {
