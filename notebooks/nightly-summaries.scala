@@ -13,35 +13,30 @@
 
 import org.apache.spark.sql.functions._
 import org.ringattention.summarize._
-import org.ringattention.summarize.SummarizeJob.Options
+import org.ringattention.output.NightlyTables
 
-// Parameters: the defaults are the job's own (SummarizeJob.Options); an empty value keeps the default.
+// Parameters: the defaults are the job's own (SummarizeOptions); an empty value keeps the default. The
+// builder checks every value as jobs/summarize does, with the same one-line errors.
 dbutils.widgets.text("input", "dbfs:/FileStore/ring-attention/samples", "Documents (folder of text files: .txt .md .Rmd .rst ..., Parquet or JSON)")
 dbutils.widgets.text("output", "dbfs:/FileStore/ring-attention/nightly", "Output root")
 dbutils.widgets.text("date", "", "Date, YYYY-MM-DD (empty: today, UTC)")
-dbutils.widgets.text("sentences", Options.SENTENCES.toString, "Sentences per summary")
+dbutils.widgets.text("sentences", SummarizeOptions.SENTENCES.toString, "Sentences per summary")
 dbutils.widgets.text("ratio", "", "Or a fraction of each document's sentences")
-dbutils.widgets.text("redundancy", Options.REDUNDANCY.toString, "Largest cosine similarity between summary sentences")
-dbutils.widgets.text("temperature", Options.TEMPERATURE.toString, "Attention sharpness (logits are cosine / T)")
-dbutils.widgets.text("max_chars", Options.MAX_CHARS.toString, "Reject documents longer than this")
-dbutils.widgets.text("output_format", Options.OUTPUT_FORMAT, "delta (one Delta table, a date per transaction), parquet or json")
+dbutils.widgets.text("redundancy", SummarizeOptions.REDUNDANCY.toString, "Largest cosine similarity between summary sentences")
+dbutils.widgets.text("temperature", SummarizeOptions.TEMPERATURE.toString, "Attention sharpness (logits are cosine / T)")
+dbutils.widgets.text("max_chars", SummarizeOptions.MAX_CHARS.toString, "Reject documents longer than this")
+dbutils.widgets.text("output_format", SummarizeOptions.OUTPUT_FORMAT, "delta (one Delta table, a date per transaction), parquet or json")
 dbutils.widgets.text("method", "", "How sentences are chosen: coverage (default), centrality, lead, lexrank, textrank")
-dbutils.widgets.dropdown("device", "cpu", Seq("cpu", "gpu", "auto"), "Where the encoder and attention run")
+dbutils.widgets.dropdown("device", SummarizeOptions.DEVICE.label, Seq("cpu", "gpu", "auto"), "Where the encoder and attention run")
 dbutils.widgets.dropdown("fail_fast", "false", Seq("false", "true"), "Stop at the first document a stage fails on")
 
-def widget(name: String): Option[String] = Option(dbutils.widgets.get(name)).map(_.trim).filter(_.nonEmpty)
-
-val builder = Options.builder(dbutils.widgets.get("input"), dbutils.widgets.get("output"))
-widget("date").foreach(d => builder.date(d))
-widget("sentences").foreach(n => builder.sentences(n.toInt))
-widget("ratio").foreach(r => builder.ratio(r.toDouble))
-widget("redundancy").foreach(r => builder.redundancy(r.toDouble))
-widget("temperature").foreach(t => builder.temperature(t.toDouble))
-widget("max_chars").foreach(n => builder.maxChars(n.toLong))
-widget("output_format").foreach(f => builder.outputFormat(f))
-widget("method").foreach(m => builder.method(m))
-builder.device(org.ringattention.backend.Device.parse(dbutils.widgets.get("device")))
-builder.failFast(dbutils.widgets.get("fail_fast").toBoolean)
+// Each widget is the job's option of the same name ("max_chars" is --max-chars), parsed and checked by the
+// same code as the command line: a bad value stops here with the same one-line error.
+val builder = SummarizeOptions.builder(dbutils.widgets.get("input"), dbutils.widgets.get("output"))
+for (name <- Seq("date", "sentences", "ratio", "redundancy", "temperature", "max_chars", "output_format", "method",
+                 "device", "fail_fast")) {
+  Option(dbutils.widgets.get(name)).map(_.trim).filter(_.nonEmpty).foreach(v => builder.option(name.replace('_', '-'), v))
+}
 val options = builder.build()
 
 // COMMAND ----------

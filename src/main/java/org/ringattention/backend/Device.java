@@ -24,6 +24,11 @@ public enum Device {
         throw new BadInputException("--device must be cpu, gpu or auto, got '" + text + "'");
     }
 
+    /** Every label, in declaration order: for a Param's validator. */
+    public static String[] labels() {
+        return java.util.Arrays.stream(values()).map(Device::label).toArray(String[]::new);
+    }
+
     /** As written on a command line: {@code cpu}, {@code gpu} or {@code auto}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);

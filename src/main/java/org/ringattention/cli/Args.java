@@ -72,6 +72,16 @@ final class Args {
         }
     }
 
+    /** A whole number that may exceed an int, or a refusal naming the option. */
+    long longValue(String name) {
+        String v = required(name);
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new BadInputException(name + " must be an integer, got '" + v + "'");
+        }
+    }
+
     double doubleValue(String name, double fallback) {
         String v = values.get(name);
         if (v == null) {

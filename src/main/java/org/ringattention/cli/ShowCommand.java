@@ -8,7 +8,7 @@ import java.util.Locale;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.ringattention.io.BadInputException;
-import org.ringattention.summarize.NightlyTables;
+import org.ringattention.output.NightlyTables;
 
 /** {@code jobs/show}: a night's summaries in the terminal, read from the job's output in any of its formats. */
 public final class ShowCommand extends Command {

@@ -1,8 +1,6 @@
 package org.ringattention.cli;
 
 import java.io.PrintStream;
-import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -10,17 +8,16 @@ import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
 import org.ringattention.backend.EncoderWarmup;
 import org.ringattention.io.BadInputException;
-import org.ringattention.summarize.NightlyOutput;
-import org.ringattention.selection.SelectionMethod;
+import org.ringattention.output.NightlyTables;
 import org.ringattention.summarize.SummarizeJob;
-import org.ringattention.summarize.SummarizeJob.Options;
+import org.ringattention.summarize.SummarizeOptions;
 
 /** {@code jobs/summarize}: the nightly summarization job on Spark (embedded local unless a master is given). */
 public final class SummarizeCommand extends Command {
 
     private static final List<String> VALUED = List.of("--input", "--input-format", "--output", "--date",
             "--output-format", "--sentences", "--ratio", "--redundancy", "--temperature", "--max-chars", "--model",
-            "--save-pipeline", "--master", "--device", "--method");
+            "--save-pipeline", "--master", "--device", "--method", "--ring-threshold", "--ring-partitions");
     private static final List<String> FLAGS = List.of("--attention", "--phase-times", "--quiet", "--fail-fast");
 
     public static void main(String[] args) {
@@ -51,18 +48,21 @@ public final class SummarizeCommand extends Command {
                 "  --output-format F       delta (default): one Delta Lake table PATH/nightly, partitioned by date and",
                 "                          kind (summaries, rejects, attention), the date replaced in one transaction;",
                 "                          parquet or json (JSON lines): PATH/<kind>/date=D, swapped in when complete",
-                "  --sentences N           sentences per summary (default " + Options.SENTENCES + ")",
+                "  --sentences N           sentences per summary (default " + SummarizeOptions.SENTENCES + ")",
                 "  --ratio R               or a fraction of each document's sentences, 0 < R <= 1",
                 "  --method M              how sentences are chosen: coverage (default), centrality, lead, lexrank,",
                 "                          textrank (BENCHMARKS.md compares them)",
                 "  --redundancy X          largest cosine similarity between two summary sentences (default "
-                        + Options.REDUNDANCY + ")",
-                "  --temperature T         attention sharpness: logits are cosine / T (default " + Options.TEMPERATURE + ")",
-                "  --max-chars N           reject documents longer than N characters (default " + Options.MAX_CHARS + ")",
+                        + SummarizeOptions.REDUNDANCY + ")",
+                "  --temperature T         attention sharpness: logits are cosine / T (default " + SummarizeOptions.TEMPERATURE + ")",
+                "  --max-chars N           reject documents longer than N characters (default " + SummarizeOptions.MAX_CHARS + ")",
                 "  --model DIR             a BERT-family model directory (config.json, model.safetensors or .onnx,",
                 "                          tokenizer.json); default: the bundled all-MiniLM-L6-v2",
                 "  --attention             also write per-sentence context vectors to PATH/attention/date=D",
                 "  --save-pipeline DIR     also save the fitted PipelineModel to DIR",
+                "  --ring-threshold N      documents of more than N sentences run their attention on the ring (default "
+                        + SummarizeOptions.RING_THRESHOLD + "; 0: never)",
+                "  --ring-partitions P     ring positions for such a document (default: Spark's parallelism)",
                 "  --phase-times           materialize each stage to report its wall time (slower; for benchmarks)",
                 "  --quiet                 no progress lines, only the final one and errors",
                 "  --fail-fast             stop at the first document a stage fails on (default: it becomes a reject)",
@@ -78,7 +78,7 @@ public final class SummarizeCommand extends Command {
     @Override
     int run(String[] argv, PrintStream out, PrintStream err) {
         Args a = Args.parse(argv, VALUED, FLAGS);
-        Options o = options(a);
+        SummarizeOptions o = options(a);
         SparkConf conf = SparkSettings.conf("summarize " + o.date(), a.get("--master"));
         BackendFactory.requireLocalGpu(o.device(), conf.get("spark.master"));
         if (o.device() == Device.CPU) {
@@ -88,7 +88,7 @@ public final class SummarizeCommand extends Command {
         try {
             err.println(SummarizeJob.summarize(spark, o).line());
             err.println(o.outputFormat().equals("delta")
-                    ? "summarize: wrote date=" + o.date() + " of the Delta table " + o.output() + "/" + NightlyOutput.DELTA_TABLE
+                    ? "summarize: wrote date=" + o.date() + " of the Delta table " + NightlyTables.deltaTable(o.output())
                     : "summarize: wrote " + o.output() + "/summaries/date=" + o.date() + " and " + o.output()
                     + "/rejects/date=" + o.date() + (o.attention() ? " and " + o.output() + "/attention/date=" + o.date() : ""));
             err.println("summarize: report " + o.output() + "/report/date=" + o.date() + "/index.html");
@@ -98,60 +98,19 @@ public final class SummarizeCommand extends Command {
         }
     }
 
-    private static String method(String label) {
-        if (label == null) {
-            return null;
-        }
-        try {
-            return SelectionMethod.of(label).label();
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException("--method must be one of " + SelectionMethod.labels() + ", got '" + label + "'");
-        }
-    }
-
-    static Options options(Args a) {
-        Options.Builder o = Options.builder(a.required("--input"), a.required("--output"));
+    static SummarizeOptions options(Args a) {
         if (a.get("--sentences") != null && a.get("--ratio") != null) {
             throw new BadInputException("give --sentences or --ratio, not both");
         }
-        String date = a.get("--date");
-        if (date != null) {
-            try {
-                LocalDate.parse(date);
-            } catch (DateTimeParseException e) {
-                throw new BadInputException("--date must be a date like 2026-11-29, got '" + date + "'");
+        SummarizeOptions.Builder o = SummarizeOptions.builder(a.required("--input"), a.required("--output"));
+        for (String name : VALUED) {
+            if (a.get(name) != null && !name.equals("--master")) {
+                o.option(name.substring(2), a.get(name));
             }
-            o.date(date);
         }
-        if (a.get("--ratio") != null) {
-            double ratio = a.positiveFloat("--ratio");
-            if (ratio > 1) {
-                throw new BadInputException("--ratio must be in (0, 1], got " + a.get("--ratio"));
-            }
-            o.ratio(ratio);
+        for (String name : FLAGS) {
+            o.option(name.substring(2), Boolean.toString(a.flag(name)));
         }
-        if (a.get("--temperature") != null) {
-            o.temperature(a.positiveFloat("--temperature"));
-        }
-        double redundancy = a.doubleValue("--redundancy", Options.REDUNDANCY);
-        if (!(redundancy >= -1 && redundancy <= 1)) {
-            throw new BadInputException("--redundancy must be a cosine similarity in [-1, 1], got " + a.get("--redundancy"));
-        }
-        String outputFormat = a.get("--output-format") == null ? Options.OUTPUT_FORMAT : a.get("--output-format");
-        if (!NightlyOutput.FORMATS.contains(outputFormat)) {
-            throw new BadInputException("--output-format must be one of " + NightlyOutput.FORMATS + ", got '"
-                    + outputFormat + "'");
-        }
-        if (a.get("--input-format") != null) {
-            o.inputFormat(a.get("--input-format"));
-        }
-        if (a.get("--max-chars") != null) {
-            o.maxChars(a.intValue("--max-chars", 0, 1));
-        }
-        return o.outputFormat(outputFormat).redundancy(redundancy)
-                .sentences(a.intValue("--sentences", Options.SENTENCES, 1)).model(a.get("--model"))
-                .attention(a.flag("--attention")).savePipeline(a.get("--save-pipeline"))
-                .phaseTimes(a.flag("--phase-times")).quiet(a.flag("--quiet")).failFast(a.flag("--fail-fast"))
-                .device(Device.parse(a.get("--device"))).method(method(a.get("--method"))).build();
+        return o.build();
     }
 }

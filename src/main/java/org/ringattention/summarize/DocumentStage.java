@@ -5,13 +5,17 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
@@ -26,19 +30,22 @@ abstract class DocumentStage extends Transformer implements DefaultParamsWritabl
 
     private static final long serialVersionUID = 1L;
 
-    /**
-     * Session setting read when a stage is applied: {@code false} (the default) gives a document that a
-     * stage fails on a null output, which the job reports as a reject, so one bad document does not stop
-     * the night; {@code true} lets the exception fail the job ({@code --fail-fast}).
-     */
-    static final String FAIL_FAST = "spark.ringattention.summarize.failFast";
-
     private static final Logger LOG = LoggerFactory.getLogger(DocumentStage.class);
 
     private final String uid;
 
+    /**
+     * {@code false} (the default) gives a document that this stage fails on a null output, which the job
+     * reports as a reject, so one bad document does not stop the night; {@code true} lets the exception
+     * fail the job ({@code --fail-fast}).
+     */
+    private final BooleanParam failFast;
+
     DocumentStage(String uid) {
         this.uid = uid;
+        failFast = new BooleanParam(this, "failFast",
+                "stop the job at the first document this stage fails on, instead of giving it a null output");
+        setDefault(failFast, (Object) false);
     }
 
     static String newUid(String prefix) {
@@ -68,33 +75,46 @@ abstract class DocumentStage extends Transformer implements DefaultParamsWritabl
         }
     }
 
+    /** The {@code doc_id} column, or a null string where the input has none: for a UDF that names its document. */
+    static Column docIdColumn(Dataset<?> dataset) {
+        return Arrays.asList(dataset.schema().fieldNames()).contains("doc_id") ? dataset.col("doc_id")
+                : functions.lit(null).cast(DataTypes.StringType);
+    }
+
     /** Where {@code doc_id} is in {@code schema}, or -1: stages name the document they fail on when they can. */
     static int docIdIndex(StructType schema) {
         return Arrays.asList(schema.fieldNames()).indexOf("doc_id");
     }
 
-    /** Whether a failing document stops the job (see {@link #FAIL_FAST}); read on the driver. */
-    static boolean failFast(Dataset<?> dataset) {
-        return Boolean.parseBoolean(dataset.sparkSession().conf().get(FAIL_FAST, "false"));
+    public BooleanParam failFast() {
+        return failFast;
+    }
+
+    /** Whether a document this stage fails on stops the job ({@code true}) or gets a null output. */
+    public DocumentStage setFailFast(boolean value) {
+        set(failFast, value);
+        return this;
+    }
+
+    /** This stage's {@link #failFast}, read on the driver before the tasks are built. */
+    boolean isFailFast() {
+        return (Boolean) getOrDefault(failFast);
     }
 
     /**
-     * One document's work inside a task. An injected task fault ({@link InjectedFaults.Fault}, an Error)
-     * fails the task, as a lost executor would; an exception of the work (an injected document fault
-     * included) gives {@code onFailure} unless {@code failFast}, and is
-     * logged by stage, document and exception class only (messages may quote text).
+     * One document's work inside a task, after its {@link FaultPoints fault point}. An exception of the work
+     * gives {@code onFailure} and is logged by stage, document and exception class only (messages may quote
+     * text); with {@code failFast} it fails the task instead, as a {@link DocumentFailure} naming the stage
+     * and the document. Errors (a drill's injected task fault among them) always fail the task.
      */
     static <T> T perDocument(String stage, String docId, boolean failFast, Supplier<T> work, T onFailure) {
-        if (failFast) {
-            InjectedFaults.point(stage);
-            InjectedFaults.document(stage, docId);
-            return work.get();
-        }
         try {
-            InjectedFaults.point(stage);
-            InjectedFaults.document(stage, docId);
+            FaultPoints.reached(stage, docId);
             return work.get();
         } catch (RuntimeException | StackOverflowError e) {
+            if (failFast) {
+                throw new DocumentFailure(stage, docId, e);
+            }
             LOG.warn("{} failed on document {}: {}; it becomes a reject", stage, docId, e.getClass().getName());
             return onFailure;
         }

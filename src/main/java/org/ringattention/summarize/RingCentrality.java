@@ -1,5 +1,6 @@
 package org.ringattention.summarize;
 
+import java.io.Serializable;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -7,6 +8,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.ringattention.attention.AttentionSpec;
 import org.ringattention.backend.Device;
 import org.ringattention.ring.DocumentBlock;
@@ -26,75 +28,118 @@ import scala.Tuple2;
  */
 final class RingCentrality {
 
+    /** Where the document id, its sentences and their vectors are in the input rows; whether to add context. */
+    record Columns(int idAt, int sentencesAt, int embeddingsAt, boolean withContext) implements Serializable {
+    }
+
+    /** The attention's temperature, the ring's positions, its tile edge and device. */
+    record Settings(double temperature, int partitions, int blockSize, Device device) implements Serializable {
+    }
+
+    /** One document after the first pass: its vectors, their attention outputs and log-sum-exps, in token order. */
+    private static final class Attended implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final float[] embeddings;
+        final float[] context;
+        final float[] lse;
+
+        Attended(float[] embeddings, float[] context, float[] lse) {
+            this.embeddings = embeddings;
+            this.context = context;
+            this.lse = lse;
+        }
+    }
+
+    /** One document's ring output in token order: {@code O (N, width)} and {@code LSE (N)}. */
+    private static final class Output implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final float[] out;
+        final float[] lse;
+
+        Output(float[] out, float[] lse) {
+            this.out = out;
+            this.lse = lse;
+        }
+    }
+
     private RingCentrality() {
     }
 
-    /** Rows of {@code large} with centrality (and context when asked) appended, as in {@code schema}. */
-    static Dataset<Row> transform(Dataset<Row> large, StructType schema, int idAt, int sentencesAt, int embeddingsAt,
-                                  double temperature, boolean withContext, int partitions, int blockSize,
-                                  Device device) {
+    /**
+     * Rows of {@code large} with centrality (and context when asked) appended, as in {@code schema}:
+     * materialized and persisted (the ring's own state is released before this returns), so the caller
+     * unpersists it when done.
+     */
+    static Dataset<Row> transform(Dataset<Row> large, StructType schema, Columns columns, Settings settings) {
         SparkSession spark = large.sparkSession();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int idAt = columns.idAt();
+        int embeddingsAt = columns.embeddingsAt();
+        boolean withContext = columns.withContext();
+        int blockSize = settings.blockSize();
         JavaPairRDD<String, Row> rows = large.toJavaRDD().mapToPair(r -> new Tuple2<>(r.getString(idAt), r));
         JavaPairRDD<String, float[]> vectors = rows.mapValues(r -> Floats.fromBytes((byte[]) r.get(embeddingsAt)));
-        int d = dimension(large, sentencesAt, embeddingsAt);
-        RingConfig config = RingConfig.of(partitions).withBlockSize(blockSize).withLocalLimit(0)
-                .withHook(InjectedFaults.ringSteps()).withDevice(device);
+        int d = dimension(large, columns.sentencesAt(), embeddingsAt);
+        RingConfig config = RingConfig.of(settings.partitions()).withBlockSize(blockSize).withLocalLimit(0)
+                .withDevice(settings.device());
+        if (FaultPoints.installed()) {
+            config = config.withHook(FaultPoints.ringHook());
+        }
 
-        AttentionSpec first = Centrality.spec(d, temperature);
+        AttentionSpec first = Centrality.spec(d, settings.temperature());
         JavaRDD<DocumentBlock> firstBlocks = vectors.flatMap(v ->
                 DocumentBlock.split(v._1(), first, v._2(), v._2(), v._2(), null, blockSize).iterator());
         try (RingResult pass1 = new RingAttention(jsc, first, config).run(firstBlocks)) {
-            // (e, O, LSE) per document, in token order.
-            JavaPairRDD<String, float[][]> attended = vectors.join(gather(pass1))
-                    .mapValues(v -> new float[][] {v._1(), v._2()[0], v._2()[1]});
-            attended.cache();
-            float inv = (float) (1.0 / temperature);
-            AttentionSpec second = new AttentionSpec(1, 1, d + 1, 1f, false);
-            JavaRDD<DocumentBlock> secondBlocks = attended.flatMap(a -> {
-                float[] e = a._2()[0];
-                float[] lse = a._2()[2];
-                int n = lse.length;
-                float[] q = new float[n * (d + 1)];
-                float[] k = new float[n * (d + 1)];
-                for (int i = 0; i < n; i++) {
-                    for (int c = 0; c < d; c++) {
-                        q[i * (d + 1) + c] = e[i * d + c] * inv;
-                        k[i * (d + 1) + c] = e[i * d + c];
-                    }
-                    q[i * (d + 1) + d] = 1f;
-                    k[i * (d + 1) + d] = -lse[i];
-                }
-                return DocumentBlock.split(a._1(), second, q, k, k, null, blockSize).iterator();
-            });
-            try (RingResult pass2 = new RingAttention(jsc, second, config).run(secondBlocks)) {
-                JavaRDD<Row> out = rows.join(attended.join(gather(pass2))).values().map(v -> {
-                    Row row = v._1();
-                    float[] e = v._2()._1()[0];
-                    float[] context = v._2()._1()[1];
-                    float[] lse = v._2()._1()[2];
-                    float[] logMass = v._2()._2()[1];
+            JavaPairRDD<String, Attended> attended = vectors.join(gather(pass1))
+                    .mapValues(v -> new Attended(v._1(), v._2().out, v._2().lse));
+            attended.persist(StorageLevel.MEMORY_AND_DISK());
+            try {
+                float inv = (float) (1.0 / settings.temperature());
+                AttentionSpec second = new AttentionSpec(1, 1, d + 1, 1f, false);
+                JavaRDD<DocumentBlock> secondBlocks = attended.flatMap(a -> {
+                    float[] e = a._2().embeddings;
+                    float[] lse = a._2().lse;
                     int n = lse.length;
-                    float[] mass = new float[n];
-                    for (int j = 0; j < n; j++) {
-                        mass[j] = (float) Math.exp(logMass[j]);
+                    float[] q = new float[n * (d + 1)];
+                    float[] k = new float[n * (d + 1)];
+                    for (int i = 0; i < n; i++) {
+                        for (int c = 0; c < d; c++) {
+                            q[i * (d + 1) + c] = e[i * d + c] * inv;
+                            k[i * (d + 1) + c] = e[i * d + c];
+                        }
+                        q[i * (d + 1) + d] = 1f;
+                        k[i * (d + 1) + d] = -lse[i];
                     }
-                    double[] c = Centrality.withoutSelf(mass, e, lse, n, d, inv);
-                    return withContext ? DocumentStage.appended(row, DocumentStage.doubles(c), Floats.toBytes(context))
-                            : DocumentStage.appended(row, DocumentStage.doubles(c));
+                    return DocumentBlock.split(a._1(), second, q, k, k, null, blockSize).iterator();
                 });
-                Dataset<Row> result = spark.createDataFrame(out, schema).cache();
-                spark.sparkContext().setJobDescription("sentence centrality: collect ring results");
-                result.count();
-                attended.unpersist();
-                return result;
+                try (RingResult pass2 = new RingAttention(jsc, second, config).run(secondBlocks)) {
+                    JavaRDD<Row> out = rows.join(attended.join(gather(pass2))).values().map(v -> {
+                        Row row = v._1();
+                        Attended a = v._2()._1();
+                        float[] logMass = v._2()._2().lse;
+                        int n = a.lse.length;
+                        float[] mass = new float[n];
+                        for (int j = 0; j < n; j++) {
+                            mass[j] = (float) Math.exp(logMass[j]);
+                        }
+                        double[] c = Centrality.withoutSelf(mass, a.embeddings, a.lse, n, d, inv);
+                        return withContext ? DocumentStage.appended(row, DocumentStage.doubles(c), Floats.toBytes(a.context))
+                                : DocumentStage.appended(row, DocumentStage.doubles(c));
+                    });
+                    Dataset<Row> result = spark.createDataFrame(out, schema).persist(StorageLevel.MEMORY_AND_DISK());
+                    spark.sparkContext().setJobDescription("sentence centrality: collect ring results");
+                    result.count();
+                    return result;
+                }
+            } finally {
+                attended.unpersist(false);
             }
         }
     }
 
-    /** Each document's {O (N, width), LSE (N)} in token order. */
-    private static JavaPairRDD<String, float[][]> gather(RingResult result) {
-        return result.inTokenOrder(Integer.MAX_VALUE).mapToPair(b -> new Tuple2<>(b.document(), new float[][] {b.out(), b.lse()}));
+    /** Each document's ring output in token order. */
+    private static JavaPairRDD<String, Output> gather(RingResult result) {
+        return result.inTokenOrder(Integer.MAX_VALUE).mapToPair(b -> new Tuple2<>(b.document(), new Output(b.out(), b.lse())));
     }
 
     private static int dimension(Dataset<Row> large, int sentencesAt, int embeddingsAt) {

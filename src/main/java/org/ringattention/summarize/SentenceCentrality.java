@@ -1,6 +1,7 @@
 package org.ringattention.summarize;
 
 import java.util.Iterator;
+import org.apache.spark.SparkContext;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.param.DoubleParam;
@@ -30,8 +31,10 @@ import org.ringattention.backend.Device;
  *
  * <p>A document of at most {@code ringThreshold} sentences is attended inside one task. Longer ones go
  * on the ring ({@link RingCentrality}) over {@code ringPartitions} Spark partitions; that needs to know
- * which documents are long, so with a threshold set the input is persisted and transform runs the
- * ring jobs at once (a threshold of 0 keeps the stage lazy and every document in one task).
+ * which documents are long, so with a threshold set transform runs at once: it returns its output
+ * materialized and persisted, having released everything else it cached, and the caller unpersists the
+ * output when done with it (as {@code SummarizeJob} does). A threshold of 0 keeps the stage lazy and
+ * every document in one task.
  */
 public final class SentenceCentrality extends DocumentStage {
 
@@ -53,7 +56,7 @@ public final class SentenceCentrality extends DocumentStage {
             "ring positions for long documents; 0 for Spark's default parallelism", ParamValidators.gtEq(0));
     private final Param<String> device = new Param<>(this, "device",
             "where the attention runs: cpu, gpu (fails the task without a working GPU) or auto",
-            ParamValidators.inArray(new String[] {"cpu", "gpu", "auto"}));
+            ParamValidators.inArray(Device.labels()));
 
     public SentenceCentrality(String uid) {
         super(uid);
@@ -61,12 +64,12 @@ public final class SentenceCentrality extends DocumentStage {
         setDefault(embeddingsCol, "embeddings");
         setDefault(outputCol, "centrality");
         setDefault(contextCol, "");
-        setDefault(temperature, (Object) 0.1);
+        setDefault(temperature, (Object) SummarizeOptions.TEMPERATURE);
         setDefault(blockSize, (Object) CpuAttentionKernel.DEFAULT_BLOCK_SIZE);
         setDefault(idCol, "doc_id");
-        setDefault(ringThreshold, (Object) 16384);
+        setDefault(ringThreshold, (Object) SummarizeOptions.RING_THRESHOLD);
         setDefault(ringPartitions, (Object) 0);
-        setDefault(device, "cpu");
+        setDefault(device, SummarizeOptions.DEVICE.label());
     }
 
     public SentenceCentrality() {
@@ -171,22 +174,39 @@ public final class SentenceCentrality extends DocumentStage {
             return inTask(dataset.toDF(), schema);
         }
         requireColumn(dataset.schema(), getOrDefault(idCol), DataTypes.StringType, "SentenceCentrality");
+        // Finding the long documents runs the stages before this one; the input is kept so that the
+        // documents' own attention does not run them again, and released once the output is materialized.
         Dataset<Row> input = dataset.toDF().persist(StorageLevel.MEMORY_AND_DISK());
-        Column isLong = functions.size(input.col(getOrDefault(sentencesCol))).gt(threshold);
-        Dataset<Row> large = input.filter(isLong);
-        input.sparkSession().sparkContext().setJobDescription("sentence centrality: find documents over "
-                + threshold + " sentences");
-        if (large.isEmpty()) {
-            return inTask(input, schema);
+        Dataset<Row> ring = null;
+        try {
+            Column isLong = functions.size(input.col(getOrDefault(sentencesCol))).gt(threshold);
+            Dataset<Row> large = input.filter(isLong);
+            SparkContext sc = input.sparkSession().sparkContext();
+            sc.setJobDescription("sentence centrality: find documents over " + threshold + " sentences");
+            Dataset<Row> out;
+            if (large.isEmpty()) {
+                out = inTask(input, schema);
+            } else {
+                int partitions = (Integer) getOrDefault(ringPartitions);
+                ring = RingCentrality.transform(large, schema, new RingCentrality.Columns(
+                        input.schema().fieldIndex(getOrDefault(idCol)), input.schema().fieldIndex(getOrDefault(sentencesCol)),
+                        input.schema().fieldIndex(getOrDefault(embeddingsCol)), !getOrDefault(contextCol).isEmpty()),
+                        new RingCentrality.Settings((Double) getOrDefault(temperature),
+                                partitions > 0 ? partitions : sc.defaultParallelism(), (Integer) getOrDefault(blockSize),
+                                Device.parse(getOrDefault(device))));
+                out = inTask(input.filter(functions.not(isLong).or(isLong.isNull())), schema).unionByName(ring);
+            }
+            out = out.persist(StorageLevel.MEMORY_AND_DISK());
+            sc.setJobDescription("sentence centrality: documents of up to " + threshold + " sentences");
+            out.count();
+            sc.setJobDescription(null);
+            return out;
+        } finally {
+            input.unpersist();
+            if (ring != null) {
+                ring.unpersist();
+            }
         }
-        int partitions = (Integer) getOrDefault(ringPartitions);
-        Dataset<Row> ring = RingCentrality.transform(large, schema, input.schema().fieldIndex(getOrDefault(idCol)),
-                input.schema().fieldIndex(getOrDefault(sentencesCol)),
-                input.schema().fieldIndex(getOrDefault(embeddingsCol)), (Double) getOrDefault(temperature),
-                !getOrDefault(contextCol).isEmpty(),
-                partitions > 0 ? partitions : input.sparkSession().sparkContext().defaultParallelism(),
-                (Integer) getOrDefault(blockSize), Device.parse(getOrDefault(device)));
-        return inTask(input.filter(functions.not(isLong).or(isLong.isNull())), schema).unionByName(ring);
     }
 
     /** Every document attended inside one task, lazily. */
@@ -196,7 +216,7 @@ public final class SentenceCentrality extends DocumentStage {
         boolean withContext = !getOrDefault(contextCol).isEmpty();
         double t = (Double) getOrDefault(temperature);
         int block = (Integer) getOrDefault(blockSize);
-        boolean failFast = failFast(dataset);
+        boolean failFast = isFailFast();
         int idAt = docIdIndex(dataset.schema());
         Device where = Device.parse(getOrDefault(device));
         MapPartitionsFunction<Row, Row> f = rows -> new Iterator<>() {

@@ -43,7 +43,7 @@ public final class SentenceEmbeddings extends DocumentStage {
             ParamValidators.gtEq(1));
     private final Param<String> device = new Param<>(this, "device",
             "where the encoder runs: cpu, gpu (fails the task without a working GPU) or auto",
-            ParamValidators.inArray(new String[] {"cpu", "gpu", "auto"}));
+            ParamValidators.inArray(Device.labels()));
 
     public SentenceEmbeddings(String uid) {
         super(uid);
@@ -52,7 +52,7 @@ public final class SentenceEmbeddings extends DocumentStage {
         setDefault(tokenCountCol, "token_count");
         setDefault(model, "");
         setDefault(passTokens, (Object) SentenceEmbedder.DEFAULT_PASS_TOKENS);
-        setDefault(device, "cpu");
+        setDefault(device, SummarizeOptions.DEVICE.label());
     }
 
     public SentenceEmbeddings() {
@@ -117,7 +117,7 @@ public final class SentenceEmbeddings extends DocumentStage {
         int sentencesAt = dataset.schema().fieldIndex(getOrDefault(sentencesCol));
         String modelName = getOrDefault(model);
         int pass = (Integer) getOrDefault(passTokens);
-        boolean failFast = failFast(dataset);
+        boolean failFast = isFailFast();
         int idAt = docIdIndex(dataset.schema());
         Device where = Device.parse(getOrDefault(device));
         MapPartitionsFunction<Row, Row> f = rows -> {

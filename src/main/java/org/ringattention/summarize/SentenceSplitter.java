@@ -8,7 +8,7 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
@@ -102,11 +102,11 @@ public final class SentenceSplitter extends DocumentStage {
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         transformSchema(dataset.schema());
-        boolean failFast = failFast(dataset);
-        UserDefinedFunction udf = functions.udf((UDF1<String, Row>) text -> text == null ? null
-                : perDocument("SentenceSplitter", null, failFast, () -> structure(text), null), structureType());
+        boolean failFast = isFailFast();
+        UserDefinedFunction udf = functions.udf((UDF2<String, String, Row>) (docId, text) -> text == null ? null
+                : perDocument("SentenceSplitter", docId, failFast, () -> structure(text), null), structureType());
         String parsed = uid() + "_structure";
-        return dataset.withColumn(parsed, udf.apply(dataset.col(getOrDefault(inputCol))))
+        return dataset.withColumn(parsed, udf.apply(docIdColumn(dataset), dataset.col(getOrDefault(inputCol))))
                 .withColumn(getOrDefault(outputCol), functions.col(parsed + ".sentences"))
                 .withColumn(getOrDefault(sectionsCol), functions.col(parsed + ".sections"))
                 .withColumn(getOrDefault(fragmentsCol), functions.col(parsed + ".fragments"))

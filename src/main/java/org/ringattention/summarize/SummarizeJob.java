@@ -16,7 +16,6 @@ import java.util.Map;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -25,9 +24,9 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.ringattention.output.NightlyCommit;
 import org.ringattention.progress.Progress;
 import org.ringattention.report.RunFigures;
-import org.ringattention.backend.Device;
 
 /**
  * The nightly summarization job: documents in, one summary row or one reject row per input row out,
@@ -36,279 +35,8 @@ import org.ringattention.backend.Device;
  */
 public final class SummarizeJob {
 
-    /**
-     * What one run does, built once with {@link #builder}; the command line, the notebook and the tests
-     * all start from the same defaults, which live here and nowhere else.
-     */
-    public static final class Options implements java.io.Serializable {
-        public static final String INPUT_FORMAT = "auto";
-        public static final String OUTPUT_FORMAT = NightlyOutput.FORMATS.get(0);
-        public static final int SENTENCES = 6;
-        public static final double REDUNDANCY = 0.9;
-        public static final double TEMPERATURE = 0.1;
-        public static final long MAX_CHARS = 5_000_000L;
-
-        private final String input;
-        private final String inputFormat;
-        private final String output;
-        private final String date;
-        private final String outputFormat;
-        private final int sentences;
-        private final double ratio;
-        private final double redundancy;
-        private final double temperature;
-        private final long maxChars;
-        private final String model;
-        private final boolean attention;
-        private final String savePipeline;
-        private final boolean phaseTimes;
-        private final boolean quiet;
-        private final boolean failFast;
-        private final String method;
-        private final Device device;
-
-        private Options(Builder b) {
-            input = java.util.Objects.requireNonNull(b.input, "input");
-            output = java.util.Objects.requireNonNull(b.output, "output");
-            date = b.date == null ? java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString() : b.date;
-            inputFormat = b.inputFormat;
-            outputFormat = b.outputFormat;
-            sentences = b.sentences;
-            ratio = b.ratio;
-            redundancy = b.redundancy;
-            temperature = b.temperature;
-            maxChars = b.maxChars;
-            model = b.model;
-            attention = b.attention;
-            savePipeline = b.savePipeline;
-            phaseTimes = b.phaseTimes;
-            quiet = b.quiet;
-            failFast = b.failFast;
-            method = b.method;
-            device = b.device;
-        }
-
-        /** A builder holding every default; {@code input} and {@code output} have none. */
-        public static Builder builder(String input, String output) {
-            return new Builder().input(input).output(output);
-        }
-
-        /** A builder starting from these options, to change a few. */
-        public Builder toBuilder() {
-            return new Builder().input(input).inputFormat(inputFormat).output(output).date(date)
-                    .outputFormat(outputFormat).sentences(sentences).ratio(ratio).redundancy(redundancy)
-                    .temperature(temperature).maxChars(maxChars).model(model).attention(attention)
-                    .savePipeline(savePipeline).phaseTimes(phaseTimes).quiet(quiet).failFast(failFast).method(method).device(device);
-        }
-
-        /** Documents, a directory of text files ({@code Documents.TEXT_EXTENSIONS}) or a Parquet/JSON table. */
-        public String input() {
-            return input;
-        }
-
-        /** {@code auto}, {@code text}, {@code parquet} or {@code json}. */
-        public String inputFormat() {
-            return inputFormat;
-        }
-
-        /** The root under which {@code summaries/date=D}, {@code rejects/date=D}... are written. */
-        public String output() {
-            return output;
-        }
-
-        /** The run's date, YYYY-MM-DD; today (UTC) unless set. */
-        public String date() {
-            return date;
-        }
-
-        public String outputFormat() {
-            return outputFormat;
-        }
-
-        /** Sentences per summary, unless {@link #ratio} is positive. */
-        public int sentences() {
-            return sentences;
-        }
-
-        /** A fraction of each document's sentences; 0 means use {@link #sentences}. */
-        public double ratio() {
-            return ratio;
-        }
-
-        public double redundancy() {
-            return redundancy;
-        }
-
-        public double temperature() {
-            return temperature;
-        }
-
-        public long maxChars() {
-            return maxChars;
-        }
-
-        /** A model directory, or {@code null} for the bundled encoder. */
-        public String model() {
-            return model;
-        }
-
-        /** Also write per-sentence context vectors. */
-        public boolean attention() {
-            return attention;
-        }
-
-        /** A directory to save the fitted pipeline to, or {@code null}. */
-        public String savePipeline() {
-            return savePipeline;
-        }
-
-        /** Materialize each stage to time it (slower). */
-        public boolean phaseTimes() {
-            return phaseTimes;
-        }
-
-        /** No progress lines, only the final one. */
-        public boolean quiet() {
-            return quiet;
-        }
-
-        /** Stop at the first document a stage fails on, instead of rejecting it. */
-        public boolean failFast() {
-            return failFast;
-        }
-
-        /** How sentences are chosen (a SummarySelector method label); null for the stage's default. */
-        public String method() {
-            return method;
-        }
-
-        /** Where the encoder and attention run: cpu, gpu (fails without a working GPU) or auto. */
-        public Device device() {
-            return device;
-        }
-
-        /** Fluent setters over the defaults above. */
-        public static final class Builder {
-            private String input;
-            private String inputFormat = INPUT_FORMAT;
-            private String output;
-            private String date;
-            private String outputFormat = OUTPUT_FORMAT;
-            private int sentences = SENTENCES;
-            private double ratio;
-            private double redundancy = REDUNDANCY;
-            private double temperature = TEMPERATURE;
-            private long maxChars = MAX_CHARS;
-            private String model;
-            private boolean attention;
-            private String savePipeline;
-            private boolean phaseTimes;
-            private boolean quiet;
-            private boolean failFast;
-            private String method;
-            private Device device = Device.CPU;
-
-            private Builder() {
-            }
-
-            public Builder input(String v) {
-                input = v;
-                return this;
-            }
-
-            public Builder inputFormat(String v) {
-                inputFormat = v;
-                return this;
-            }
-
-            public Builder output(String v) {
-                output = v;
-                return this;
-            }
-
-            public Builder date(String v) {
-                date = v;
-                return this;
-            }
-
-            public Builder outputFormat(String v) {
-                outputFormat = v;
-                return this;
-            }
-
-            public Builder sentences(int v) {
-                sentences = v;
-                return this;
-            }
-
-            public Builder ratio(double v) {
-                ratio = v;
-                return this;
-            }
-
-            public Builder redundancy(double v) {
-                redundancy = v;
-                return this;
-            }
-
-            public Builder temperature(double v) {
-                temperature = v;
-                return this;
-            }
-
-            public Builder maxChars(long v) {
-                maxChars = v;
-                return this;
-            }
-
-            public Builder model(String v) {
-                model = v;
-                return this;
-            }
-
-            public Builder attention(boolean v) {
-                attention = v;
-                return this;
-            }
-
-            public Builder savePipeline(String v) {
-                savePipeline = v;
-                return this;
-            }
-
-            public Builder phaseTimes(boolean v) {
-                phaseTimes = v;
-                return this;
-            }
-
-            public Builder quiet(boolean v) {
-                quiet = v;
-                return this;
-            }
-
-            public Builder failFast(boolean v) {
-                failFast = v;
-                return this;
-            }
-
-            public Builder method(String v) {
-                method = v;
-                return this;
-            }
-
-            public Builder device(Device v) {
-                device = v;
-                return this;
-            }
-
-            public Options build() {
-                return new Options(this);
-            }
-        }
-    }
-
     /** The folder under the output where the ring checkpoints when the session has no checkpoint directory. */
-    static final String CHECKPOINTS = "_ring-checkpoints";
+    public static final String CHECKPOINTS = "_ring-checkpoints";
     /** Session setting: the checkpoint directory this job set, so that its next run may replace it. */
     private static final String OWN_CHECKPOINTS = "spark.ringattention.summarize.ownCheckpointDir";
 
@@ -327,18 +55,16 @@ public final class SummarizeJob {
     }
 
     /** The pipeline of this job's options: split, embed, attend, select. */
-    public static Pipeline pipeline(Options o) {
-        SummarySelector selector = new SummarySelector().setRedundancy(o.redundancy());
-        if (o.method() != null) {
-            selector.setMethod(o.method());
-        }
+    public static Pipeline pipeline(SummarizeOptions o) {
+        SummarySelector selector = new SummarySelector().setRedundancy(o.redundancy()).setMethod(o.method().label());
         if (o.ratio() > 0) {
             selector.setRatio(o.ratio());
         } else {
             selector.setSentences(o.sentences());
         }
         SentenceCentrality centrality = new SentenceCentrality().setTemperature(o.temperature())
-                .setDevice(o.device().label());
+                .setDevice(o.device().label()).setRingThreshold(o.ringThreshold())
+                .setRingPartitions(o.ringPartitions());
         if (o.attention()) {
             centrality.setContextCol("context");
         }
@@ -346,16 +72,20 @@ public final class SummarizeJob {
         if (o.model() != null) {
             embeddings.setModel(o.model());
         }
-        return new Pipeline().setStages(new PipelineStage[] {new SentenceSplitter(), embeddings, centrality, selector});
+        DocumentStage[] stages = {new SentenceSplitter(), embeddings, centrality, selector};
+        for (DocumentStage stage : stages) {
+            stage.setFailFast(o.failFast());
+        }
+        return new Pipeline().setStages(stages);
     }
 
-    /** Runs the job; progress lines go to standard error unless {@link Options#quiet}. */
-    public static Summary summarize(SparkSession spark, Options o) {
+    /** Runs the job; progress lines go to standard error unless {@link SummarizeOptions#quiet}. */
+    public static Summary summarize(SparkSession spark, SummarizeOptions o) {
         return summarize(spark, o, pipeline(o));
     }
 
     /** Runs the job with {@code pipeline} in place of {@link #pipeline}'s (a fault drill's tuned stages). */
-    public static Summary summarize(SparkSession spark, Options o, Pipeline pipeline) {
+    public static Summary summarize(SparkSession spark, SummarizeOptions o, Pipeline pipeline) {
         return summarize(spark, o, pipeline, o.quiet() ? null : System.err);
     }
 
@@ -364,16 +94,15 @@ public final class SummarizeJob {
      * its report. Progress lines go to {@code progressOut} (none when null) every
      * {@code spark.ringattention.progress.interval} (default 10 s).
      */
-    public static Summary summarize(SparkSession spark, Options o, Pipeline pipeline, java.io.PrintStream progressOut) {
+    public static Summary summarize(SparkSession spark, SummarizeOptions o, Pipeline pipeline, java.io.PrintStream progressOut) {
         long interval = spark.sparkContext().getConf().getTimeAsMs("spark.ringattention.progress.interval", "10s");
         try (Progress progress = Progress.start(spark.sparkContext(), "summarize", progressOut, interval)) {
             return summarize(spark, o, pipeline, progress);
         }
     }
 
-    private static Summary summarize(SparkSession spark, Options o, Pipeline pipeline, Progress progress) {
+    private static Summary summarize(SparkSession spark, SummarizeOptions o, Pipeline pipeline, Progress progress) {
         progress.phase("read and validate");
-        spark.conf().set(DocumentStage.FAIL_FAST, o.failFast());
         // Long documents' centrality runs on the ring, whose lineage stays short only with a reliable
         // checkpoint directory (RingConfig.checkpointInterval). Unless the session has one, the job keeps
         // its checkpoints beside its output, out of readers' sight (a leading underscore), and removes
@@ -400,7 +129,7 @@ public final class SummarizeJob {
         }
     }
 
-    private static Summary readAndSummarize(SparkSession spark, Options o, Pipeline pipeline, Progress progress) {
+    private static Summary readAndSummarize(SparkSession spark, SummarizeOptions o, Pipeline pipeline, Progress progress) {
         Dataset<Row> intake = Documents.intake(spark, o.input(), o.inputFormat(), o.maxChars())
                 .persist(StorageLevel.MEMORY_AND_DISK());
         // A failed run must not leave its cached tables behind in a long-lived session (a notebook's).
@@ -411,7 +140,7 @@ public final class SummarizeJob {
         }
     }
 
-    private static Summary summarize(SparkSession spark, Options o, Pipeline pipeline, Progress progress,
+    private static Summary summarize(SparkSession spark, SummarizeOptions o, Pipeline pipeline, Progress progress,
                                      Dataset<Row> intake) {
         Row found = intake.agg(count(lit(1)), count(when(col("reject").isNull(), 1)),
                 coalesce(sum(when(col("reject").isNull(), length(col("text")))), lit(0L))).first();
@@ -432,6 +161,9 @@ public final class SummarizeJob {
             progress.phase("split, embed, attend and select");
         }
         Dataset<Row> result = accepted;
+        // What the stages (a stage with a ring threshold returns its output persisted) and this loop cached:
+        // released when the night is written, or as soon as the next stage's output is materialized.
+        List<Dataset<Row>> cached = new ArrayList<>();
         try {
             for (org.apache.spark.ml.Transformer stage : model.stages()) {
                 if (o.phaseTimes()) {
@@ -445,11 +177,16 @@ public final class SummarizeJob {
                     // Materialized stage by stage, so that each phase's time is that stage's work.
                     next = next.persist(StorageLevel.MEMORY_AND_DISK());
                     next.count();
-                    result.unpersist();
+                    cached.forEach(Dataset::unpersist);
+                    cached.clear();
+                }
+                if (next.storageLevel().isValid()) {
+                    cached.add(next);
                 }
                 result = next;
             }
             result = result.persist(StorageLevel.MEMORY_AND_DISK());
+            cached.add(result);
 
             Dataset<Row> summarized = result.filter(col("selection").isNotNull());
             Dataset<Row> summaries = summarized.select(col("doc_id"), col("selection.summary").as("summary"),
@@ -459,7 +196,7 @@ public final class SummarizeJob {
             Dataset<Row> rejects = intake.filter(col("reject").isNotNull()).select(col("doc_id"), col("reject").as("reason"))
                     .union(result.filter(col("selection").isNull())
                             .select(col("doc_id"), stageReject().as("reason")));
-            NightlyOutput output = new NightlyOutput(spark, o.output(), o.date(), o.outputFormat())
+            NightlyCommit output = NightlyCommit.of(spark, o.output(), o.date(), o.outputFormat())
                     .add("summaries", summaries).add("rejects", rejects);
             if (o.attention()) {
                 output.add("attention", contextRows(summarized));
@@ -497,7 +234,7 @@ public final class SummarizeJob {
             }
             return new Summary(summarizedCount, sentenceCount, tokenCount, rejected, seconds, phases.toString());
         } finally {
-            result.unpersist();
+            cached.forEach(Dataset::unpersist);
         }
     }
 

@@ -12,7 +12,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.api.java.UDF5;
+import org.apache.spark.sql.api.java.UDF6;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
@@ -65,10 +65,10 @@ public final class SummarySelector extends DocumentStage {
         setDefault(centralityCol, "centrality");
         setDefault(embeddingsCol, "embeddings");
         setDefault(outputCol, "selection");
-        setDefault(method, SelectionMethod.COVERAGE.label());
-        setDefault(sentences, (Object) 6);
+        setDefault(method, SummarizeOptions.METHOD.label());
+        setDefault(sentences, (Object) SummarizeOptions.SENTENCES);
         setDefault(ratio, (Object) 0.0);
-        setDefault(redundancy, (Object) 0.9);
+        setDefault(redundancy, (Object) SummarizeOptions.REDUNDANCY);
     }
 
     public SummarySelector() {
@@ -175,16 +175,16 @@ public final class SummarySelector extends DocumentStage {
         double r = (Double) getOrDefault(ratio);
         int count = (Integer) getOrDefault(sentences);
         SelectionMethod m = SelectionMethod.of(getOrDefault(method));
-        boolean failFast = failFast(dataset);
-        UserDefinedFunction udf = functions.udf((UDF5<Seq<String>, Seq<Object>, Seq<Object>, Seq<Double>, byte[], Row>)
-                (texts, sectionIds, fragmentFlags, scores, vectors) -> {
+        boolean failFast = isFailFast();
+        UserDefinedFunction udf = functions.udf((UDF6<String, Seq<String>, Seq<Object>, Seq<Object>, Seq<Double>, byte[], Row>)
+                (docId, texts, sectionIds, fragmentFlags, scores, vectors) -> {
             if (texts == null || scores == null || vectors == null) {
                 return null;
             }
-            return perDocument("SummarySelector", null, failFast,
+            return perDocument("SummarySelector", docId, failFast,
                     () -> selection(m, texts, sectionIds, fragmentFlags, scores, vectors, r, count, maxCosine), null);
         }, selectionType());
-        Column[] in = {dataset.col(getOrDefault(sentencesCol)),
+        Column[] in = {docIdColumn(dataset), dataset.col(getOrDefault(sentencesCol)),
             optional(dataset, getOrDefault(sectionsCol), DataTypes.IntegerType),
             optional(dataset, getOrDefault(fragmentsCol), DataTypes.BooleanType),
             dataset.col(getOrDefault(centralityCol)), dataset.col(getOrDefault(embeddingsCol))};

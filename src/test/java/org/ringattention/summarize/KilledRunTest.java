@@ -16,6 +16,8 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.ringattention.output.NightlyCommit;
+import org.ringattention.output.NightlyTables;
 import org.ringattention.cli.SummarizeCommand;
 
 /**
@@ -56,7 +58,7 @@ class KilledRunTest {
                     Process p = job(after, out, format);
                     boolean finished = p.waitFor(at, TimeUnit.MILLISECONDS);
                     p.destroyForcibly().waitFor();
-                    NightlyOutput.recover(spark, out.toString());
+                    NightlyCommit.recover(spark, out.toString());
                     Set<String> seen = night(spark, out, format);
                     assertTrue(seen.equals(beforeNames) || seen.equals(afterNames),
                             format + ", seed " + seed + ", killed at " + at + " ms" + (finished ? " (after it ended)" : "")
@@ -82,9 +84,9 @@ class KilledRunTest {
 
     /** Doc ids of the date: summaries and rejects, each file once (a file in both fails the test). */
     private static Set<String> night(SparkSession spark, Path out, String format) {
-        List<String> summaries = NightlyOutput.read(spark, out.toString(), format, "summaries")
+        List<String> summaries = NightlyTables.read(spark, out.toString(), "summaries")
                 .where("date = '2026-11-29'").select("doc_id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
-        List<String> rejects = NightlyOutput.read(spark, out.toString(), format, "rejects")
+        List<String> rejects = NightlyTables.read(spark, out.toString(), "rejects")
                 .where("date = '2026-11-29'").select("doc_id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
         Set<String> all = new TreeSet<>(summaries);
         all.addAll(rejects);

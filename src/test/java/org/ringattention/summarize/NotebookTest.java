@@ -10,6 +10,8 @@ import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ringattention.output.NightlyCommit;
+import org.ringattention.output.NightlyTables;
 import org.ringattention.testing.NotebookRunner;
 
 /** Every cell of the shipped Databricks notebook, in order, against local Spark and the shipped samples. */
@@ -37,10 +39,10 @@ class NotebookTest {
 
             // The job's own outputs, with the job's default budget (the old notebook chose 3): the notebook is the job.
             assertTrue(Files.exists(out.resolve("report/date=2026-11-29/index.html")), "the report");
-            assertTrue(Files.isDirectory(out.resolve(NightlyOutput.DELTA_TABLE + "/_delta_log")), "the night's Delta table");
+            assertTrue(Files.isDirectory(Path.of(NightlyTables.deltaTable(out.toString()), "_delta_log")), "the night's Delta table");
             for (Row r : NightlyTables.read(runner.spark(), out.toString(), "summaries", "2026-11-29").collectAsList()) {
                 int chosen = r.getList(r.fieldIndex("selected_indices")).size();
-                assertTrue(chosen > 3 && chosen <= SummarizeJob.Options.SENTENCES, r.getAs("doc_id") + ": " + chosen);
+                assertTrue(chosen > 3 && chosen <= SummarizeOptions.SENTENCES, r.getAs("doc_id") + ": " + chosen);
             }
         }
     }

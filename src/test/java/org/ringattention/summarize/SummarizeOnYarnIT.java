@@ -59,7 +59,7 @@ class SummarizeOnYarnIT {
         SparkSession spark = SparkSession.builder().master("local[2]").appName("SummarizeOnYarnIT")
                 .config("spark.ui.enabled", "false").getOrCreate();
         try {
-            SummarizeJob.summarize(spark, SummarizeJob.Options.builder(input.toString(), localOut.toString())
+            SummarizeJob.summarize(spark, SummarizeOptions.builder(input.toString(), localOut.toString())
                     .date("2026-11-29").outputFormat("parquet").sentences(2).quiet(true).build());
             for (String table : new String[] {"summaries", "rejects"}) {
                 List<Row> onYarn = spark.read().parquet(yarnOut + "/" + table).orderBy("doc_id").collectAsList();

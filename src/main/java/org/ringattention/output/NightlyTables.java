@@ -1,4 +1,4 @@
-package org.ringattention.summarize;
+package org.ringattention.output;
 
 import static org.apache.spark.sql.functions.col;
 
@@ -15,25 +15,47 @@ import org.apache.spark.sql.SparkSession;
 import org.ringattention.io.BadInputException;
 
 /**
- * Reads back what the job wrote under its output root without being told the format: one night's rows
- * of a table ({@code summaries}, {@code rejects}, {@code attention}) and the dates present. The format
- * is recognized from what is on disk; the reading itself is {@link NightlyOutput#read}'s, the one place
- * that knows each format's layout.
+ * The one reader of what {@link NightlyCommit} wrote under an output root, in either format, without
+ * being told which: the rows of a kind ({@code summaries}, {@code rejects}, {@code attention}) of every
+ * date or of one, and the dates present. The format is recognized from what is on disk: the Delta table
+ * {@code root/nightly}, else the exports {@code root/<kind>/date=D}.
  */
 public final class NightlyTables {
 
     private NightlyTables() {
     }
 
-    /** The rows of {@code table} for {@code date} under the job's output {@code root}. */
+    /** The rows of {@code table} for {@code date} under the job's output {@code root}, without the date. */
     public static Dataset<Row> read(SparkSession spark, String root, String table, String date) {
         String format = format(spark, root, table, date);
         if (format == null) {
             throw new BadInputException(root + " has no " + table + " for date=" + date
                     + "; give the --output of a jobs/summarize run and one of its dates");
         }
-        return NightlyOutput.read(spark, root, format, table).where(col("date").cast("string").equalTo(date))
-                .drop("date");
+        return readFormat(spark, root, format, table).where(col("date").cast("string").equalTo(date)).drop("date");
+    }
+
+    /** The rows of {@code table} of every date under {@code root}, with their {@code date}. */
+    public static Dataset<Row> read(SparkSession spark, String root, String table) {
+        List<String> dates = dates(spark, root, table);
+        if (dates.isEmpty()) {
+            throw new BadInputException(root + " has no " + table + "; give the --output of a jobs/summarize run");
+        }
+        return readFormat(spark, root, format(spark, root, table, dates.get(dates.size() - 1)), table);
+    }
+
+    /** The layout of each format, in one place. */
+    private static Dataset<Row> readFormat(SparkSession spark, String root, String format, String table) {
+        if (format.equals("delta")) {
+            return spark.read().format("delta").load(new Path(root, DeltaCommit.TABLE).toString())
+                    .where(col("kind").equalTo(table)).drop("kind");
+        }
+        return spark.read().format(format).load(new Path(root, table).toString());
+    }
+
+    /** The Delta table of a root whose output is Delta ({@code root/nightly}): for messages that name it. */
+    public static String deltaTable(String root) {
+        return new Path(root, DeltaCommit.TABLE).toString();
     }
 
     /** The dates of {@code table} under {@code root}, oldest first. */
@@ -42,7 +64,7 @@ public final class NightlyTables {
         try {
             FileSystem fs = new Path(root).getFileSystem(spark.sparkContext().hadoopConfiguration());
             if (isDelta(fs, root)) {
-                for (Row r : NightlyOutput.read(spark, root, "delta", table).select(col("date").cast("string"))
+                for (Row r : readFormat(spark, root, "delta", table).select(col("date").cast("string"))
                         .distinct().collectAsList()) {
                     dates.add(r.getString(0));
                 }
@@ -86,7 +108,7 @@ public final class NightlyTables {
     }
 
     private static boolean isDelta(FileSystem fs, String root) throws IOException {
-        return fs.exists(new Path(new Path(root, NightlyOutput.DELTA_TABLE), "_delta_log"));
+        return fs.exists(new Path(new Path(root, DeltaCommit.TABLE), "_delta_log"));
     }
 
     private static boolean hasPart(FileSystem fs, Path night, String suffix) throws IOException {
