@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares target/gpu-bundle/ for bench/gpu-check.sh on a GPU machine that has no Maven and maybe no
 # JDK: the project jar (fatbin inside), JCuda with only its driver native (the only one a CUDA 13
-# machine can load), Gson (model configs), the fatbin on its own for the Python check, the test classes
+# machine can load), Gson (model configs), SLF4J's API (the logging API of the project's code), the fatbin on its own for the Python check, the test classes
 # (DeviceCheck, the GPU unit tests) with the JUnit console launcher, the check model (MiniLM rounded to
 # bf16, vocabulary cut: CheckModel) and a jlink'ed Java runtime.
 # Run it here, then carry target/gpu-bundle (kept under the 64 MiB a device run may carry).
@@ -17,7 +17,7 @@ rm -rf "$B"
 mkdir -p "$B/lib"
 ls "$ROOT"/target/spark-ring-attention-*.jar | grep -v -- '-job\.jar$' | xargs -I{} cp {} "$B/lib/"
 cp "$ROOT/target/cuda/attention.fatbin" "$B/"
-tr ':' '\n' < "$ROOT/target/runtime-classpath.txt" | grep -E '/org/jcuda/jcuda/|/com/google/code/gson/gson/' \
+tr ':' '\n' < "$ROOT/target/runtime-classpath.txt" | grep -E '/org/jcuda/jcuda/|/com/google/code/gson/gson/|/org/slf4j/slf4j-api/' \
   | xargs -I{} cp {} "$B/lib/"
 natives="$(tr ':' '\n' < "$ROOT/target/runtime-classpath.txt" | grep '/org/jcuda/jcuda-natives/')"
 tmp="$(mktemp -d)"

@@ -2,7 +2,7 @@ package org.ringattention.attention;
 
 /**
  * Folds key/value rows into the running state of query rows. Every backend (scalar, Vector API, GPU)
- * implements this one operation and must agree with {@link ReferenceAttention}; callers decide which
+ * implements this one operation and must agree with the float64 reference the tests hold; callers decide which
  * keys a state sees and in which order, so the same schedule gives bit-identical results.
  */
 public interface AttentionKernel {

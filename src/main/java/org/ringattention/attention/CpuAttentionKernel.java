@@ -50,40 +50,9 @@ public final class CpuAttentionKernel implements AttentionKernel, AutoCloseable 
         return new CpuAttentionKernel(tileMath(math), blockSize, threads);
     }
 
-    /** Whether the Vector API can be used in this JVM ({@code --add-modules jdk.incubator.vector}). */
-    public static boolean vectorApiAvailable() {
-        return VectorApi.available();
-    }
-
     static TileMath tileMath(String choice) {
-        switch (choice) {
-            case "scalar":
-                return new ScalarTileMath();
-            case "vector":
-                if (!vectorApiAvailable()) {
-                    throw new IllegalStateException(MATH_PROPERTY + "=vector but the JVM lacks jdk.incubator.vector;"
-                            + " run java with --add-modules jdk.incubator.vector");
-                }
-                return newVectorTileMath();
-            case "auto":
-                if (vectorApiAvailable()) {
-                    return newVectorTileMath();
-                }
-                VectorApi.warnScalarFallback();
-                return new ScalarTileMath();
-            default:
-                throw new IllegalArgumentException(MATH_PROPERTY + " must be auto, vector or scalar, got '" + choice + "'");
-        }
-    }
-
-    private static TileMath newVectorTileMath() {
-        // By name, so that this class loads and runs in a JVM without the incubator module.
-        try {
-            return (TileMath) Class.forName("org.ringattention.attention.VectorTileMath")
-                    .getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot load the Vector API kernel", e);
-        }
+        return VectorApi.choose(choice, MATH_PROPERTY, TileMath.class, "org.ringattention.attention.VectorTileMath",
+                ScalarTileMath::new);
     }
 
     @Override

@@ -5,39 +5,27 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.logging.Logger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.apache.spark.SparkConf;
-import org.apache.spark.SparkEnv;
-import org.ringattention.encoder.EncoderCache;
-import org.ringattention.encoder.SentenceEmbedder;
-import org.ringattention.gpu.GpuAssignment;
 import org.ringattention.io.BadInputException;
 
 /**
- * The one place a {@link Device} becomes kernels: every command, ring task and Spark stage opens its
- * {@link Backend} here, and nothing else constructs one.
+ * The one place a {@link Device} becomes kernels and sentence encoders: every command, ring task and
+ * Spark stage opens its {@link Backend} or {@link EmbeddingBackend} here, and nothing else constructs one.
+ * It knows nothing of Spark: the caller says which GPU it was given ({@link Placement}); the Spark layer
+ * ({@code org.ringattention.executor}) reads that from the task.
  *
- * <p>Per process (a Spark executor, or a command) it keeps one opened GPU per CUDA ordinal: the first task
- * given GPU n (Spark's assignment, {@link GpuAssignment}; device 0 outside Spark) opens it, every later
- * task reuses it. That map is the documented per-executor cache of the GPU backend. Before a kernel first
- * runs on an opened GPU for a head dimension, it runs a small problem there and on the CPU
- * ({@link SelfCheck}); a disagreement disables the GPU for the rest of the process, so a kernel that is
- * wrong on some card never writes a result. Then {@code auto} goes on on the CPU after one warning naming
- * the kernel and the error, and {@code gpu} fails the task with that reason.
+ * <p>Per process (a Spark executor, or a command) it keeps one opened GPU per CUDA ordinal: the first
+ * request for GPU n opens it, every later one reuses it. That map is the documented per-executor cache of
+ * the GPU backend. Before a kernel first runs on an opened GPU for a head dimension, it runs a small problem
+ * there and on the CPU ({@link SelfCheck}). A disagreement, or any CUDA failure then or later, disables that
+ * GPU for the rest of the process, so a GPU that is wrong or broken never writes a result and never costs
+ * the process: {@code auto} goes on on the CPU after one line naming the GPU and the error, {@code gpu}
+ * fails the call with that one-line reason.
  */
 public final class BackendFactory {
 
-    private static final Logger LOG = Logger.getLogger(BackendFactory.class.getName());
-
     /** The process's factory, with the GPU driver named by {@value GpuDriver#PROPERTY} (CUDA by default). */
     private static final BackendFactory PROCESS = new BackendFactory(driverFromProperty());
-
-    private static ExecutorService encoderThreads;
 
     private final GpuDriver driver;
     private final Map<Integer, GpuState> gpus = new HashMap<>();
@@ -48,21 +36,18 @@ public final class BackendFactory {
     }
 
     /**
-     * Kernels for a command: the decision ({@code auto} on the GPU or the CPU and why) and any self-check
-     * failure are reported through {@code log} on every call.
+     * Kernels for a command on GPU 0 or the CPU ({@code threads} CPU threads): the decision ({@code auto}
+     * on the GPU or the CPU and why) and any GPU failure are reported through {@code log} every time.
      *
      * @throws BadInputException for {@code gpu} when no working GPU can be had, naming the reason
      */
     public static Backend open(Device device, int blockSize, int threads, Consumer<String> log) {
-        return PROCESS.backend(device, blockSize, threads, log, true);
+        return PROCESS.backend(Placement.command(device, log), blockSize, threads);
     }
 
-    /**
-     * Kernels for a Spark task, on the GPU Spark assigned to it: the fallback of {@code auto} and a failed
-     * self-check are logged once per executor, not once per task.
-     */
-    public static Backend openInTask(Device device, int blockSize, int threads) {
-        return PROCESS.backend(device, blockSize, threads, LOG::warning, false);
+    /** Kernels placed as {@code where} says, with {@code threads} CPU threads. */
+    public static Backend open(Placement where, int blockSize, int threads) {
+        return PROCESS.backend(where, blockSize, threads);
     }
 
     /**
@@ -72,152 +57,91 @@ public final class BackendFactory {
      */
     public static void requireLocalGpu(Device device, String master) {
         if (device == Device.GPU && master != null && master.startsWith("local")) {
-            PROCESS.backend(device, 1, 1, m -> { }, true).close();
+            PROCESS.backend(Placement.command(device, m -> { }), 1, 1).close();
         }
     }
 
     /**
-     * A sentence encoder for a command, on the device: the whole encoder on the GPU (weights uploaded once
-     * per process), or {@code SentenceEmbedder} on the CPU with {@code cpuPassTokens} tokens per pass.
-     * {@code model} is empty for the bundled all-MiniLM-L6-v2, else a model directory or file.
+     * A sentence encoder for a command: the whole encoder on GPU 0 (weights uploaded once per process), or
+     * on the CPU with its passes spread over {@code threads} threads. {@code model} is empty for the bundled
+     * all-MiniLM-L6-v2, else a model directory or file.
      */
-    public static EmbeddingBackend openEncoder(Device device, String model, int cpuPassTokens, Consumer<String> log) {
-        return PROCESS.encoder(device, model, cpuPassTokens, log, true);
+    public static EmbeddingBackend openEncoder(Device device, String model, int passTokens, int threads,
+                                               Consumer<String> log) {
+        return PROCESS.encoder(Placement.command(device, log), model, passTokens, CpuEncoder.threads(threads));
     }
 
-    /** {@link #openEncoder} for a Spark task: fallback and self-check messages once per executor. */
-    public static EmbeddingBackend openEncoderInTask(Device device, String model, int cpuPassTokens) {
-        return PROCESS.encoder(device, model, cpuPassTokens, LOG::warning, false);
+    /**
+     * A sentence encoder placed as {@code where} says; on the CPU its passes run on {@code pool}, shared by
+     * every caller of the process (a Spark executor's tasks), so that concurrent callers never run more
+     * encoder threads than the pool has.
+     */
+    public static EmbeddingBackend openEncoder(Placement where, String model, int passTokens, ExecutorService pool) {
+        return PROCESS.encoder(where, model, passTokens, CpuEncoder.pool(pool));
     }
 
-    EmbeddingBackend encoder(Device device, String model, int cpuPassTokens, Consumer<String> log, boolean logEveryTime) {
-        if (device == Device.CPU) {
-            return cpuEncoder(model, cpuPassTokens);
+    EmbeddingBackend encoder(Placement where, String model, int passTokens, CpuEncoder.Threads threads) {
+        if (where.device() == Device.CPU) {
+            return CpuEncoder.open(model, passTokens, threads);
         }
-        GpuState gpu = gpu();
+        GpuState gpu = gpu(where.gpu());
+        String what = "encoder (model " + (model.isEmpty() ? "bundled all-MiniLM-L6-v2" : model) + ")";
         String problem = gpu.problem();
         if (problem == null) {
-            EmbeddingBackend onGpu;
+            EmbeddingBackend onGpu = null;
             try {
                 onGpu = gpu.gpu.openEncoder(model);
             } catch (RuntimeException e) {
-                onGpu = null;
-                problem = gpu.verify("encoder (model " + modelName(model) + ")", () -> "could not load it: " + oneLine(e));
+                problem = gpu.fail("could not load the " + what + ": " + oneLine(e));
             }
             if (onGpu != null) {
                 EmbeddingBackend checked = onGpu;
-                problem = gpu.verify("encoder (model " + modelName(model) + ")", () -> {
-                    try (EmbeddingBackend reference = cpuEncoder(model, cpuPassTokens)) {
+                problem = gpu.verify(what, () -> {
+                    try (EmbeddingBackend reference = CpuEncoder.open(model, passTokens, CpuEncoder.threads(1))) {
                         return SelfCheck.encoder(checked, reference);
                     }
                 });
                 if (problem == null) {
-                    if (device == Device.AUTO && logEveryTime) {
-                        log.accept("device auto: encoder on " + gpu.gpu.description());
+                    if (where.device() == Device.AUTO && where.logEveryTime()) {
+                        where.log().accept("device auto: encoder on " + gpu.gpu.description());
                     }
-                    return onGpu;
+                    return new CheckedGpuEncoder(gpu, where, onGpu, () -> CpuEncoder.open(model, passTokens, threads));
                 }
                 onGpu.close();
             }
         }
-        if (device == Device.GPU) {
+        if (where.device() == Device.GPU) {
             throw unavailable(problem);
         }
-        gpu.report("device auto: using the CPU (" + problem + ")", log, logEveryTime);
-        return cpuEncoder(model, cpuPassTokens);
+        gpu.report("device auto: using the CPU (" + problem + ")", where);
+        return CpuEncoder.open(model, passTokens, threads);
     }
 
-    private static String modelName(String model) {
-        return model.isEmpty() ? "bundled all-MiniLM-L6-v2" : model;
-    }
-
-    /**
-     * The CPU encoder of the executor's cache; sentences attend through its own segment attention, and
-     * passes run on the process's {@link #encoderThreads}.
-     */
-    static EmbeddingBackend cpuEncoder(String model, int passTokens) {
-        SentenceEmbedder embedder = new SentenceEmbedder(EncoderCache.get(model), passTokens, encoderThreads());
-        return new EmbeddingBackend() {
-            @Override
-            public int dimension() {
-                return embedder.dimension();
-            }
-
-            @Override
-            public float[] embed(int[][] ids) {
-                return embedder.embed(ids);
-            }
-
-            @Override
-            public String description() {
-                return "cpu";
-            }
-
-            @Override
-            public void close() {
-                // The encoder is the executor's (EncoderCache).
-            }
-        };
-    }
-
-    /**
-     * One pool of encoder threads per process, as many as the executor's cores ({@link #executorCores}):
-     * every task's passes share it, so while one long document is left its passes use every core, and
-     * concurrent tasks never run more encoder threads than cores. Daemon threads: the pool lives as long
-     * as the executor.
-     */
-    static synchronized ExecutorService encoderThreads() {
-        if (encoderThreads == null) {
-            int n = executorCores();
-            AtomicInteger count = new AtomicInteger();
-            encoderThreads = Executors.newFixedThreadPool(n, r -> {
-                Thread t = new Thread(r, "encoder-" + count.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        return encoderThreads;
-    }
-
-    /**
-     * Cores this process may use for tasks: {@code spark.executor.cores} where set, the N of a
-     * {@code local[N]} master, 1 on YARN (Spark's default there), else every processor the JVM sees.
-     */
-    static int executorCores() {
-        int processors = Runtime.getRuntime().availableProcessors();
-        SparkEnv env = SparkEnv.get();
-        if (env == null) {
-            return processors;
-        }
-        SparkConf conf = env.conf();
-        if (conf.contains("spark.executor.cores")) {
-            return Math.max(1, conf.getInt("spark.executor.cores", 1));
-        }
-        String master = conf.get("spark.master", "");
-        Matcher local = Pattern.compile("local\\[(\\d+)").matcher(master);
-        if (local.lookingAt()) {
-            return Math.max(1, Integer.parseInt(local.group(1)));
-        }
-        return master.startsWith("yarn") ? 1 : processors;
-    }
-
-    Backend backend(Device device, int blockSize, int threads, Consumer<String> log, boolean logEveryTime) {
-        if (device == Device.CPU) {
+    Backend backend(Placement where, int blockSize, int threads) {
+        if (where.device() == Device.CPU) {
             return new CpuBackend(blockSize, threads);
         }
-        GpuState gpu = gpu();
+        GpuState gpu = gpu(where.gpu());
         String problem = gpu.problem();
         if (problem == null) {
-            if (device == Device.AUTO && logEveryTime) {
-                log.accept("device auto: using " + gpu.gpu.description());
+            Backend opened = null;
+            try {
+                opened = gpu.gpu.openBackend();
+            } catch (RuntimeException e) {
+                problem = gpu.fail("could not open its kernels: " + oneLine(e));
             }
-            return new CheckedGpuBackend(gpu, device, gpu.gpu.openBackend(), () -> new CpuBackend(blockSize, threads),
-                    message -> gpu.report(message, log, logEveryTime));
+            if (opened != null) {
+                if (where.device() == Device.AUTO && where.logEveryTime()) {
+                    where.log().accept("device auto: using " + gpu.gpu.description());
+                }
+                return new CheckedGpuBackend(gpu, where, opened, () -> new CpuBackend(blockSize, threads),
+                        () -> gpu.gpu.openBackend(SelfCheck.KEYS_PER_CHUNK));
+            }
         }
-        if (device == Device.GPU) {
+        if (where.device() == Device.GPU) {
             throw unavailable(problem);
         }
-        gpu.report("device auto: using the CPU (" + problem + ")", log, logEveryTime);
+        gpu.report("device auto: using the CPU (" + problem + ")", where);
         return new CpuBackend(blockSize, threads);
     }
 
@@ -225,14 +149,8 @@ public final class BackendFactory {
         return new BadInputException("--device gpu: " + problem + "; use --device cpu or --device auto");
     }
 
-    /** The GPU for the calling thread, opened on first use; its problem says why it cannot be used. */
-    private synchronized GpuState gpu() {
-        int ordinal;
-        try {
-            ordinal = GpuAssignment.deviceOrdinal();
-        } catch (IllegalStateException e) {
-            return GpuState.unusable(-1, e.getMessage());
-        }
+    /** GPU {@code ordinal}, opened on first use; its problem says why it cannot be used. */
+    private synchronized GpuState gpu(int ordinal) {
         return gpus.computeIfAbsent(ordinal, this::open);
     }
 
@@ -285,6 +203,15 @@ public final class BackendFactory {
             return problem;
         }
 
+        /** Disables this GPU for the process because of {@code what}; returns the problem as callers report it. */
+        synchronized String fail(String what) {
+            if (problem == null) {
+                problem = (gpu == null ? "gpu " + ordinal : gpu.description()) + " " + what
+                        + "; the GPU is disabled in this process";
+            }
+            return problem;
+        }
+
         /**
          * Null when {@code what} (a kernel at a head dimension, an encoder) agrees with the CPU on this GPU
          * (checked once per process), else the problem, which from then on disables the GPU.
@@ -293,8 +220,7 @@ public final class BackendFactory {
             if (problem != null) {
                 return problem;
             }
-            String key = what;
-            if (checked.contains(key)) {
+            if (checked.contains(what)) {
                 return null;
             }
             String failure;
@@ -304,7 +230,7 @@ public final class BackendFactory {
                 failure = "failed to run: " + oneLine(e);
             }
             if (failure == null) {
-                checked.add(key);
+                checked.add(what);
                 return null;
             }
             problem = "the self-check of the GPU " + what + " on " + gpu.description() + " " + failure
@@ -312,9 +238,10 @@ public final class BackendFactory {
             return problem;
         }
 
-        synchronized void report(String message, Consumer<String> log, boolean everyTime) {
-            if (everyTime || reported.add(message)) {
-                log.accept(message);
+        /** {@code message} to the placement's log: every time, or once per process. */
+        synchronized void report(String message, Placement where) {
+            if (where.logEveryTime() || reported.add(message)) {
+                where.log().accept(message);
             }
         }
     }

@@ -35,6 +35,11 @@ final class CudaDriver implements GpuDriver {
             }
 
             @Override
+            public Backend openBackend(int keysPerChunk) {
+                return new CudaBackend(GpuAttentionKernel.open(ordinal, Precision.FP32, keysPerChunk), description);
+            }
+
+            @Override
             public EmbeddingBackend openEncoder(String model) {
                 GpuSentenceEncoder.Weights w = weights.computeIfAbsent(ordinal + "/" + model, key -> GpuSentenceEncoder.Weights
                         .upload(ordinal, model.isEmpty() ? BertCheckpoint.bundledMiniLm() : BertCheckpoint.load(Path.of(model)),
@@ -44,6 +49,11 @@ final class CudaDriver implements GpuDriver {
                     @Override
                     public int dimension() {
                         return encoder.dimension();
+                    }
+
+                    @Override
+                    public int maxPositions() {
+                        return encoder.maxPositions();
                     }
 
                     @Override

@@ -27,6 +27,12 @@ public interface GpuDriver {
         Backend openBackend();
 
         /**
+         * Kernels that stream keys in chunks of at most {@code keysPerChunk}: the self-check's, so that its
+         * small problem crosses chunk boundaries as a production call on long blocks does.
+         */
+        Backend openBackend(int keysPerChunk);
+
+        /**
          * A sentence encoder for one thread on this GPU, with the weights of {@code model} (as
          * {@code EncoderCache} names models) uploaded once per process.
          */

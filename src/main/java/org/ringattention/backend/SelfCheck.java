@@ -1,20 +1,26 @@
 package org.ringattention.backend;
 
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.ringattention.attention.AttentionKernel;
 import org.ringattention.attention.AttentionResult;
 import org.ringattention.attention.AttentionSpec;
+import org.ringattention.attention.AttentionState;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.Queries;
 import org.ringattention.attention.TokenIndex;
 
 /**
- * The comparison a GPU kernel passes before its first use in a process: a small problem (a few
- * milliseconds) on the GPU and on the CPU kernel, compared value by value. The problem crosses every
- * tile edge the kernels use (150 rows: not a multiple of 16, 32 or 64), groups two query heads on one
- * key head, and is masked both causally and by segments, so tile skipping and partial tiles are taken.
- * Both sides are fp32 and agree to about 1e-6; the tolerance leaves a hundredfold margin while a wrong
- * tile, mask or stride gives errors of order one.
+ * The comparison a GPU kernel passes before its first use in a process: small problems (a few
+ * milliseconds) on the GPU and on the CPU kernel, compared value by value. They cross every tile edge the
+ * kernels use (150 rows: not a multiple of 16, 32 or 64), group two query heads on one key head, and are
+ * masked both causally and by segments, so tile skipping and partial tiles are taken. The attention check
+ * also runs what a ring step after the first runs: striped positions (every third token, as a striped
+ * layout gives a position), and a state continued over two calls; the GPU backend it is given streams
+ * keys in chunks of {@link #KEYS_PER_CHUNK}, so a call crosses chunk boundaries. Both sides are fp32 and
+ * agree to about 1e-6; the tolerance leaves a hundredfold margin while a wrong tile, mask or stride gives
+ * errors of order one.
  */
 final class SelfCheck {
 
@@ -22,6 +28,9 @@ final class SelfCheck {
     static final double TOLERANCE = 1e-4;
 
     private static final int ROWS = 150;
+
+    /** Keys per chunk of the GPU backend the check runs on: 150 keys make three chunks. */
+    static final int KEYS_PER_CHUNK = 64;
 
     /** Runs one comparison: null when it passed, else what went wrong. */
     @FunctionalInterface
@@ -32,18 +41,31 @@ final class SelfCheck {
     private SelfCheck() {
     }
 
-    /** Null when attention (O and LSE) agrees, else the error, e.g. "gave O off by 3.1e-02 (tolerance 1e-04)". */
+    /**
+     * Null when attention (O and LSE) agrees on contiguous positions in one call, and on striped positions
+     * with the keys given in two calls to one state; else the error, e.g. "gave O off by 3.1e-02 (tolerance
+     * 1e-04) on striped positions, state continued".
+     */
     static String attention(Backend gpu, Backend cpu, int headDim) {
-        Problem p = new Problem(new AttentionSpec(2, 1, headDim, (float) (1 / Math.sqrt(headDim)), true));
-        AttentionResult g = gpu.attention().attend(p.spec, p.queries, p.keys);
-        AttentionResult c = cpu.attention().attend(p.spec, p.queries, p.keys);
-        String o = compare("O", g.out(), c.out(), false);
-        return o != null ? o : compare("LSE", g.lse(), c.lse(), false);
+        AttentionSpec spec = new AttentionSpec(2, 1, headDim, (float) (1 / Math.sqrt(headDim)), true);
+        Problem contiguous = new Problem(spec, 1);
+        String one = compare(contiguous.attend(gpu.attention(), 1), contiguous.attend(cpu.attention(), 1));
+        if (one != null) {
+            return one;
+        }
+        Problem striped = new Problem(spec, 3);
+        String two = compare(striped.attend(gpu.attention(), 2), striped.attend(cpu.attention(), 2));
+        return two == null ? null : two + " on striped positions, state continued";
+    }
+
+    private static String compare(AttentionResult gpu, AttentionResult cpu) {
+        String o = compare("O", gpu.out(), cpu.out(), false);
+        return o != null ? o : compare("LSE", gpu.lse(), cpu.lse(), false);
     }
 
     /** Null when the attention mass agrees, else the error. */
     static String attentionMass(Backend gpu, Backend cpu, int headDim) {
-        Problem p = new Problem(new AttentionSpec(2, 1, headDim, (float) (1 / Math.sqrt(headDim)), true));
+        Problem p = new Problem(new AttentionSpec(2, 1, headDim, (float) (1 / Math.sqrt(headDim)), true), 1);
         float[] lse = cpu.attention().attend(p.spec, p.queries, p.keys).lse();
         return compare("mass", gpu.attentionMass(p.spec, p.queries, lse, p.keys),
                 cpu.attentionMass(p.spec, p.queries, lse, p.keys), true);
@@ -112,17 +134,34 @@ final class SelfCheck {
         final Queries queries;
         final KeysValues keys;
 
-        Problem(AttentionSpec spec) {
+        /** Rows at positions {@code stride * i} (queries) and {@code stride * j + stride - 1} (keys). */
+        Problem(AttentionSpec spec, int stride) {
             this.spec = spec;
             SplittableRandom random = new SplittableRandom(150);
             int[] segments = new int[ROWS];
+            int[] queryPositions = new int[ROWS];
+            int[] keyPositions = new int[ROWS];
             for (int i = 0; i < ROWS; i++) {
                 segments[i] = i < 70 ? 0 : 1;
+                queryPositions[i] = stride * i;
+                keyPositions[i] = stride * i + stride - 1;
             }
-            TokenIndex index = TokenIndex.contiguous(0, ROWS, segments);
-            queries = new Queries(normals(random, ROWS * spec.queryRowWidth()), index);
+            queries = new Queries(normals(random, ROWS * spec.queryRowWidth()), new TokenIndex(queryPositions, segments));
             keys = new KeysValues(normals(random, ROWS * spec.kvRowWidth()), normals(random, ROWS * spec.kvRowWidth()),
-                    index);
+                    new TokenIndex(keyPositions, segments));
+        }
+
+        /** The queries over every key, the keys given in {@code calls} consecutive parts to one state. */
+        AttentionResult attend(AttentionKernel kernel, int calls) {
+            AttentionState state = AttentionState.empty(spec, ROWS);
+            int width = spec.kvRowWidth();
+            for (int c = 0; c < calls; c++) {
+                int from = c * ROWS / calls;
+                int to = (c + 1) * ROWS / calls;
+                kernel.accumulate(spec, queries, new KeysValues(Arrays.copyOfRange(keys.k(), from * width, to * width),
+                        Arrays.copyOfRange(keys.v(), from * width, to * width), keys.index().slice(from, to)), state);
+            }
+            return state.finish();
         }
 
         private static float[] normals(SplittableRandom random, int n) {

@@ -16,19 +16,16 @@ import java.util.Locale;
 import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
 import org.ringattention.backend.EmbeddingBackend;
-import org.ringattention.encoder.BertEncoder;
 import org.ringattention.encoder.SentenceEmbedder;
 import org.ringattention.encoder.SentenceTokenizer;
 import org.ringattention.io.BadInputException;
 import org.ringattention.io.Npy;
-import org.ringattention.model.BertCheckpoint;
-import org.ringattention.model.BertWeights;
 
 /** {@code jobs/embed}: sentence embeddings of a text file, one sentence per line, on this machine. */
 public final class EmbedCommand extends Command {
 
     private static final List<String> VALUED = List.of("--input", "--out", "--model", "--tokenizer", "--threads",
-            "--pass-tokens", "--block-size", "--device");
+            "--pass-tokens", "--device");
     private static final List<String> FLAGS = List.of("--refuse-long", "--quiet");
 
     /** Sentences tokenized at a time: bounds the token ids in memory and lets progress start early. */
@@ -54,7 +51,6 @@ public final class EmbedCommand extends Command {
                 "  --refuse-long       fail on a sentence longer than the model's positions (default: truncate and count)",
                 "  --threads N         encoder threads (default: all cores)",
                 "  --pass-tokens N     tokens packed into one encoder pass (default " + SentenceEmbedder.DEFAULT_PASS_TOKENS + ")",
-                "  --block-size B      rows per projection/feed-forward block (default " + BertEncoder.DEFAULT_BLOCK_SIZE + ")",
                 "  --device D          cpu (default), gpu (the whole encoder on the GPU; fails without one) or auto",
                 "  --quiet             no progress lines",
                 "",
@@ -69,7 +65,6 @@ public final class EmbedCommand extends Command {
         checkWritable(output, "--out");
         int threads = a.intValue("--threads", Runtime.getRuntime().availableProcessors(), 1);
         int passTokens = a.intValue("--pass-tokens", SentenceEmbedder.DEFAULT_PASS_TOKENS, 1);
-        int blockSize = a.intValue("--block-size", BertEncoder.DEFAULT_BLOCK_SIZE, 1);
         SentenceEmbedder.Overlong overlong = a.flag("--refuse-long")
                 ? SentenceEmbedder.Overlong.REFUSE : SentenceEmbedder.Overlong.TRUNCATE;
         boolean quiet = a.flag("--quiet");
@@ -77,35 +72,25 @@ public final class EmbedCommand extends Command {
 
         List<String> lines = readLines(input);
         long start = System.nanoTime();
-        BertWeights weights;
+        String model = a.get("--model") == null ? "" : a.get("--model");
         SentenceTokenizer tokenizer;
-        if (a.get("--model") == null) {
-            weights = BertCheckpoint.bundledMiniLm();
-            tokenizer = a.get("--tokenizer") == null ? SentenceTokenizer.bundledMiniLm()
-                    : SentenceTokenizer.of(Path.of(a.get("--tokenizer")));
+        if (a.get("--tokenizer") != null) {
+            tokenizer = SentenceTokenizer.of(Path.of(a.get("--tokenizer")));
+        } else if (model.isEmpty()) {
+            tokenizer = SentenceTokenizer.bundledMiniLm();
         } else {
-            Path model = Path.of(a.get("--model"));
-            weights = BertCheckpoint.load(model);
-            Path dir = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
-            tokenizer = SentenceTokenizer.of(a.get("--tokenizer") == null ? dir : Path.of(a.get("--tokenizer")));
+            Path m = Path.of(model);
+            tokenizer = SentenceTokenizer.of(Files.isDirectory(m) ? m : m.toAbsolutePath().getParent());
         }
-        int maxPositions = weights.config().maxPositions();
-        int h = weights.config().hiddenSize();
-        float[] embeddings = new float[Math.multiplyExact(lines.size(), h)];
         long tokens = 0;
         int truncated = 0;
-        // On the GPU the whole encoder runs there, one pass after another; on the CPU passes run one per
-        // thread, so the encoder is single-threaded.
-        EmbeddingBackend gpu = device == Device.CPU ? null
-                : BackendFactory.openEncoder(device, a.get("--model") == null ? "" : a.get("--model"), passTokens, err::println);
-        if (gpu != null && gpu.description().equals("cpu")) {
-            gpu.close();
-            gpu = null;
-        }
-        try (tokenizer;
-             EmbeddingBackend onGpu = gpu;
-             BertEncoder encoder = BertEncoder.create(weights, blockSize, 1)) {
-            SentenceEmbedder embedder = new SentenceEmbedder(encoder, passTokens);
+        float[] embeddings;
+        int maxPositions;
+        int h;
+        try (tokenizer; EmbeddingBackend encoder = BackendFactory.openEncoder(device, model, passTokens, threads, err::println)) {
+            maxPositions = encoder.maxPositions();
+            h = encoder.dimension();
+            embeddings = new float[Math.multiplyExact(lines.size(), h)];
             long[] lastReport = {System.nanoTime()};
             for (int from = 0; from < lines.size(); from += CHUNK) {
                 int to = Math.min(lines.size(), from + CHUNK);
@@ -115,7 +100,7 @@ public final class EmbedCommand extends Command {
                     tokens += s.length;
                 }
                 final int base = from;
-                float[] e = onGpu != null ? onGpu.embed(ids) : embedder.embed(ids, threads, done -> {
+                float[] e = encoder.embed(ids, done -> {
                     long now = System.nanoTime();
                     synchronized (lastReport) {
                         if (!quiet && now - lastReport[0] > PROGRESS_EVERY_NANOS) {

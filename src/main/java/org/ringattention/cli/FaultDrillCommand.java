@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
-import org.ringattention.backend.EncoderWarmup;
+import org.ringattention.executor.EncoderWarmup;
 import org.ringattention.drill.DrillPlugin;
 import org.ringattention.drill.FaultDrill;
 import org.ringattention.drill.FaultPlan;

@@ -6,7 +6,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
-import org.ringattention.backend.EncoderWarmup;
+import org.ringattention.executor.EncoderWarmup;
 import org.ringattention.io.BadInputException;
 import org.ringattention.output.NightlyTables;
 import org.ringattention.summarize.SummarizeJob;

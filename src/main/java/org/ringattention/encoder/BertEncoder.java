@@ -2,7 +2,6 @@ package org.ringattention.encoder;
 
 import java.util.function.Function;
 import org.ringattention.attention.AttentionSpec;
-import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.Queries;
 import org.ringattention.attention.TokenIndex;
@@ -20,9 +19,7 @@ import org.ringattention.model.BertWeights;
  *   H       = LayerNorm(O W_o + b_o + X)                      per sequence block
  *   X'      = LayerNorm(GELU(H W_1 + b_1) W_2 + b_2 + H)      per sequence block
  * </pre>
- * so the feed-forward activations ({@code rows x intermediate}) exist for one block at a time. The block
- * steps are public ({@link #embed}, {@link #projectQkv}, {@link #finishLayer}) so that a distributed
- * driver can run them on its own slice of the sequence and the attention over the ring.
+ * so the feed-forward activations ({@code rows x intermediate}) exist for one block at a time.
  *
  * <p>Immutable after construction and safe to share between threads; {@link #forward} runs blocks on
  * {@code threads} threads. The dense arithmetic comes from a {@link DenseMath}: the Vector API version
@@ -94,35 +91,8 @@ public final class BertEncoder implements AutoCloseable {
     }
 
     static DenseMath denseMath(String choice) {
-        boolean available = CpuAttentionKernel.vectorApiAvailable();
-        switch (choice) {
-            case "scalar":
-                return new ScalarDenseMath();
-            case "vector":
-                if (!available) {
-                    throw new IllegalStateException(MATH_PROPERTY + "=vector but the JVM lacks jdk.incubator.vector;"
-                            + " run java with --add-modules jdk.incubator.vector");
-                }
-                return newVectorDenseMath();
-            case "auto":
-                if (available) {
-                    return newVectorDenseMath();
-                }
-                VectorApi.warnScalarFallback();
-                return new ScalarDenseMath();
-            default:
-                throw new IllegalArgumentException(MATH_PROPERTY + " must be auto, vector or scalar, got '" + choice + "'");
-        }
-    }
-
-    private static DenseMath newVectorDenseMath() {
-        // By name, so that this class loads and runs in a JVM without the incubator module.
-        try {
-            return (DenseMath) Class.forName("org.ringattention.encoder.VectorDenseMath")
-                    .getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot load the Vector API dense arithmetic", e);
-        }
+        return VectorApi.choose(choice, MATH_PROPERTY, DenseMath.class, "org.ringattention.encoder.VectorDenseMath",
+                ScalarDenseMath::new);
     }
 
     public BertConfig config() {
@@ -130,12 +100,12 @@ public final class BertEncoder implements AutoCloseable {
     }
 
     /** The attention every layer computes: all heads, scale 1/sqrt(head dim), not causal. */
-    public AttentionSpec attentionSpec() {
+    AttentionSpec attentionSpec() {
         return spec;
     }
 
     /** The dense arithmetic in use, e.g. {@code vector-512}. */
-    public String mathName() {
+    String mathName() {
         return math.name();
     }
 
@@ -204,7 +174,7 @@ public final class BertEncoder implements AutoCloseable {
     }
 
     /** Rows {@code [from, to)} of x: word + position + type embeddings, then LayerNorm. */
-    public void embed(TokenSequence seq, int from, int to, float[] x) {
+    private void embed(TokenSequence seq, int from, int to, float[] x) {
         int h = config.hiddenSize();
         for (int r = from; r < to; r++) {
             int id = seq.tokenIds()[r];
@@ -231,7 +201,7 @@ public final class BertEncoder implements AutoCloseable {
     }
 
     /** Rows {@code [from, to)} of Q, K and V, each {@code (rows, heads, head dim)}, from rows of x. */
-    public void projectQkv(int layer, float[] x, int from, int to, float[] q, float[] k, float[] v) {
+    private void projectQkv(int layer, float[] x, int from, int to, float[] q, float[] k, float[] v) {
         Layer w = layers[layer];
         int h = config.hiddenSize();
         int o = from * h;
@@ -242,13 +212,8 @@ public final class BertEncoder implements AutoCloseable {
 
     /**
      * Rows {@code [from, to)} of x, in place, from the layer's input x and attention output o: output
-     * projection, residual, LayerNorm, feed-forward with GELU, residual, LayerNorm.
+     * projection, residual, LayerNorm, feed-forward with GELU (activations in {@code f}), residual, LayerNorm.
      */
-    public void finishLayer(int layer, float[] x, float[] o, int from, int to) {
-        finishLayer(layer, x, o, from, to, new float[(to - from) * config.intermediateSize()]);
-    }
-
-    /** {@link #finishLayer(int, float[], float[], int, int)} with the feed-forward activations in {@code f}. */
     private void finishLayer(int layer, float[] x, float[] o, int from, int to, float[] f) {
         Layer w = layers[layer];
         int h = config.hiddenSize();

@@ -47,8 +47,11 @@ public final class SentenceEmbedder implements SentenceEncoder {
         this(encoder, encoder.segmentAttention(), maxTokensPerPass, workers);
     }
 
-    /** Sentences attend through {@code attention}, which sees the packed pass with one segment per sentence. */
-    public SentenceEmbedder(BertEncoder encoder, SequenceAttention attention, int maxTokensPerPass) {
+    /**
+     * Sentences attend through {@code attention}, which sees the packed pass with one segment per sentence:
+     * for tests that compare another attention with the encoder's own segment attention.
+     */
+    SentenceEmbedder(BertEncoder encoder, SequenceAttention attention, int maxTokensPerPass) {
         this(encoder, attention, maxTokensPerPass, null);
     }
 
@@ -66,6 +69,11 @@ public final class SentenceEmbedder implements SentenceEncoder {
     @Override
     public int dimension() {
         return encoder.config().hiddenSize();
+    }
+
+    @Override
+    public int maxPositions() {
+        return encoder.config().maxPositions();
     }
 
     /**
@@ -111,8 +119,8 @@ public final class SentenceEmbedder implements SentenceEncoder {
         }
     }
 
-    /** Last hidden states of each sentence, {@code (tokens, hidden)}. */
-    public float[][] lastHiddenStates(int[][] ids) {
+    /** Last hidden states of each sentence, {@code (tokens, hidden)}: what tests compare with ONNX Runtime. */
+    float[][] lastHiddenStates(int[][] ids) {
         int h = dimension();
         float[][] out = new float[ids.length][];
         forEachPass(ids, (first, count, hidden) -> {

@@ -10,6 +10,9 @@ public interface SentenceEncoder {
     /** Length of each vector (the model's hidden size). */
     int dimension();
 
+    /** Token positions the model has: longer sentences must be fitted first ({@link SentenceEmbedder#fit}). */
+    int maxPositions();
+
     /** Vectors {@code (n, dimension)} of sentences given as token ids already fitted to the model's positions. */
     float[] embed(int[][] ids);
 }

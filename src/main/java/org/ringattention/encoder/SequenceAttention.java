@@ -7,8 +7,8 @@ import org.ringattention.attention.Queries;
 /**
  * The one place where an encoder layer looks beyond its own sequence block: attention of every query of
  * the sequence over every key and value of it. Everything else in a layer (projections, residuals,
- * LayerNorm, feed-forward) is computed per block. On one machine this is a kernel call
- * ({@link KernelAttention}); over Spark it is the ring, with each partition holding a slice of Q, K, V.
+ * LayerNorm, feed-forward) is computed per block. The sentence encoder's is
+ * {@link BertEncoder#segmentAttention}: each packed sentence attends to itself only.
  */
 public interface SequenceAttention {
 

@@ -17,7 +17,7 @@ public final class CudaFailure extends RuntimeException {
 
     private final int code;
 
-    CudaFailure(int code, String call) {
+    public CudaFailure(int code, String call) {
         super(call + " failed: " + CUresult.stringFor(code) + " (" + code + ")");
         this.code = code;
     }

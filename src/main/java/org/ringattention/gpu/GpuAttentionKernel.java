@@ -3,8 +3,6 @@ package org.ringattention.gpu;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Locale;
-import java.util.function.IntConsumer;
-import java.util.logging.Logger;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
@@ -18,6 +16,8 @@ import org.ringattention.attention.AttentionState;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.Queries;
 import org.ringattention.attention.TokenIndex;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link AttentionKernel} on one NVIDIA GPU: the FlashAttention-2 forward of src/main/cuda/attention.cu,
@@ -28,21 +28,21 @@ import org.ringattention.attention.TokenIndex;
  * chunks ({@link KeyChunks}): through pinned host memory, on a copy stream, the next chunk travelling
  * while the current one is computed on a compute stream (optional bf16/fp16 conversion, tile bounds,
  * the forward kernel). The state comes back after the last chunk. A block that does not fit is split
- * ({@link SplitPolicy}) and retried; a sticky CUDA error is handed to {@link FatalCudaErrors}.
+ * ({@link SplitPolicy}) and retried; after a sticky CUDA error the runtime is marked lost and the
+ * {@link CudaFailure} thrown: the backend layer decides what the caller does next.
  *
  * <p>Not thread-safe: one instance per thread (it owns two streams and its buffers), as for the CPU
  * kernel. Buffers are kept between calls and grow to the largest block seen; {@link #close()} frees them.
  */
 public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(GpuAttentionKernel.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(GpuAttentionKernel.class);
 
     /** Pinned staging is addressed through one ByteBuffer, whose positions are ints. */
     static final long MAX_STAGING_BYTES = Integer.MAX_VALUE;
 
     private final GpuRuntime.Device device;
     private final Precision precision;
-    private final IntConsumer halt;
     private final int chunkKeys;
     private final CUstream copy = new CUstream();
     private final CUstream compute = new CUstream();
@@ -54,11 +54,10 @@ public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable 
     private Pointer pinned;
     private long pinnedBytes;
 
-    private GpuAttentionKernel(GpuRuntime.Device device, Precision precision, int chunkKeys, IntConsumer halt) {
+    private GpuAttentionKernel(GpuRuntime.Device device, Precision precision, int chunkKeys) {
         this.device = device;
         this.precision = precision;
         this.chunkKeys = chunkKeys;
-        this.halt = halt;
         device.makeCurrent();
         GpuRuntime.check(JCudaDriver.cuStreamCreate(copy, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
         GpuRuntime.check(JCudaDriver.cuStreamCreate(compute, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
@@ -74,20 +73,18 @@ public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable 
         return event;
     }
 
-    /** A kernel on the GPU Spark assigned to this task (device 0 outside Spark). */
-    public static GpuAttentionKernel open(Precision precision) {
-        return open(GpuAssignment.deviceOrdinal(), precision);
-    }
-
     /** A kernel on CUDA device {@code ordinal}; fails with the reason when it cannot be used. */
     public static GpuAttentionKernel open(int ordinal, Precision precision) {
         return open(ordinal, precision, KeyChunks.MAX_KEYS);
     }
 
-    /** With keys streamed in chunks of at most {@code chunkKeys}: small chunks let tests reach the slot reuse. */
-    static GpuAttentionKernel open(int ordinal, Precision precision, int chunkKeys) {
+    /**
+     * With keys streamed in chunks of at most {@code chunkKeys}: small chunks let the self-check and tests
+     * reach chunk boundaries and the slot reuse with small problems.
+     */
+    public static GpuAttentionKernel open(int ordinal, Precision precision, int chunkKeys) {
         KeyChunks.of(1, chunkKeys);
-        return new GpuAttentionKernel(GpuRuntime.device(ordinal), precision, chunkKeys, Runtime.getRuntime()::halt);
+        return new GpuAttentionKernel(GpuRuntime.device(ordinal), precision, chunkKeys);
     }
 
     @Override
@@ -130,9 +127,9 @@ public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable 
                 if (failure.sticky()) {
                     GpuRuntime.markLost(failure);
                 }
-                throw FatalCudaErrors.handle(failure, GpuAssignment.inSparkTask(), halt);
+                throw failure;
             }
-        }, message -> LOG.info(message));
+        }, LOG::info);
     }
 
     /**
@@ -283,7 +280,7 @@ public final class GpuAttentionKernel implements AttentionKernel, AutoCloseable 
             if (failure.sticky()) {
                 GpuRuntime.markLost(failure);
             }
-            throw FatalCudaErrors.handle(failure, GpuAssignment.inSparkTask(), halt);
+            throw failure;
         }
         return mass;
     }

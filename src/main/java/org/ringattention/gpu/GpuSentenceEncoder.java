@@ -58,23 +58,36 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
     }
 
     @Override
+    public int maxPositions() {
+        return weights.config.maxPositions();
+    }
+
+    /** After a sticky CUDA error the runtime is marked lost and the {@link CudaFailure} thrown. */
+    @Override
     public float[] embed(int[][] ids) {
         int h = dimension();
         float[] out = new float[ids.length * h];
         weights.device.makeCurrent();
         int first = 0;
-        while (first < ids.length) {
-            int end = first;
-            int tokens = 0;
-            do {
-                if (ids[end].length == 0) {
-                    throw new IllegalArgumentException("sentence " + end + " has no tokens; tokenize with special tokens");
-                }
-                tokens += ids[end++].length;
-            } while (end < ids.length && tokens + ids[end].length <= passTokens);
-            float[] vectors = pass(ids, first, end, tokens);
-            System.arraycopy(vectors, 0, out, first * h, vectors.length);
-            first = end;
+        try {
+            while (first < ids.length) {
+                int end = first;
+                int tokens = 0;
+                do {
+                    if (ids[end].length == 0) {
+                        throw new IllegalArgumentException("sentence " + end + " has no tokens; tokenize with special tokens");
+                    }
+                    tokens += ids[end++].length;
+                } while (end < ids.length && tokens + ids[end].length <= passTokens);
+                float[] vectors = pass(ids, first, end, tokens);
+                System.arraycopy(vectors, 0, out, first * h, vectors.length);
+                first = end;
+            }
+        } catch (CudaFailure failure) {
+            if (failure.sticky()) {
+                GpuRuntime.markLost(failure);
+            }
+            throw failure;
         }
         return out;
     }

@@ -120,15 +120,4 @@ public final class BertCheckpoint {
         }
         return in;
     }
-
-    /** Writes {@code weights} as a Hugging Face directory: {@code config.json} and {@code model.safetensors}. */
-    public static void writeSafetensors(BertWeights weights, Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Safetensors.write(dir.resolve("model.safetensors"), weights.tensors());
-        Path config = dir.resolve("config.json");
-        Path tmp = Files.createTempFile(dir, ".config", ".tmp");
-        Files.writeString(tmp, weights.config().toJson(), StandardCharsets.UTF_8);
-        Files.move(tmp, config, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    }
 }

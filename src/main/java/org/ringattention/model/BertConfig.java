@@ -1,6 +1,5 @@
 package org.ringattention.model;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -86,26 +85,6 @@ public record BertConfig(int vocabSize, int hiddenSize, int layers, int heads, i
                 integer(o, "intermediate_size", what), integer(o, "max_position_embeddings", what),
                 o.has("type_vocab_size") ? integer(o, "type_vocab_size", what) : 2,
                 o.has("layer_norm_eps") ? number(o, "layer_norm_eps", what) : 1e-12f);
-    }
-
-    /** This config as the {@code config.json} Hugging Face's {@code BertModel} reads. */
-    public String toJson() {
-        JsonObject o = new JsonObject();
-        o.addProperty("model_type", "bert");
-        JsonArray arch = new JsonArray();
-        arch.add("BertModel");
-        o.add("architectures", arch);
-        o.addProperty("vocab_size", vocabSize);
-        o.addProperty("hidden_size", hiddenSize);
-        o.addProperty("num_hidden_layers", layers);
-        o.addProperty("num_attention_heads", heads);
-        o.addProperty("intermediate_size", intermediateSize);
-        o.addProperty("max_position_embeddings", maxPositions);
-        o.addProperty("type_vocab_size", typeVocabSize);
-        o.addProperty("layer_norm_eps", layerNormEps);
-        o.addProperty("hidden_act", "gelu");
-        o.addProperty("position_embedding_type", "absolute");
-        return new GsonBuilder().setPrettyPrinting().create().toJson(o);
     }
 
     private static String string(JsonObject o, String key, String fallback, String what) {

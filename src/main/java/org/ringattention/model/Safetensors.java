@@ -195,61 +195,6 @@ public final class Safetensors {
         return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 
-    /** Writes {@code tensors} as F32, in map order, to {@code file} (complete or not at all). */
-    public static void write(Path file, Map<String, Tensor> tensors) throws IOException {
-        JsonObject header = new JsonObject();
-        JsonObject meta = new JsonObject();
-        meta.addProperty("format", "pt");
-        header.add("__metadata__", meta);
-        long offset = 0;
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-            JsonObject o = new JsonObject();
-            o.addProperty("dtype", "F32");
-            JsonArray shape = new JsonArray();
-            for (int d : e.getValue().shape()) {
-                shape.add(d);
-            }
-            o.add("shape", shape);
-            JsonArray offsets = new JsonArray();
-            offsets.add(offset);
-            offset += 4L * e.getValue().data().length;
-            offsets.add(offset);
-            o.add("data_offsets", offsets);
-            header.add(e.getKey(), o);
-        }
-        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-        // The format pads the header with spaces so the data starts 8-byte aligned.
-        int padded = (json.length + 7) / 8 * 8;
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-                head.putLong(padded).put(json);
-                while (head.hasRemaining()) {
-                    head.put((byte) ' ');
-                }
-                head.flip();
-                writeFully(ch, head);
-                for (Tensor t : tensors.values()) {
-                    ByteBuffer b = ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
-                    b.asFloatBuffer().put(t.data());
-                    writeFully(ch, b);
-                }
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
-    }
-
     private static void readFully(FileChannel ch, ByteBuffer buf, long at, String what) throws IOException {
         while (buf.hasRemaining()) {
             if (ch.read(buf, at + buf.position()) < 0) {

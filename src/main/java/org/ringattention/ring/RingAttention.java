@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.logging.Logger;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -20,6 +19,8 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.ringattention.attention.AttentionSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
@@ -40,7 +41,7 @@ import scala.Tuple2;
  */
 public final class RingAttention {
 
-    private static final Logger LOG = Logger.getLogger(RingAttention.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(RingAttention.class);
 
     private final JavaSparkContext context;
     private final AttentionSpec spec;
@@ -126,7 +127,9 @@ public final class RingAttention {
         RingStats stats = new RingStats(plan.tokens(), plan.documentCount(), plan.ringDocuments(), partitions,
                 plan.layout(), partitions, job.stepBytes, job.scatterBytes, plan.imbalance(),
                 (System.nanoTime() - start) / 1e9, flops);
-        LOG.info(stats::summary);
+        if (LOG.isInfoEnabled()) {
+            LOG.info(stats.summary());
+        }
         return new RingResult(spec, plan, outputs, stats);
     }
 

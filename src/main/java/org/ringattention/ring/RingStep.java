@@ -12,7 +12,7 @@ import org.ringattention.attention.AttentionState;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.TokenIndex;
 import org.ringattention.backend.Backend;
-import org.ringattention.backend.BackendFactory;
+import org.ringattention.executor.TaskBackends;
 
 /**
  * A ring step inside a Spark task ({@link #fold}), and the finish that turns the last step's states
@@ -44,10 +44,10 @@ final class RingStep implements Serializable {
 
     /**
      * The one place a ring task opens its kernel: on the CPU the executor's shared kernel, on a GPU the one
-     * Spark assigned to this task (its context cached per executor); both through {@link BackendFactory}.
+     * Spark assigned to this task (its context cached per executor); both through {@link TaskBackends}.
      */
     static Backend backend(RingConfig config) {
-        return BackendFactory.openInTask(config.device(), config.blockSize(), config.threads());
+        return TaskBackends.open(config.device(), config.blockSize(), config.threads());
     }
 
     /**

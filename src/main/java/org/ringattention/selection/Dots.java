@@ -76,14 +76,7 @@ class Dots {
     }
 
     private static Dots best() {
-        if (!VectorApi.available()) {
-            return new Dots();
-        }
-        // By name, so that this class loads and runs in a JVM without the incubator module.
-        try {
-            return (Dots) Class.forName("org.ringattention.selection.VectorDots").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot load the Vector API dot products", e);
-        }
+        return VectorApi.choose("auto", "the selection's dot products", Dots.class, "org.ringattention.selection.VectorDots",
+                Dots::new);
     }
 }

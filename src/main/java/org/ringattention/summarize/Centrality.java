@@ -54,31 +54,4 @@ public final class Centrality {
         }
         return c;
     }
-
-    /** For tests and small inputs: the same quantity straight from the definition, in double. */
-    static double[] reference(float[] e, int n, int d, double temperature) {
-        double[] c = new double[n];
-        double[] logits = new double[n];
-        for (int i = 0; i < n; i++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < n; j++) {
-                double dot = 0;
-                for (int k = 0; k < d; k++) {
-                    dot += (double) e[i * d + k] * e[j * d + k];
-                }
-                logits[j] = dot / temperature;
-                max = Math.max(max, logits[j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < n; j++) {
-                sum += Math.exp(logits[j] - max);
-            }
-            for (int j = 0; j < n; j++) {
-                if (j != i) {
-                    c[j] += Math.exp(logits[j] - max) / sum;
-                }
-            }
-        }
-        return c;
-    }
 }

@@ -20,7 +20,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.backend.Backend;
-import org.ringattention.backend.BackendFactory;
+import org.ringattention.executor.TaskBackends;
 import org.ringattention.backend.Device;
 
 /**
@@ -252,11 +252,6 @@ public final class SentenceCentrality extends DocumentStage {
 
     /** The task's backend, closed when the task completes. */
     private static Backend openForTask(Device where, int block) {
-        Backend backend = BackendFactory.openInTask(where, block, 1);
-        TaskContext task = TaskContext.get();
-        if (task != null) {
-            task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> backend.close());
-        }
-        return backend;
+        return TaskBackends.closedWithTask(TaskBackends.open(where, block, 1));
     }
 }

@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
@@ -16,10 +15,9 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.ringattention.backend.BackendFactory;
+import org.ringattention.executor.TaskBackends;
 import org.ringattention.backend.Device;
 import org.ringattention.backend.EmbeddingBackend;
-import org.ringattention.encoder.EncoderCache;
 import org.ringattention.encoder.SentenceEmbedder;
 import org.ringattention.encoder.SentenceTokenizer;
 
@@ -121,17 +119,10 @@ public final class SentenceEmbeddings extends DocumentStage {
         int idAt = docIdIndex(dataset.schema());
         Device where = Device.parse(getOrDefault(device));
         MapPartitionsFunction<Row, Row> f = rows -> {
-            EmbeddingBackend embedder = BackendFactory.openEncoderInTask(where, modelName, pass);
-            int maxPositions = EncoderCache.get(modelName).config().maxPositions();
-            SentenceTokenizer tokenizer = modelName.isEmpty() ? SentenceTokenizer.bundledMiniLm()
-                    : SentenceTokenizer.of(Path.of(modelName));
-            TaskContext task = TaskContext.get();
-            if (task != null) {
-                task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) t -> {
-                    tokenizer.close();
-                    embedder.close();
-                });
-            }
+            EmbeddingBackend embedder = TaskBackends.closedWithTask(TaskBackends.openEncoder(where, modelName, pass));
+            int maxPositions = embedder.maxPositions();
+            SentenceTokenizer tokenizer = TaskBackends.closedWithTask(modelName.isEmpty()
+                    ? SentenceTokenizer.bundledMiniLm() : SentenceTokenizer.of(Path.of(modelName)));
             return new Iterator<Row>() {
                 @Override
                 public boolean hasNext() {

@@ -25,6 +25,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.ringattention.output.NightlyCommit;
+import org.slf4j.LoggerFactory;
 import org.ringattention.progress.Progress;
 import org.ringattention.report.RunFigures;
 
@@ -122,8 +123,8 @@ public final class SummarizeJob {
                 try {
                     checkpoints.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(checkpoints, true);
                 } catch (java.io.IOException e) {
-                    java.util.logging.Logger.getLogger(SummarizeJob.class.getName())
-                            .warning("could not remove the ring checkpoints under " + checkpoints + ": " + e);
+                    LoggerFactory.getLogger(SummarizeJob.class)
+                            .warn("could not remove the ring checkpoints under {}: {}", checkpoints, e.toString());
                 }
             }
         }

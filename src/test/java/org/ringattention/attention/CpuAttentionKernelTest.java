@@ -24,7 +24,7 @@ class CpuAttentionKernelTest {
 
     @BeforeAll
     static void kernels() {
-        assertTrue(CpuAttentionKernel.vectorApiAvailable(), "tests run with --add-modules jdk.incubator.vector");
+        assertTrue(VectorApi.available(), "tests run with --add-modules jdk.incubator.vector");
         kernels = List.of(
                 CpuAttentionKernel.withMath("vector", 16, 3),
                 CpuAttentionKernel.withMath("vector", 64, 2),

@@ -42,7 +42,7 @@ class BackendFactoryTest {
         BackendFactory factory = new BackendFactory(ordinal -> {
             throw new AssertionError("--device cpu must not open a GPU");
         });
-        try (Backend b = factory.backend(Device.CPU, 16, 1, log::add, true)) {
+        try (Backend b = factory.backend(place(Device.CPU, true), 16, 1)) {
             assertEquals("cpu", b.description());
         }
         assertEquals(List.of(), log);
@@ -53,7 +53,7 @@ class BackendFactoryTest {
         StandInGpuDriver driver = new StandInGpuDriver();
         BackendFactory factory = new BackendFactory(driver);
         for (Device d : new Device[] {Device.GPU, Device.AUTO, Device.GPU}) {
-            try (Backend b = factory.backend(d, 16, 1, log::add, false)) {
+            try (Backend b = factory.backend(place(d, false), 16, 1)) {
                 assertEquals("stand-in gpu 0", b.description());
                 assertArrayEquals(cpuResult().out(), b.attention().attend(SPEC, problem().queries(), problem().keys()).out());
             }
@@ -65,7 +65,7 @@ class BackendFactoryTest {
     @Test
     void gpuWithoutAGpuFailsNamingTheReasonAndTheFix() {
         BackendFactory factory = new BackendFactory(NO_GPU);
-        BadInputException e = assertThrows(BadInputException.class, () -> factory.backend(Device.GPU, 16, 1, log::add, true));
+        BadInputException e = assertThrows(BadInputException.class, () -> factory.backend(place(Device.GPU, true), 16, 1));
         assertEquals("--device gpu: no usable GPU: the NVIDIA driver sees no CUDA device; use --device cpu or --device auto",
                 e.getMessage());
     }
@@ -74,7 +74,7 @@ class BackendFactoryTest {
     void autoFallsBackToTheCpuWithOneLinePerExecutor() {
         BackendFactory factory = new BackendFactory(NO_GPU);
         for (int task = 0; task < 3; task++) {
-            try (Backend b = factory.backend(Device.AUTO, 16, 1, log::add, false)) {
+            try (Backend b = factory.backend(place(Device.AUTO, false), 16, 1)) {
                 assertEquals("cpu", b.description());
             }
         }
@@ -85,7 +85,7 @@ class BackendFactoryTest {
     void aKernelThatDisagreesWithTheCpuDisablesTheGpuUnderAuto() {
         BackendFactory factory = new BackendFactory(new WrongGpu());
         AttentionResult got;
-        try (Backend b = factory.backend(Device.AUTO, 16, 1, log::add, false)) {
+        try (Backend b = factory.backend(place(Device.AUTO, false), 16, 1)) {
             got = b.attention().attend(SPEC, problem().queries(), problem().keys());
             assertEquals("cpu", b.description());
         }
@@ -94,7 +94,7 @@ class BackendFactoryTest {
         String warning = log.get(0);
         assertTrue(warning.startsWith("device auto: using the CPU (the self-check of the GPU attention kernel (head"
                 + " dimension 32) on stand-in gpu 0 gave O off by 1.0e-02 from the CPU (tolerance 1e-04)"), warning);
-        try (Backend later = factory.backend(Device.AUTO, 16, 1, log::add, false)) {
+        try (Backend later = factory.backend(place(Device.AUTO, false), 16, 1)) {
             assertEquals("cpu", later.description(), "the GPU stays disabled for the process");
         }
         assertEquals(1, log.size(), "one warning per executor: " + log);
@@ -103,20 +103,20 @@ class BackendFactoryTest {
     @Test
     void aKernelThatDisagreesFailsTheTaskUnderGpu() {
         BackendFactory factory = new BackendFactory(new WrongGpu());
-        try (Backend b = factory.backend(Device.GPU, 16, 1, log::add, false)) {
+        try (Backend b = factory.backend(place(Device.GPU, false), 16, 1)) {
             float[] lse = cpuResult().lse();
             BadInputException e = assertThrows(BadInputException.class,
                     () -> b.attentionMass(SPEC, problem().queries(), lse, problem().keys()));
             assertTrue(e.getMessage().startsWith("--device gpu: the self-check of the GPU attention-mass kernel (head"
                     + " dimension 32) on stand-in gpu 0 gave mass off by "), e.getMessage());
         }
-        assertThrows(BadInputException.class, () -> factory.backend(Device.GPU, 16, 1, log::add, false));
+        assertThrows(BadInputException.class, () -> factory.backend(place(Device.GPU, false), 16, 1));
     }
 
     @Test
     void eachKernelAndHeadDimensionIsCheckedOnce() {
         BackendFactory factory = new BackendFactory(new StandInGpuDriver());
-        try (Backend b = factory.backend(Device.GPU, 16, 1, log::add, false)) {
+        try (Backend b = factory.backend(place(Device.GPU, false), 16, 1)) {
             Problem p = problem();
             AttentionResult r = b.attention().attend(SPEC, p.queries(), p.keys());
             assertArrayEquals(cpuResult().out(), r.out());
@@ -142,22 +142,85 @@ class BackendFactoryTest {
     void theEncoderIsCheckedAgainstTheCpuEncoderAndFallsBackUnderAuto() {
         int[][] ids = {{101, 7592, 2088, 102}, {101, 1996, 102}};
         float[] want;
-        try (EmbeddingBackend cpu = BackendFactory.cpuEncoder("", 256)) {
+        try (EmbeddingBackend cpu = CpuEncoder.open("", 256, CpuEncoder.threads(1))) {
             want = cpu.embed(ids);
         }
-        try (EmbeddingBackend good = new BackendFactory(new StandInGpuDriver()).encoder(Device.GPU, "", 256, log::add, false)) {
+        try (EmbeddingBackend good = new BackendFactory(new StandInGpuDriver()).encoder(place(Device.GPU, false), "", 256, CpuEncoder.threads(1))) {
             assertEquals("stand-in gpu 0", good.description());
             assertArrayEquals(want, good.embed(ids));
         }
         BackendFactory wrong = new BackendFactory(new WrongGpu());
-        try (EmbeddingBackend fallback = wrong.encoder(Device.AUTO, "", 256, log::add, false)) {
+        try (EmbeddingBackend fallback = wrong.encoder(place(Device.AUTO, false), "", 256, CpuEncoder.threads(1))) {
             assertEquals("cpu", fallback.description());
             assertArrayEquals(want, fallback.embed(ids));
         }
         assertEquals(1, log.size(), log.toString());
         assertTrue(log.get(0).startsWith("device auto: using the CPU (the self-check of the GPU encoder (model bundled"
                 + " all-MiniLM-L6-v2) on stand-in gpu 0 gave sentence vectors at cosine "), log.get(0));
-        assertThrows(BadInputException.class, () -> wrong.encoder(Device.GPU, "", 256, log::add, false));
+        assertThrows(BadInputException.class, () -> wrong.encoder(place(Device.GPU, false), "", 256, CpuEncoder.threads(1)));
+    }
+
+    @Test
+    void aGpuThatFailsAtAnyCallSiteCostsNothingUnderAuto() {
+        Problem p = problem();
+        AttentionResult want = cpuResult();
+        float[] wantMass;
+        try (Backend cpu = new CpuBackend(16, 1)) {
+            wantMass = cpu.attentionMass(SPEC, p.queries(), want.lse(), p.keys());
+        }
+        int[][] ids = {{101, 7592, 2088, 102}, {101, 1996, 102}};
+        float[] wantVectors;
+        try (EmbeddingBackend cpu = CpuEncoder.open("", 256, CpuEncoder.threads(1))) {
+            wantVectors = cpu.embed(ids);
+        }
+        for (String site : StandInGpuDriver.CALL_SITES) {
+            log.clear();
+            BackendFactory factory = new BackendFactory(new FailingGpu(site));
+            for (int task = 0; task < 2; task++) {
+                try (Backend b = factory.backend(place(Device.AUTO, false), 16, 1)) {
+                    assertArrayEquals(want.out(), b.attention().attend(SPEC, p.queries(), p.keys()).out(), site);
+                    assertArrayEquals(wantMass, b.attentionMass(SPEC, p.queries(), want.lse(), p.keys()), site);
+                }
+                try (EmbeddingBackend e = factory.encoder(place(Device.AUTO, false), "", 256, CpuEncoder.threads(1))) {
+                    assertArrayEquals(wantVectors, e.embed(ids), site);
+                    assertArrayEquals(wantVectors, e.embed(ids), site);
+                }
+            }
+            assertEquals(1, log.size(), site + ": one line per process, " + log);
+            assertTrue(log.get(0).startsWith("device auto: using the CPU (") && log.get(0).contains("stand-in " + site
+                    + " failed: CUDA_ERROR_ILLEGAL_ADDRESS (700)"), site + ": " + log.get(0));
+        }
+    }
+
+    @Test
+    void aGpuThatFailsMidRunFailsTheCallUnderGpuWithOneLine() {
+        BackendFactory factory = new BackendFactory(new FailingGpu("accumulate"));
+        try (Backend b = factory.backend(place(Device.GPU, false), 16, 1)) {
+            BadInputException e = assertThrows(BadInputException.class,
+                    () -> b.attention().attend(SPEC, problem().queries(), problem().keys()));
+            assertEquals("--device gpu: stand-in gpu 0 failed in the attention kernel: stand-in accumulate failed:"
+                    + " CUDA_ERROR_ILLEGAL_ADDRESS (700); the GPU is disabled in this process; use --device cpu or"
+                    + " --device auto", e.getMessage());
+        }
+        assertThrows(BadInputException.class, () -> factory.backend(place(Device.GPU, false), 16, 1));
+    }
+
+    /** A stand-in whose {@code site} fails with a sticky CUDA error. */
+    private static final class FailingGpu extends StandInGpuDriver {
+        private final String site;
+
+        FailingGpu(String site) {
+            this.site = site;
+        }
+
+        @Override
+        String failingCall() {
+            return site;
+        }
+    }
+
+    private Placement place(Device device, boolean everyTime) {
+        return new Placement(device, 0, log::add, everyTime);
     }
 
     @Test

@@ -16,11 +16,13 @@ import org.ringattention.attention.AttentionSpec;
 import org.ringattention.attention.AttentionState;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.Queries;
+import org.ringattention.gpu.CudaFailure;
 
 /**
  * A {@link GpuDriver} without a GPU: each "GPU" computes on the CPU kernel and records what it was asked
- * for. It tests plumbing only (which ordinal a task opens, how often, the fallback, the self-check); the
- * real kernels' arithmetic is checked on hardware. With the system property {@value #LOG_PROPERTY} set to
+ * for. It tests plumbing only (which ordinal a task opens, how often, the fallback, the self-check, a GPU
+ * that fails at any call site); the real kernels' arithmetic is checked by running their source on the
+ * CPU and on hardware. With the system property {@value #LOG_PROPERTY} set to
  * a file, executors append {@code open <pid> <ordinal>} when a GPU is opened and
  * {@code task <pid> <ordinal> <Spark's gpu addresses>} when a task opens a backend.
  */
@@ -36,8 +38,29 @@ public class StandInGpuDriver implements GpuDriver {
         return 0f;
     }
 
+    /**
+     * The call site that fails with a sticky CUDA error (illegal address), or null for none: {@code open},
+     * {@code openBackend}, {@code accumulate}, {@code attentionMass}, {@code openEncoder}, {@code embed},
+     * {@code close}. The kernel and encoder calls fail after their self-check passed, as a GPU that broke
+     * mid-run; {@code accumulate} first updates half the state, as a kernel killed between two blocks leaves it.
+     */
+    String failingCall() {
+        return null;
+    }
+
+    /** Every call site {@link #failingCall} can name. */
+    static final List<String> CALL_SITES = List.of("open", "openBackend", "accumulate", "attentionMass", "openEncoder",
+            "embed", "close");
+
+    private void reach(String call) {
+        if (call.equals(failingCall())) {
+            throw new CudaFailure(700, "stand-in " + call);
+        }
+    }
+
     @Override
     public synchronized Gpu open(int ordinal) {
+        reach("open");
         opened.add(ordinal);
         record("open " + pid() + " " + ordinal);
         return new Gpu() {
@@ -48,9 +71,11 @@ public class StandInGpuDriver implements GpuDriver {
 
             @Override
             public EmbeddingBackend openEncoder(String model) {
+                reach("openEncoder");
                 record("encoder " + pid() + " " + ordinal + " " + sparkAddresses());
-                EmbeddingBackend cpu = BackendFactory.cpuEncoder(model, 256);
+                EmbeddingBackend cpu = CpuEncoder.open(model, 256, CpuEncoder.threads(1));
                 float error = error();
+                int[] calls = {0};
                 return new EmbeddingBackend() {
                     @Override
                     public int dimension() {
@@ -58,7 +83,16 @@ public class StandInGpuDriver implements GpuDriver {
                     }
 
                     @Override
+                    public int maxPositions() {
+                        return cpu.maxPositions();
+                    }
+
+                    @Override
                     public float[] embed(int[][] ids) {
+                        if (++calls[0] > 1) {
+                            // The first call is the self-check.
+                            reach("embed");
+                        }
                         float[] e = cpu.embed(ids);
                         for (int i = 0; i < e.length; i++) {
                             e[i] += error;
@@ -73,6 +107,7 @@ public class StandInGpuDriver implements GpuDriver {
 
                     @Override
                     public void close() {
+                        reach("close");
                         cpu.close();
                     }
                 };
@@ -80,8 +115,17 @@ public class StandInGpuDriver implements GpuDriver {
 
             @Override
             public Backend openBackend() {
+                reach("openBackend");
                 record("task " + pid() + " " + ordinal + " " + sparkAddresses());
-                return new StandInBackend(new CpuBackend(16, 1), "stand-in gpu " + ordinal, error());
+                return new StandInBackend(StandInGpuDriver.this, true, new CpuBackend(16, 1), "stand-in gpu " + ordinal,
+                        error());
+            }
+
+            @Override
+            public Backend openBackend(int keysPerChunk) {
+                reach("openBackend");
+                return new StandInBackend(StandInGpuDriver.this, false, new CpuBackend(16, 1), "stand-in gpu " + ordinal,
+                        error());
             }
         };
     }
@@ -114,18 +158,28 @@ public class StandInGpuDriver implements GpuDriver {
 
     /** The CPU backend under another name, its outputs shifted by {@code error}. */
     private static final class StandInBackend implements Backend {
+        private final StandInGpuDriver driver;
+        /** False for the self-check's kernels, whose calls pass: the GPU breaks later. */
+        private final boolean mayFail;
         private final Backend cpu;
         private final String description;
         private final float error;
         private final AttentionKernel attention;
 
-        StandInBackend(Backend cpu, String description, float error) {
+        StandInBackend(StandInGpuDriver driver, boolean mayFail, Backend cpu, String description, float error) {
+            this.driver = driver;
+            this.mayFail = mayFail;
             this.cpu = cpu;
             this.description = description;
             this.error = error;
             this.attention = new AttentionKernel() {
                 @Override
                 public void accumulate(AttentionSpec spec, Queries queries, KeysValues keysValues, AttentionState s) {
+                    if (mayFail && "accumulate".equals(driver.failingCall())) {
+                        // Half the state updated, then the failure: the caller must not keep any of it.
+                        java.util.Arrays.fill(s.acc(), 0, s.acc().length / 2, 1e6f);
+                        driver.reach("accumulate");
+                    }
                     cpu.attention().accumulate(spec, queries, keysValues, s);
                     // acc is (rows, Hq, D) and unnormalized (O = acc / l), l is (Hq, rows): O moves by error.
                     int width = spec.queryRowWidth();
@@ -150,6 +204,9 @@ public class StandInGpuDriver implements GpuDriver {
 
         @Override
         public float[] attentionMass(AttentionSpec spec, Queries queries, float[] lse, KeysValues keysValues) {
+            if (mayFail) {
+                driver.reach("attentionMass");
+            }
             float[] mass = cpu.attentionMass(spec, queries, lse, keysValues);
             for (int i = 0; i < mass.length; i++) {
                 mass[i] += error;
@@ -164,6 +221,9 @@ public class StandInGpuDriver implements GpuDriver {
 
         @Override
         public void close() {
+            if (mayFail) {
+                driver.reach("close");
+            }
             cpu.close();
         }
     }

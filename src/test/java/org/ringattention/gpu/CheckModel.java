@@ -39,7 +39,7 @@ public final class CheckModel {
         BertConfig c = w.config();
         BertConfig cut = new BertConfig(VOCAB, c.hiddenSize(), c.layers(), c.heads(), c.intermediateSize(),
                 c.maxPositions(), c.typeVocabSize(), c.layerNormEps());
-        Files.writeString(dir.resolve("config.json"), cut.toJson(), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("config.json"), org.ringattention.model.CheckpointWriter.configJson(cut), StandardCharsets.UTF_8);
         Map<String, Tensor> tensors = new TreeMap<>(w.tensors());
         Tensor word = tensors.get("embeddings.word_embeddings.weight");
         tensors.put("embeddings.word_embeddings.weight", new Tensor(new int[] {VOCAB, c.hiddenSize()},

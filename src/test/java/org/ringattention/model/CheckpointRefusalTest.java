@@ -28,7 +28,7 @@ class CheckpointRefusalTest {
 
     private Path tinyCheckpoint() throws IOException {
         Path model = dir.resolve("tiny");
-        BertCheckpoint.writeSafetensors(TinyBert.weights(1), model);
+        CheckpointWriter.write(TinyBert.weights(1), model);
         return model;
     }
 
@@ -42,7 +42,7 @@ class CheckpointRefusalTest {
     void refusesPickleCheckpoints() throws IOException {
         Path model = Files.createDirectories(dir.resolve("torch"));
         Files.write(model.resolve("pytorch_model.bin"), new byte[] {(byte) 0x80, 2, 'c'});
-        Files.writeString(model.resolve("config.json"), TinyBert.CONFIG.toJson());
+        Files.writeString(model.resolve("config.json"), CheckpointWriter.configJson(TinyBert.CONFIG));
         String m = refusal(model);
         assertTrue(m.contains("pickle") && m.contains("safetensors"), m);
         assertTrue(refusal(model.resolve("pytorch_model.bin")).contains("pickle"));
@@ -99,7 +99,7 @@ class CheckpointRefusalTest {
         Path model = tinyCheckpoint();
         Map<String, Tensor> tensors = new LinkedHashMap<>(Safetensors.read(model.resolve("model.safetensors")));
         tensors.remove("encoder.layer.1.output.dense.weight");
-        Safetensors.write(model.resolve("model.safetensors"), tensors);
+        CheckpointWriter.safetensors(model.resolve("model.safetensors"), tensors);
         String m = refusal(model);
         assertTrue(m.contains("lacks tensor 'encoder.layer.1.output.dense.weight'"), m);
     }
@@ -110,7 +110,7 @@ class CheckpointRefusalTest {
         Map<String, Tensor> tensors = new LinkedHashMap<>(Safetensors.read(model.resolve("model.safetensors")));
         Tensor q = tensors.get("encoder.layer.0.attention.self.query.weight");
         tensors.put("encoder.layer.0.attention.self.query.weight", new Tensor(new int[] {8, 32}, q.data()));
-        Safetensors.write(model.resolve("model.safetensors"), tensors);
+        CheckpointWriter.safetensors(model.resolve("model.safetensors"), tensors);
         String m = refusal(model);
         assertTrue(m.contains("'encoder.layer.0.attention.self.query.weight' has shape [8, 32]")
                 && m.contains("[16, 16]"), m);

@@ -1,4 +1,4 @@
-package org.ringattention.backend;
+package org.ringattention.executor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

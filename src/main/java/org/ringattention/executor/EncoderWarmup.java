@@ -1,4 +1,4 @@
-package org.ringattention.backend;
+package org.ringattention.executor;
 
 import java.util.Map;
 import org.apache.spark.SparkConf;
@@ -6,9 +6,8 @@ import org.apache.spark.api.plugin.DriverPlugin;
 import org.apache.spark.api.plugin.ExecutorPlugin;
 import org.apache.spark.api.plugin.PluginContext;
 import org.apache.spark.api.plugin.SparkPlugin;
-import org.ringattention.encoder.BertEncoder;
-import org.ringattention.encoder.EncoderCache;
-import org.ringattention.encoder.SentenceEmbedder;
+import org.ringattention.backend.Device;
+import org.ringattention.backend.EmbeddingBackend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,13 +16,14 @@ import org.slf4j.LoggerFactory;
  * while the driver is still planning and the first stages read and split the input. Without it the
  * first embedding task of each executor pays for both: about 0.7 s to read MiniLM and 1.4 s of one pass
  * run before the JIT has compiled the Vector API kernels, with every other task waiting on the load.
- * The warm-up encodes made-up token ids through the executor's {@link EncoderCache} entry and throws
- * the vectors away; it cannot change any result (every pass is computed the same way, compiled or not).
+ * The warm-up encodes made-up token ids through the CPU encoder a task would open ({@link TaskBackends}:
+ * the executor's {@code EncoderCache} entry and encoder pool) and throws the vectors away; it cannot change
+ * any result (every pass is computed the same way, compiled or not).
  * A failure (a model directory that does not load) is logged and left to the first task to report.
  */
 public final class EncoderWarmup implements SparkPlugin {
 
-    /** The model the executors warm: empty for the bundled all-MiniLM-L6-v2, as {@link EncoderCache#get} takes it. */
+    /** The model the executors warm: empty for the bundled all-MiniLM-L6-v2, else a model directory. */
     public static final String MODEL = "spark.ringattention.warmup.model";
 
     private static final Logger LOG = LoggerFactory.getLogger(EncoderWarmup.class);
@@ -74,21 +74,19 @@ public final class EncoderWarmup implements SparkPlugin {
         }
     }
 
-    /** Loads {@code model} into this JVM's {@link EncoderCache} and runs {@link #PASSES} passes; false if it failed. */
+    /** Loads {@code model} into this JVM's encoder cache and runs {@link #PASSES} passes; false if it failed. */
     static boolean warm(String model) {
         long start = System.nanoTime();
-        try {
-            BertEncoder encoder = EncoderCache.get(model);
-            SentenceEmbedder embedder = new SentenceEmbedder(encoder, SENTENCES * TOKENS);
-            int vocabulary = encoder.config().vocabSize();
+        try (EmbeddingBackend encoder = TaskBackends.openEncoder(Device.CPU, model, SENTENCES * TOKENS)) {
             for (int pass = 0; pass < PASSES; pass++) {
                 int[][] ids = new int[SENTENCES][TOKENS];
                 for (int s = 0; s < SENTENCES; s++) {
                     for (int k = 0; k < TOKENS; k++) {
-                        ids[s][k] = (1000 + 31 * s + 7 * k + pass) % vocabulary;
+                        // Ids from the start of a BERT vocabulary, present in any model that loads.
+                        ids[s][k] = 1000 + (31 * s + 7 * k + pass) % 1000;
                     }
                 }
-                embedder.embed(ids);
+                encoder.embed(ids);
             }
             LOG.info("encoder warmed in {} ms", (System.nanoTime() - start) / 1_000_000);
             return true;

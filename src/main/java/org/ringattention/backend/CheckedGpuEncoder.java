@@ -1,0 +1,81 @@
+package org.ringattention.backend;
+
+import java.util.function.Supplier;
+
+/**
+ * A GPU sentence encoder that passed its self-check, guarded against failing later: a CUDA failure in a
+ * call disables the GPU for the process ({@link BackendFactory.GpuState#fail}); under {@code auto} the
+ * same call is then computed by the CPU encoder (the call has no state to restore: ids in, vectors out),
+ * under {@code gpu} it fails with the one-line reason.
+ */
+final class CheckedGpuEncoder implements EmbeddingBackend {
+
+    private final BackendFactory.GpuState state;
+    private final Placement where;
+    private final EmbeddingBackend gpu;
+    private final Supplier<EmbeddingBackend> cpuFactory;
+    private EmbeddingBackend cpu;
+
+    CheckedGpuEncoder(BackendFactory.GpuState state, Placement where, EmbeddingBackend gpu,
+                      Supplier<EmbeddingBackend> cpuFactory) {
+        this.state = state;
+        this.where = where;
+        this.gpu = gpu;
+        this.cpuFactory = cpuFactory;
+    }
+
+    @Override
+    public int dimension() {
+        return gpu.dimension();
+    }
+
+    @Override
+    public int maxPositions() {
+        return gpu.maxPositions();
+    }
+
+    @Override
+    public float[] embed(int[][] ids) {
+        if (state.problem() == null) {
+            try {
+                return gpu.embed(ids);
+            } catch (RuntimeException e) {
+                if (e instanceof IllegalArgumentException) {
+                    throw e;
+                }
+                state.fail("failed in the encoder: " + BackendFactory.oneLine(e));
+            }
+        }
+        return cpu().embed(ids);
+    }
+
+    private EmbeddingBackend cpu() {
+        String problem = state.problem();
+        if (where.device() == Device.GPU) {
+            throw BackendFactory.unavailable(problem);
+        }
+        if (cpu == null) {
+            state.report("device auto: using the CPU (" + problem + ")", where);
+            cpu = cpuFactory.get();
+        }
+        return cpu;
+    }
+
+    @Override
+    public String description() {
+        return state.problem() == null ? gpu.description() : "cpu";
+    }
+
+    @Override
+    public void close() {
+        try {
+            gpu.close();
+        } catch (RuntimeException e) {
+            // A GPU that failed may refuse to free its buffers; its context is gone with it.
+            state.fail("failed freeing the encoder: " + BackendFactory.oneLine(e));
+        }
+        if (cpu != null) {
+            cpu.close();
+        }
+    }
+}
