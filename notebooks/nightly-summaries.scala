@@ -29,12 +29,13 @@ dbutils.widgets.text("output_format", SummarizeOptions.OUTPUT_FORMAT, "delta (on
 dbutils.widgets.text("method", "", "How sentences are chosen: coverage (default), centrality, lead, lexrank, textrank")
 dbutils.widgets.dropdown("device", SummarizeOptions.DEVICE.label, Seq("cpu", "gpu", "auto"), "Where the encoder and attention run")
 dbutils.widgets.dropdown("fail_fast", "false", Seq("false", "true"), "Stop at the first document a stage fails on")
+dbutils.widgets.dropdown("full", "false", Seq("false", "true"), "Recompute every document (default: carry unchanged ones from earlier nights)")
 
 // Each widget is the job's option of the same name ("max_chars" is --max-chars), parsed and checked by the
 // same code as the command line: a bad value stops here with the same one-line error.
 val builder = SummarizeOptions.builder(dbutils.widgets.get("input"), dbutils.widgets.get("output"))
 for (name <- Seq("date", "sentences", "ratio", "redundancy", "temperature", "max_chars", "output_format", "method",
-                 "device", "fail_fast")) {
+                 "device", "fail_fast", "full")) {
   Option(dbutils.widgets.get(name)).map(_.trim).filter(_.nonEmpty).foreach(v => builder.option(name.replace('_', '-'), v))
 }
 val options = builder.build()
@@ -43,12 +44,25 @@ val options = builder.build()
 
 // MAGIC %md
 // MAGIC ## The run
-// MAGIC Progress lines go to the driver's log; the last line is the run's figures.
+// MAGIC Progress lines go to the driver's log; the last line is the run's figures. A document whose text and summary
+// MAGIC settings are those of its most recent summary in the output is carried into the date as it was, not
+// MAGIC recomputed (set `full` to recompute everything).
 
 // COMMAND ----------
 
 val run = SummarizeJob.summarize(spark, options)
 println(run.line())
+
+// COMMAND ----------
+
+// MAGIC %md
+// MAGIC ## What the nights computed, carried and cost
+// MAGIC One row per date: documents computed and carried, tokens computed, wall time, core-hours (and GPU-hours).
+
+// COMMAND ----------
+
+display(NightlyTables.read(spark, options.output, "runs").select(col("date"), col("computed"), col("carried"),
+  col("rejects"), col("tokens_computed"), col("seconds"), col("core_hours"), col("gpu_hours")).orderBy("date"))
 
 // COMMAND ----------
 

@@ -58,9 +58,7 @@ final class CpuEncoder implements EmbeddingBackend {
     @Override
     public float[] embed(int[][] ids, LongConsumer sentencesDone) {
         if (threads.pool() != null) {
-            float[] e = embedder.embed(ids);
-            sentencesDone.accept(ids.length);
-            return e;
+            return embedder.embed(ids, sentencesDone);
         }
         return embedder.embed(ids, threads.count(), sentencesDone);
     }

@@ -23,13 +23,14 @@ public final class ShowCommand extends Command {
     @Override
     String usage() {
         return String.join("\n",
-                "usage: jobs/show PATH [--date D] [--doc ID]",
+                "usage: jobs/show PATH [--date D] [--doc ID | --runs]",
                 "",
                 "Prints the summaries that jobs/summarize --output PATH wrote (Parquet, JSON or Delta).",
                 "",
                 "  PATH        the --output of a jobs/summarize run",
                 "  --date D    the night to show (default: the latest one under PATH)",
                 "  --doc ID    one document in full: its summary, chosen sentences and their scores",
+                "  --runs      what every night (or --date D) computed, carried and cost, one line each",
                 "",
                 "The night's report, with charts, is PATH/report/date=D/index.html.",
                 "Exit status: 0 done, 2 bad input (no such output, date or document), 1 other failure.");
@@ -41,10 +42,14 @@ public final class ShowCommand extends Command {
             throw new BadInputException("give the output PATH of a jobs/summarize run first; see --help");
         }
         String root = argv[0];
-        Args a = Args.parse(java.util.Arrays.copyOfRange(argv, 1, argv.length), VALUED, List.of());
+        Args a = Args.parse(java.util.Arrays.copyOfRange(argv, 1, argv.length), VALUED, List.of("--runs"));
         SparkSession spark = SparkSession.builder().config(SparkSettings.conf("show", "local[1]")
                 .set("spark.ui.enabled", "false")).getOrCreate();
         try {
+            if (a.flag("--runs")) {
+                runs(spark, root, a.get("--date"), out);
+                return OK;
+            }
             List<String> dates = NightlyTables.dates(spark, root, "summaries");
             if (dates.isEmpty()) {
                 throw new BadInputException(root + "/summaries holds no date=D folder yet");
@@ -64,7 +69,8 @@ public final class ShowCommand extends Command {
                 return OK;
             }
             List<Row> rejects = NightlyTables.read(spark, root, "rejects", date).orderBy("doc_id").collectAsList();
-            out.printf(Locale.ROOT, "%s: %,d summaries, %,d rejects (%s)%n", date, summaries.size(), rejects.size(), root);
+            out.printf(Locale.ROOT, "%s: %,d summaries%s, %,d rejects (%s)%n", date, summaries.size(),
+                    computedAndCarried(spark, root, date), rejects.size(), root);
             for (Row r : summaries) {
                 out.println();
                 out.printf(Locale.ROOT, "%s  (%,d sentences, %,d tokens)%n", r.<String>getAs("doc_id"),
@@ -82,6 +88,58 @@ public final class ShowCommand extends Command {
         } finally {
             spark.stop();
         }
+    }
+
+    /**
+     * {@code " (40 computed, 1,960 carried), 0.012 core-hours"} from the night's row of kind {@code runs};
+     * empty for a night written before the job wrote one.
+     */
+    private static String computedAndCarried(SparkSession spark, String root, String date) {
+        List<Row> night = NightlyTables.history(spark, root, "runs").map(runs -> runs.where(col("date").equalTo(date))
+                .collectAsList()).orElse(List.of());
+        if (night.isEmpty()) {
+            return "";
+        }
+        Row run = night.get(0);
+        double gpuHours = ((Number) run.getAs("gpu_hours")).doubleValue();
+        return String.format(Locale.ROOT, " (%,d computed, %,d carried), %.3f core-hours%s",
+                ((Number) run.getAs("computed")).longValue(), ((Number) run.getAs("carried")).longValue(),
+                ((Number) run.getAs("core_hours")).doubleValue(),
+                gpuHours > 0 ? String.format(Locale.ROOT, ", %.3f GPU-hours", gpuHours) : "");
+    }
+
+    /** One line per night of kind {@code runs}: what it computed and carried, its speed and its cost. */
+    private static void runs(SparkSession spark, String root, String date, PrintStream out) {
+        org.apache.spark.sql.Dataset<Row> runs = NightlyTables.history(spark, root, "runs").orElseThrow(() ->
+                new BadInputException(root + " holds no night's figures (kind runs); jobs/summarize writes them"));
+        if (date != null) {
+            runs = runs.where(col("date").equalTo(date));
+        }
+        List<Row> nights = runs.orderBy("date").collectAsList();
+        if (nights.isEmpty()) {
+            throw new BadInputException(root + " has no night's figures" + (date == null ? "" : " for date=" + date));
+        }
+        for (Row r : nights) {
+            double seconds = num(r, "seconds");
+            out.printf(Locale.ROOT, "%s: %,d summaries (%,d computed, %,d carried), %,d rejects; %,d tokens computed in"
+                            + " %.1f s: %,.0f documents/hour, %,.0f tokens/s; %.3f core-hours (%.3f busy)%s;"
+                            + " slowest task %.1f s, median %.1f s; peak executor heap %,.0f MB%s%n",
+                    r.<String>getAs("date"), (long) num(r, "summaries"), (long) num(r, "computed"),
+                    (long) num(r, "carried"), (long) num(r, "rejects"), (long) num(r, "tokens_computed"), seconds,
+                    num(r, "computed") / seconds * 3600, num(r, "tokens_computed") / seconds, num(r, "core_hours"),
+                    num(r, "busy_core_hours"),
+                    num(r, "gpu_hours") > 0 ? String.format(Locale.ROOT, ", %.3f GPU-hours", num(r, "gpu_hours")) : "",
+                    num(r, "slowest_task_seconds"), num(r, "median_task_seconds"), num(r, "peak_heap_bytes") / 1e6,
+                    // A JSON export leaves out null fields: a night that computed nothing has no longest document.
+                    !List.of(r.schema().fieldNames()).contains("longest_doc_id") || r.isNullAt(r.fieldIndex("longest_doc_id"))
+                            ? "" : String.format(Locale.ROOT,
+                            "; longest document %s (%,d tokens) %.1f s", r.<String>getAs("longest_doc_id"),
+                            (long) num(r, "longest_doc_tokens"), num(r, "longest_doc_seconds")));
+        }
+    }
+
+    private static double num(Row r, String column) {
+        return ((Number) r.getAs(column)).doubleValue();
     }
 
     private static void document(Row r, PrintStream out) {

@@ -18,7 +18,7 @@ public final class SummarizeCommand extends Command {
     private static final List<String> VALUED = List.of("--input", "--input-format", "--output", "--date",
             "--output-format", "--sentences", "--ratio", "--redundancy", "--temperature", "--max-chars", "--model",
             "--save-pipeline", "--master", "--device", "--method", "--ring-threshold", "--ring-partitions");
-    private static final List<String> FLAGS = List.of("--attention", "--phase-times", "--quiet", "--fail-fast");
+    private static final List<String> FLAGS = List.of("--attention", "--phase-times", "--quiet", "--fail-fast", "--full");
 
     public static void main(String[] args) {
         int status = new SummarizeCommand().execute(args, System.out, System.err);
@@ -45,6 +45,9 @@ public final class SummarizeCommand extends Command {
                 "  --input-format F        auto (default), text, parquet or json",
                 "  --output PATH           writes the date's summaries and rejects under PATH (see --output-format)",
                 "  --date D                the run's date, YYYY-MM-DD (default: today, UTC); rerunning a date replaces it",
+                "  --full                  recompute every document; by default a document whose id, text (SHA-256)",
+                "                          and summary settings match its most recent summary under PATH is carried",
+                "                          into the date as it was, not split, encoded or attended again",
                 "  --output-format F       delta (default): one Delta Lake table PATH/nightly, partitioned by date and",
                 "                          kind (summaries, rejects, attention), the date replaced in one transaction;",
                 "                          parquet or json (JSON lines): PATH/<kind>/date=D, swapped in when complete",
@@ -58,7 +61,7 @@ public final class SummarizeCommand extends Command {
                 "  --max-chars N           reject documents longer than N characters (default " + SummarizeOptions.MAX_CHARS + ")",
                 "  --model DIR             a BERT-family model directory (config.json, model.safetensors or .onnx,",
                 "                          tokenizer.json); default: the bundled all-MiniLM-L6-v2",
-                "  --attention             also write per-sentence context vectors to PATH/attention/date=D",
+                "  --attention             also write per-sentence context vectors (kind attention)",
                 "  --save-pipeline DIR     also save the fitted PipelineModel to DIR",
                 "  --ring-threshold N      documents of more than N sentences run their attention on the ring (default "
                         + SummarizeOptions.RING_THRESHOLD + "; 0: never)",

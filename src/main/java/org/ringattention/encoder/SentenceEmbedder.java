@@ -104,9 +104,21 @@ public final class SentenceEmbedder implements SentenceEncoder {
     /** Embeddings {@code (n, hidden)} of sentences given as token ids (already fitted), row i for sentence i. */
     @Override
     public float[] embed(int[][] ids) {
+        return embed(ids, done -> { });
+    }
+
+    /**
+     * {@link #embed(int[][])}, telling {@code sentencesDone} after each pass how many sentences are done
+     * (from the thread that ran the pass; passes may end out of order, so a count may follow a larger one).
+     */
+    public float[] embed(int[][] ids, LongConsumer sentencesDone) {
         int h = dimension();
         float[] out = new float[ids.length * h];
-        forEachPass(ids, (first, count, hidden) -> poolRows(ids, first, count, hidden, h, out));
+        AtomicLong done = new AtomicLong();
+        forEachPass(ids, (first, count, hidden) -> {
+            poolRows(ids, first, count, hidden, h, out);
+            sentencesDone.accept(done.addAndGet(count));
+        });
         return out;
     }
 

@@ -57,6 +57,8 @@ final class DeltaCommit extends NightlyCommit {
             }
             rows.withColumn("date", lit(date)).write().format("delta").mode(SaveMode.Overwrite)
                     .option("replaceWhere", "date = '" + date + "'")
+                    // A column a later version of the job adds (or a new kind's) joins the table's schema.
+                    .option("mergeSchema", "true")
                     .option("userMetadata", run)
                     .partitionBy("date", "kind")
                     .save(new Path(base, TABLE).toString());

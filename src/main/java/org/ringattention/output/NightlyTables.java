@@ -44,13 +44,42 @@ public final class NightlyTables {
         return readFormat(spark, root, format(spark, root, table, dates.get(dates.size() - 1)), table);
     }
 
-    /** The layout of each format, in one place. */
+    /**
+     * The rows of {@code table} of every date under {@code root} with their {@code date} as text, or
+     * nothing when no night of it has been written there (a first night, or a root that is not there yet):
+     * what an incremental night reads to find each document's most recent summary.
+     */
+    public static java.util.Optional<Dataset<Row>> history(SparkSession spark, String root, String table) {
+        try {
+            FileSystem fs = new Path(root).getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (isDelta(fs, root)) {
+                return java.util.Optional.of(readFormat(spark, root, "delta", table)
+                        .withColumn("date", col("date").cast("string")));
+            }
+            if (!fs.isDirectory(new Path(root, table))) {
+                return java.util.Optional.empty();
+            }
+        } catch (IOException e) {
+            throw new BadInputException(root + " cannot be read: " + e.getMessage(), e);
+        }
+        List<String> dates = dates(spark, root, table);
+        if (dates.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(readFormat(spark, root, format(spark, root, table, dates.get(dates.size() - 1)), table)
+                .withColumn("date", col("date").cast("string")));
+    }
+
+    /**
+     * The layout of each format, in one place. Parquet's schemas are merged across dates: a column added
+     * by a later version of the job (a Delta table evolves its schema itself) reads as null on older dates.
+     */
     private static Dataset<Row> readFormat(SparkSession spark, String root, String format, String table) {
         if (format.equals("delta")) {
             return spark.read().format("delta").load(new Path(root, DeltaCommit.TABLE).toString())
                     .where(col("kind").equalTo(table)).drop("kind");
         }
-        return spark.read().format(format).load(new Path(root, table).toString());
+        return spark.read().format(format).option("mergeSchema", "true").load(new Path(root, table).toString());
     }
 
     /** The Delta table of a root whose output is Delta ({@code root/nightly}): for messages that name it. */

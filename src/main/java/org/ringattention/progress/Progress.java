@@ -33,7 +33,13 @@ import scala.jdk.javaapi.CollectionConverters;
  * taken from the executors' heartbeats ({@code spark.executor.heartbeatInterval}, 10 s by default):
  * a long task shows progress before it ends.
  *
- * <p>All times come from this class; {@link #phaseSeconds} gives them back for a report.
+ * <p>The estimate of time left comes from counts of work done inside items ({@link #work}, {@link TimeLeft}):
+ * the work left at the measured rate. With {@code spark.ringattention.progress.record} set to a file on
+ * the driver, every sample the estimate is made from is written there, so that recorded runs can be
+ * replayed against the estimator.
+ *
+ * <p>All times come from this class; {@link #phaseSeconds} gives them back for a report, and
+ * {@link #tasks} what the Spark tasks cost.
  */
 public final class Progress implements AutoCloseable {
 
@@ -46,20 +52,22 @@ public final class Progress implements AutoCloseable {
     private final Map<String, Double> phaseSeconds = new LinkedHashMap<>();
     private final ScheduledExecutorService ticker;
     private final long startNanos = System.nanoTime();
+    private final PrintStream record;
     private volatile String phase;
     private volatile long phaseStart;
     private volatile long countingSince;
-    private volatile LongAccumulator work;
-    private volatile double workTotal;
+    private volatile Work work;
+    private volatile long workSince;
 
     private Progress(SparkContext spark, String prefix, PrintStream out, long intervalMillis,
                      Predicate<String> jobLines) {
         this.spark = spark;
         this.prefix = prefix;
         this.out = out;
-        this.listener = new Listener(jobLines);
+        this.listener = new Listener(jobLines, spark.getConf().getDouble("spark.task.resource.gpu.amount", 0));
+        this.record = recordFile(spark.getConf().get(RECORD, ""));
         spark.addSparkListener(listener);
-        if (out != null && intervalMillis > 0) {
+        if ((out != null || record != null) && intervalMillis > 0) {
             ticker = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, prefix + "-progress");
                 t.setDaemon(true);
@@ -69,6 +77,28 @@ public final class Progress implements AutoCloseable {
         } else {
             ticker = null;
         }
+    }
+
+    /** Session setting: a file on the driver to record the estimate's samples in (tab-separated), or empty. */
+    public static final String RECORD = "spark.ringattention.progress.record";
+
+    /**
+     * Work of a phase that tasks count as they do it ({@link TimeLeft}): {@code done}, and for each item
+     * whose whole work becomes known, that work ({@code known}) and its size ({@code knownSize}); the size
+     * of all items, {@code totalSize}, is known from the start.
+     */
+    public record Work(LongAccumulator done, LongAccumulator known, LongAccumulator knownSize, double totalSize,
+                       TimeLeft estimate) {
+    }
+
+    /**
+     * What the Spark tasks seen by this progress cost: busy core seconds (run time times
+     * {@code spark.task.cpus}), GPU seconds (run time times {@code spark.task.resource.gpu.amount}: the GPU
+     * time Spark assigned them, none where it assigns none), the largest JVM heap in use an executor
+     * reported, and the slowest and median task of the busiest stage (the most run time).
+     */
+    public record TaskFigures(double busyCoreSeconds, double gpuSeconds, long peakHeapBytes, double slowestTaskSeconds,
+                              double medianTaskSeconds, int busiestStageTasks) {
     }
 
     /**
@@ -109,13 +139,32 @@ public final class Progress implements AutoCloseable {
     }
 
     /**
-     * A counter of work done out of {@code total} units (characters, say), not shown, for the estimated
-     * time left: elapsed time times what is left over what is done.
+     * The counters of a phase's work, for the share done and the estimate of time left ({@link TimeLeft}):
+     * items of {@code totalSize} in all, {@code priorWorkPerSize} the work per unit of size assumed until
+     * an item's work is known. Its rate is measured from now.
      */
-    public LongAccumulator work(double total) {
-        work = spark.longAccumulator(prefix + " work");
-        workTotal = total;
-        return work;
+    public Work work(double totalSize, double priorWorkPerSize) {
+        Work w = new Work(spark.longAccumulator(prefix + " work done"), spark.longAccumulator(prefix + " work known"),
+                spark.longAccumulator(prefix + " size known"), totalSize, new TimeLeft(priorWorkPerSize));
+        workSince = System.nanoTime();
+        work = w;
+        recordLine("work\t" + seconds(startNanos, workSince) + "\t" + totalSize);
+        return w;
+    }
+
+    /** The work's sample now, running tasks included; null before {@link #work}. */
+    public TimeLeft.Sample sample() {
+        Work w = work;
+        if (w == null) {
+            return null;
+        }
+        return new TimeLeft.Sample(seconds(workSince, System.nanoTime()), value(w.done()), value(w.known()),
+                value(w.knownSize()), w.totalSize());
+    }
+
+    /** What the tasks seen so far cost ({@link TaskFigures}). */
+    public TaskFigures tasks() {
+        return listener.figures();
     }
 
     /** Ends the current phase (a line with its time) and starts {@code name}, also as Spark's job description. */
@@ -151,6 +200,9 @@ public final class Progress implements AutoCloseable {
             double seconds = (System.nanoTime() - phaseStart) / 1e9;
             phaseSeconds.merge(phase, seconds, Double::sum);
             line(String.format(Locale.ROOT, "%s done in %s", phase, duration(seconds)));
+            if (work != null) {
+                recordLine("end\t" + seconds(workSince, System.nanoTime()) + "\t" + phase);
+            }
             phase = null;
         }
     }
@@ -160,9 +212,15 @@ public final class Progress implements AutoCloseable {
         if (current == null || counters.isEmpty()) {
             return;
         }
-        if (work != null && value(work) >= workTotal) {
-            line(current + ": " + duration((System.nanoTime() - phaseStart) / 1e9) + " so far");
-            return;
+        TimeLeft.Sample sample = sample();
+        if (sample != null) {
+            recordLine("sample\t" + sample.seconds() + "\t" + (long) sample.done() + "\t" + (long) sample.known()
+                    + "\t" + (long) sample.knownSize() + "\t" + (long) sample.totalSize());
+            if (sample.knownSize() >= sample.totalSize() && sample.done() >= sample.known()) {
+                // The work is done; what runs now (counting, the report, the write) has no counts to show.
+                line(current + ": " + duration((System.nanoTime() - phaseStart) / 1e9) + " so far");
+                return;
+            }
         }
         double seconds = (System.nanoTime() - countingSince) / 1e9;
         List<String> parts = new ArrayList<>();
@@ -176,12 +234,36 @@ public final class Progress implements AutoCloseable {
         String counts = String.join(", ", parts) + " done";
         String rate = String.format(Locale.ROOT, "%,.0f %s/s", value(last) / seconds, last);
         String eta = "";
-        if (work != null) {
-            long done = value(work);
-            eta = done > 0 && done < workTotal
-                    ? "; about " + duration(seconds * (workTotal - done) / done) + " left" : "";
+        if (sample != null) {
+            TimeLeft estimate = work.estimate();
+            double left = estimate.secondsLeft(sample);
+            eta = String.format(Locale.ROOT, "; %.0f%% of the work", 100 * estimate.fractionDone(sample))
+                    + (Double.isNaN(left) ? "" : left < 1 ? ", finishing" : ", about " + duration(left) + " left");
         }
         line(current + ": " + counts + "; " + rate + eta);
+    }
+
+    private void recordLine(String text) {
+        if (record != null) {
+            synchronized (record) {
+                record.println(text);
+            }
+        }
+    }
+
+    private static PrintStream recordFile(String path) {
+        if (path.isEmpty()) {
+            return null;
+        }
+        try {
+            return new PrintStream(new java.io.FileOutputStream(path, true), true, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot open " + RECORD + " file " + path, e);
+        }
+    }
+
+    private static double seconds(long fromNanos, long toNanos) {
+        return (toNanos - fromNanos) / 1e9;
     }
 
     /** {@code 42 s}, {@code 3 min 05 s}, {@code 1 h 02 min}. */
@@ -205,16 +287,59 @@ public final class Progress implements AutoCloseable {
         endPhase();
         spark.removeSparkListener(listener);
         spark.setJobDescription(null);
+        if (record != null) {
+            record.close();
+        }
     }
 
-    /** Accumulator values of running tasks (from heartbeats) and lines for finished jobs. */
+    /** Accumulator values of running tasks (from heartbeats), lines for finished jobs, and what tasks cost. */
     private final class Listener extends SparkListener {
         private final Predicate<String> jobLines;
+        private final double gpusPerTask;
         private final Map<Long, Map<Long, Long>> runningTasks = new ConcurrentHashMap<>();
         private final Map<Integer, Object[]> jobs = new ConcurrentHashMap<>();
+        /** Run times (ms) of finished tasks, by stage. */
+        private final Map<Integer, List<Long>> runTimes = new ConcurrentHashMap<>();
+        private final java.util.concurrent.atomic.AtomicLong busyCoreMillis = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicLong peakHeap = new java.util.concurrent.atomic.AtomicLong();
 
-        Listener(Predicate<String> jobLines) {
+        Listener(Predicate<String> jobLines, double gpusPerTask) {
             this.jobLines = jobLines;
+            this.gpusPerTask = gpusPerTask;
+        }
+
+        TaskFigures figures() {
+            List<Long> busiest = List.of();
+            long most = -1;
+            for (List<Long> stage : runTimes.values()) {
+                List<Long> times;
+                synchronized (stage) {
+                    times = new ArrayList<>(stage);
+                }
+                long sum = times.stream().mapToLong(Long::longValue).sum();
+                if (sum > most) {
+                    most = sum;
+                    busiest = times;
+                }
+            }
+            List<Long> sorted = new ArrayList<>(busiest);
+            sorted.sort(null);
+            double slowest = sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1) / 1e3;
+            double median = sorted.isEmpty() ? 0 : sorted.size() % 2 == 1 ? sorted.get(sorted.size() / 2) / 1e3
+                    : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2e3;
+            long taskMillis = runTimes.values().stream().mapToLong(stage -> {
+                synchronized (stage) {
+                    return stage.stream().mapToLong(Long::longValue).sum();
+                }
+            }).sum();
+            return new TaskFigures(busyCoreMillis.get() / 1e3, taskMillis * gpusPerTask / 1e3, peakHeap.get(), slowest,
+                    median, sorted.size());
+        }
+
+        private void heap(org.apache.spark.executor.ExecutorMetrics metrics) {
+            if (metrics != null && metrics.isSet()) {
+                peakHeap.accumulateAndGet(metrics.getMetricValue("JVMHeapMemory"), Math::max);
+            }
         }
 
         long running(long accumulatorId) {
@@ -237,11 +362,24 @@ public final class Progress implements AutoCloseable {
                 }
                 runningTasks.put((Long) task._1(), values);
             }
+            for (org.apache.spark.executor.ExecutorMetrics m
+                    : CollectionConverters.asJava(update.executorUpdates()).values()) {
+                heap(m);
+            }
         }
 
         @Override
         public void onTaskEnd(SparkListenerTaskEnd end) {
             runningTasks.remove(end.taskInfo().taskId());
+            heap(end.taskExecutorMetrics());
+            if (end.taskMetrics() != null) {
+                long ms = end.taskMetrics().executorRunTime();
+                List<Long> stage = runTimes.computeIfAbsent(end.stageId(), id -> new ArrayList<>());
+                synchronized (stage) {
+                    stage.add(ms);
+                }
+                busyCoreMillis.addAndGet(ms * Math.max(1, spark.getConf().getInt("spark.task.cpus", 1)));
+            }
         }
 
         @Override

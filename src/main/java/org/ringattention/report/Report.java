@@ -46,24 +46,29 @@ public final class Report {
             Files.createDirectories(dir);
             StringBuilder html = new StringBuilder();
             head(html, run);
-            figures(html, run, documents.size());
+            figures(html, run);
             if (!documents.isEmpty()) {
                 ChartUtils.saveChartAsPNG(dir.resolve("lengths.png").toFile(), lengths(documents), WIDTH, HEIGHT);
                 html.append("<h2>Document lengths</h2>\n<img id=\"lengths\" src=\"lengths.png\" alt=\"histogram of")
                         .append(" document lengths in tokens\" width=\"").append(WIDTH).append("\">\n");
             }
             html.append("<h2>Summaries</h2>\n");
-            if (documents.size() > MAX_CHARTS) {
-                html.append("<p>Charts for the first ").append(MAX_CHARTS).append(" documents.</p>\n");
+            if (run.computed() > MAX_CHARTS) {
+                html.append("<p>Charts for the first ").append(MAX_CHARTS).append(" documents computed.</p>\n");
             }
+            int charts = 0;
             for (int i = 0; i < documents.size(); i++) {
                 DocumentSummary d = documents.get(i);
                 html.append("<section class=\"doc\" id=\"doc-").append(i).append("\">\n<h3>")
                         .append(escape(d.docId())).append("</h3>\n<p class=\"meta\">")
                         .append(String.format(Locale.ROOT, "%,d sentences, %,d tokens, %d chosen",
-                                d.scores().size(), d.tokens(), d.chosen().size()))
-                        .append("</p>\n<blockquote>").append(escape(d.summary())).append("</blockquote>\n");
-                if (i < MAX_CHARTS) {
+                                d.sentences(), d.tokens(), d.chosen().size()));
+                if (d.carriedFrom() != null) {
+                    html.append(", <span class=\"carried\">carried from date=").append(escape(d.carriedFrom()))
+                            .append(" (unchanged since; its sentence scores are in that night's report)</span>");
+                }
+                html.append("</p>\n<blockquote>").append(escape(d.summary())).append("</blockquote>\n");
+                if (d.carriedFrom() == null && charts++ < MAX_CHARTS) {
                     String png = "doc-" + i + ".png";
                     ChartUtils.saveChartAsPNG(dir.resolve(png).toFile(), scores(d), WIDTH, HEIGHT);
                     html.append("<img src=\"").append(png).append("\" alt=\"sentence scores of ")
@@ -89,17 +94,33 @@ public final class Report {
                 .append("</style>\n</head>\n<body>\n<h1>Summaries of ").append(escape(run.date())).append("</h1>\n");
     }
 
-    private static void figures(StringBuilder html, RunFigures run, int documents) {
+    private static void figures(StringBuilder html, RunFigures run) {
         html.append("<h2>The run</h2>\n<table id=\"figures\">\n");
         row(html, "input", escape(run.input()));
         row(html, "documents found", String.format(Locale.ROOT, "%,d (%,d bytes)", run.documentsFound(), run.inputBytes()));
         row(html, "summarized", String.format(Locale.ROOT, "%,d", run.documents()));
+        row(html, "computed", String.format(Locale.ROOT, "%,d", run.computed()));
+        row(html, "carried from earlier nights", String.format(Locale.ROOT, "%,d", run.carried()));
         row(html, "rejected", String.format(Locale.ROOT, "%,d", run.rejected()));
-        row(html, "sentences", String.format(Locale.ROOT, "%,d", run.sentences()));
-        row(html, "tokens", String.format(Locale.ROOT, "%,d", run.tokens()));
+        row(html, "sentences computed", String.format(Locale.ROOT, "%,d", run.sentences()));
+        row(html, "tokens computed", String.format(Locale.ROOT, "%,d", run.tokens()));
         row(html, "wall time", String.format(Locale.ROOT, "%.1f s", run.seconds()));
-        row(html, "throughput", String.format(Locale.ROOT, "%,.0f documents/hour, %,.0f tokens/s",
-                run.documents() / run.seconds() * 3600, run.tokens() / run.seconds()));
+        row(html, "throughput", String.format(Locale.ROOT, "%,.0f documents/hour, %,.0f tokens/s (computed)",
+                run.computed() / run.seconds() * 3600, run.tokens() / run.seconds()));
+        RunFigures.Cost cost = run.cost();
+        row(html, "core-hours", String.format(Locale.ROOT, "%.3f held (%d cores for %.1f s), %.3f busy in tasks",
+                cost.coreHours(run.seconds()), cost.cores(), run.seconds(), cost.busyCoreHours()));
+        if (cost.gpuHours() > 0) {
+            row(html, "GPU-hours", String.format(Locale.ROOT, "%.3f (GPUs Spark assigned the tasks)", cost.gpuHours()));
+        }
+        row(html, "slowest task", String.format(Locale.ROOT, "%.1f s, median %.1f s (busiest stage)",
+                cost.slowestTaskSeconds(), cost.medianTaskSeconds()));
+        row(html, "peak executor heap", String.format(Locale.ROOT, "%,.0f MB in use", cost.peakHeapBytes() / 1e6));
+        if (run.longest() != null) {
+            RunFigures.Longest l = run.longest();
+            row(html, "longest document", String.format(Locale.ROOT, "%s: %,d tokens, %,d sentences, %.1f s",
+                    escape(l.docId()), l.tokens(), l.sentences(), l.seconds()));
+        }
         html.append("</table>\n<h2>Rejects by reason</h2>\n");
         if (run.rejects().isEmpty()) {
             html.append("<p id=\"rejects\">None.</p>\n");

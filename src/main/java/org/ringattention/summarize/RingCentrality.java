@@ -1,6 +1,10 @@
 package org.ringattention.summarize;
 
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.spark.api.java.function.FilterFunction;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -15,6 +19,7 @@ import org.ringattention.ring.DocumentBlock;
 import org.ringattention.ring.RingAttention;
 import org.ringattention.ring.RingConfig;
 import org.ringattention.ring.RingResult;
+import org.ringattention.ring.StepHook;
 import scala.Tuple2;
 
 /**
@@ -67,10 +72,65 @@ final class RingCentrality {
 
     /**
      * Rows of {@code large} with centrality (and context when asked) appended, as in {@code schema}:
-     * materialized and persisted (the ring's own state is released before this returns), so the caller
-     * unpersists it when done.
+     * materialized and persisted (the rings' own state is released before this returns), so the caller
+     * unpersists it when done. Each document rides a ring of its own, one after the other: on a shared ring
+     * a document's rows would sit in the ring's tiles at offsets set by the other riders, which changes the
+     * order of its sums and so the last bits of its centrality. Alone, its centrality depends on its own
+     * vectors and the ring's positions only, and a summary carried from an earlier night is the one a
+     * recompute would give. {@code meter}, when not null, counts each ring step's share of the work.
      */
-    static Dataset<Row> transform(Dataset<Row> large, StructType schema, Columns columns, Settings settings) {
+    static Dataset<Row> transform(Dataset<Row> large, StructType schema, Columns columns, Settings settings,
+                                  WorkMeter meter) {
+        int idAt = columns.idAt();
+        int sentencesAt = columns.sentencesAt();
+        List<Tuple2<String, Integer>> documents = new ArrayList<>(large.toJavaRDD()
+                .map(r -> new Tuple2<>(r.getString(idAt), r.getList(sentencesAt).size())).collect());
+        documents.sort(Comparator.comparing(Tuple2::_1));
+        int d = dimension(large, sentencesAt, columns.embeddingsAt());
+        List<Dataset<Row>> parts = new ArrayList<>();
+        try {
+            for (Tuple2<String, Integer> doc : documents) {
+                String id = doc._1();
+                large.sparkSession().sparkContext().setJobDescription("sentence centrality: ring for document " + id
+                        + " (" + doc._2() + " sentences)");
+                long stepWork = WorkMeter.attentionWork(doc._2(), d) / 2 / ((long) settings.partitions() * settings.partitions());
+                long start = System.nanoTime();
+                parts.add(one(large.filter((FilterFunction<Row>) r -> id.equals(r.getString(idAt))), schema, columns,
+                        settings, d, hook(meter, stepWork)));
+                if (meter != null) {
+                    meter.timed(new WorkMeter.DocumentTime(id, 0, doc._2(), (System.nanoTime() - start) / 1e9));
+                }
+            }
+            Dataset<Row> all = parts.stream().reduce(Dataset::union).orElseThrow().persist(StorageLevel.MEMORY_AND_DISK());
+            all.count();
+            return all;
+        } finally {
+            parts.forEach(p -> p.unpersist(false));
+        }
+    }
+
+    /**
+     * The ring's hook: each position's fold of a step adds its share of a pass's work to {@code meter}; a
+     * fault drill's points come after. Null when there is nothing to call.
+     */
+    private static StepHook hook(WorkMeter meter, long stepWork) {
+        StepHook faults = FaultPoints.installed() ? FaultPoints.ringHook() : null;
+        if (meter == null) {
+            return faults;
+        }
+        return (phase, step, position) -> {
+            if (phase == StepHook.Phase.STEP) {
+                meter.attended(stepWork);
+            }
+            if (faults != null) {
+                faults.after(phase, step, position);
+            }
+        };
+    }
+
+    /** Both passes for the one document of {@code large} on one ring; its rows with centrality, persisted. */
+    private static Dataset<Row> one(Dataset<Row> large, StructType schema, Columns columns, Settings settings, int d,
+                                    StepHook hook) {
         SparkSession spark = large.sparkSession();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int idAt = columns.idAt();
@@ -79,11 +139,10 @@ final class RingCentrality {
         int blockSize = settings.blockSize();
         JavaPairRDD<String, Row> rows = large.toJavaRDD().mapToPair(r -> new Tuple2<>(r.getString(idAt), r));
         JavaPairRDD<String, float[]> vectors = rows.mapValues(r -> Floats.fromBytes((byte[]) r.get(embeddingsAt)));
-        int d = dimension(large, columns.sentencesAt(), embeddingsAt);
         RingConfig config = RingConfig.of(settings.partitions()).withBlockSize(blockSize).withLocalLimit(0)
                 .withDevice(settings.device());
-        if (FaultPoints.installed()) {
-            config = config.withHook(FaultPoints.ringHook());
+        if (hook != null) {
+            config = config.withHook(hook);
         }
 
         AttentionSpec first = Centrality.spec(d, settings.temperature());

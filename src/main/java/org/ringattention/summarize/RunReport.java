@@ -16,7 +16,10 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.ringattention.report.DocumentSummary;
 import org.ringattention.report.Report;
 import org.ringattention.report.RunFigures;
@@ -50,18 +53,75 @@ final class RunReport {
         return byReason;
     }
 
-    /** Every summarized document of {@code result} (the pipeline's output), by id. */
+    /** Every document of {@code result} (the pipeline's output) that it summarized. */
     static List<DocumentSummary> documents(Dataset<Row> result) {
         List<DocumentSummary> documents = new ArrayList<>();
         for (Row r : result.filter(col("selection").isNotNull())
                 .select(col("doc_id"), col("selection.summary"), col("centrality"),
                         col("selection.selected_indices"), col("token_count"))
                 .collectAsList()) {
-            documents.add(new DocumentSummary(r.getString(0), r.getString(1), r.getList(2), r.getList(3), r.getLong(4)));
+            documents.add(DocumentSummary.computed(r.getString(0), r.getString(1), r.getList(2), r.getList(3), r.getLong(4)));
         }
-        // Sorted here, not by Spark: the rows are on the driver already, and a sort would be one more shuffle.
-        documents.sort(java.util.Comparator.comparing(DocumentSummary::docId));
         return documents;
+    }
+
+    /** The carried documents: their summary rows as written then, with the date each comes from. */
+    static List<DocumentSummary> carried(Dataset<Row> summaries, Dataset<Row> carriedDocuments) {
+        List<DocumentSummary> documents = new ArrayList<>();
+        for (Row r : summaries.join(carriedDocuments, "doc_id")
+                .select(col("doc_id"), col("summary"), col("selected_indices"), col("token_count"),
+                        col("sentence_count"), col(CarryOver.FROM)).collectAsList()) {
+            documents.add(new DocumentSummary(r.getString(0), r.getString(1), List.of(), r.getList(2), r.getLong(3),
+                    r.getInt(4), r.getString(5)));
+        }
+        return documents;
+    }
+
+    /** Every summarized document, computed and carried, by id: the report's order. */
+    static List<DocumentSummary> byId(List<DocumentSummary> computed, List<DocumentSummary> carried) {
+        List<DocumentSummary> all = new ArrayList<>(computed);
+        all.addAll(carried);
+        // Sorted here, not by Spark: the rows are on the driver already, and a sort would be one more shuffle.
+        all.sort(java.util.Comparator.comparing(DocumentSummary::docId));
+        return all;
+    }
+
+    /** The schema of the night's row of kind {@code runs}: its figures and cost ({@link RunFigures}). */
+    static final StructType RUNS = new StructType()
+            .add("documents_found", DataTypes.LongType, false)
+            .add("summaries", DataTypes.LongType, false)
+            .add("computed", DataTypes.LongType, false)
+            .add("carried", DataTypes.LongType, false)
+            .add("rejects", DataTypes.LongType, false)
+            .add("sentences_computed", DataTypes.LongType, false)
+            .add("tokens_computed", DataTypes.LongType, false)
+            .add("seconds", DataTypes.DoubleType, false)
+            .add("cores", DataTypes.IntegerType, false)
+            .add("core_hours", DataTypes.DoubleType, false)
+            .add("busy_core_hours", DataTypes.DoubleType, false)
+            .add("gpu_hours", DataTypes.DoubleType, false)
+            .add("slowest_task_seconds", DataTypes.DoubleType, false)
+            .add("median_task_seconds", DataTypes.DoubleType, false)
+            .add("peak_heap_bytes", DataTypes.LongType, false)
+            .add("longest_doc_id", DataTypes.StringType, true)
+            .add("longest_doc_tokens", DataTypes.LongType, true)
+            .add("longest_doc_seconds", DataTypes.DoubleType, true)
+            .add("full", DataTypes.BooleanType, false)
+            .add("settings", DataTypes.StringType, false);
+
+    /**
+     * The night's one row of kind {@code runs}, written with its other rows: what {@code jobs/show} and a
+     * query over every date read (computed, carried, cost). Its times stop where the write begins, as the
+     * report's do; {@code settings} is the fingerprint of a summary computed in one task that night.
+     */
+    static Dataset<Row> runsRow(SparkSession spark, RunFigures f, boolean full, String settings) {
+        RunFigures.Cost c = f.cost();
+        RunFigures.Longest l = f.longest();
+        Row row = RowFactory.create(f.documentsFound(), f.documents(), f.computed(), f.carried(), f.rejected(),
+                f.sentences(), f.tokens(), f.seconds(), c.cores(), c.coreHours(f.seconds()), c.busyCoreHours(),
+                c.gpuHours(), c.slowestTaskSeconds(), c.medianTaskSeconds(), c.peakHeapBytes(),
+                l == null ? null : l.docId(), l == null ? null : l.tokens(), l == null ? null : l.seconds(), full, settings);
+        return spark.createDataFrame(List.of(row), RUNS);
     }
 
     /**

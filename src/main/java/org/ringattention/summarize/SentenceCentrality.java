@@ -58,6 +58,9 @@ public final class SentenceCentrality extends DocumentStage {
             "where the attention runs: cpu, gpu (fails the task without a working GPU) or auto",
             ParamValidators.inArray(Device.labels()));
 
+    /** Counts attention work as documents (and ring steps) end; not a Param, so a saved pipeline loads without one. */
+    private WorkMeter workMeter;
+
     public SentenceCentrality(String uid) {
         super(uid);
         setDefault(sentencesCol, "sentences");
@@ -118,6 +121,12 @@ public final class SentenceCentrality extends DocumentStage {
 
     public Param<String> device() {
         return device;
+    }
+
+    /** Where the tasks count the attention work they do, for progress lines; null for nowhere. */
+    public SentenceCentrality setWorkMeter(WorkMeter meter) {
+        workMeter = meter;
+        return this;
     }
 
     public SentenceCentrality setDevice(String value) {
@@ -193,7 +202,7 @@ public final class SentenceCentrality extends DocumentStage {
                         input.schema().fieldIndex(getOrDefault(embeddingsCol)), !getOrDefault(contextCol).isEmpty()),
                         new RingCentrality.Settings((Double) getOrDefault(temperature),
                                 partitions > 0 ? partitions : sc.defaultParallelism(), (Integer) getOrDefault(blockSize),
-                                Device.parse(getOrDefault(device))));
+                                Device.parse(getOrDefault(device))), workMeter);
                 out = inTask(input.filter(functions.not(isLong).or(isLong.isNull())), schema).unionByName(ring);
             }
             out = out.persist(StorageLevel.MEMORY_AND_DISK());
@@ -219,6 +228,7 @@ public final class SentenceCentrality extends DocumentStage {
         boolean failFast = isFailFast();
         int idAt = docIdIndex(dataset.schema());
         Device where = Device.parse(getOrDefault(device));
+        WorkMeter meter = workMeter;
         MapPartitionsFunction<Row, Row> f = rows -> new Iterator<>() {
             // One single-threaded backend per task: Spark already runs a task per core.
             private final Backend backend = openForTask(where, block);
@@ -242,6 +252,9 @@ public final class SentenceCentrality extends DocumentStage {
                                 + " embedding values; the embeddings column does not belong to these sentences");
                     }
                     Centrality.Scores scores = Centrality.of(e, n, e.length / n, t, backend);
+                    if (meter != null) {
+                        meter.attended(WorkMeter.attentionWork(n, e.length / n));
+                    }
                     return withContext ? appended(row, doubles(scores.centrality()), Floats.toBytes(scores.context()))
                             : appended(row, doubles(scores.centrality()));
                 }, withContext ? appended(row, null, null) : appended(row, (Object) null));

@@ -43,6 +43,9 @@ public final class SentenceEmbeddings extends DocumentStage {
             "where the encoder runs: cpu, gpu (fails the task without a working GPU) or auto",
             ParamValidators.inArray(Device.labels()));
 
+    /** Counts tokens as each encoder pass ends; not a Param, so a saved pipeline loads without one. */
+    private WorkMeter workMeter;
+
     public SentenceEmbeddings(String uid) {
         super(uid);
         setDefault(sentencesCol, "sentences");
@@ -90,6 +93,12 @@ public final class SentenceEmbeddings extends DocumentStage {
         return this;
     }
 
+    /** Where the tasks count the tokens they encode, pass by pass, for progress lines; null for nowhere. */
+    public SentenceEmbeddings setWorkMeter(WorkMeter meter) {
+        workMeter = meter;
+        return this;
+    }
+
     public SentenceEmbeddings setModel(String directory) {
         set(model, directory);
         return this;
@@ -118,6 +127,7 @@ public final class SentenceEmbeddings extends DocumentStage {
         boolean failFast = isFailFast();
         int idAt = docIdIndex(dataset.schema());
         Device where = Device.parse(getOrDefault(device));
+        WorkMeter meter = workMeter;
         MapPartitionsFunction<Row, Row> f = rows -> {
             EmbeddingBackend embedder = TaskBackends.closedWithTask(TaskBackends.openEncoder(where, modelName, pass));
             int maxPositions = embedder.maxPositions();
@@ -143,11 +153,47 @@ public final class SentenceEmbeddings extends DocumentStage {
                         for (int[] s : ids) {
                             tokens += s.length;
                         }
-                        return appended(row, Floats.toBytes(embedder.embed(ids)), tokens);
+                        if (meter == null) {
+                            return appended(row, Floats.toBytes(embedder.embed(ids)), tokens);
+                        }
+                        TokensDone done = new TokensDone(meter, tokens, ids.length);
+                        float[] vectors = embedder.embed(ids, done::sentences);
+                        done.all();
+                        return appended(row, Floats.toBytes(vectors), tokens);
                     }, appended(row, null, null));
                 }
             };
         };
         return dataset.toDF().mapPartitions(f, Encoders.row(schema));
+    }
+
+    /**
+     * One document's encoded tokens told to the meter as passes end: the encoder says how many sentences
+     * are done, so the tokens are that share of the document's (exact once all are done). Passes end on
+     * the pool's threads, possibly out of order, so only a count above the largest so far adds anything.
+     */
+    private static final class TokensDone {
+        private final WorkMeter meter;
+        private final long tokens;
+        private final int sentences;
+        private long told;
+
+        TokensDone(WorkMeter meter, long tokens, int sentences) {
+            this.meter = meter;
+            this.tokens = tokens;
+            this.sentences = sentences;
+        }
+
+        synchronized void sentences(long done) {
+            long share = tokens * done / sentences;
+            if (share > told) {
+                meter.encoded(share - told);
+                told = share;
+            }
+        }
+
+        void all() {
+            sentences(sentences);
+        }
     }
 }

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
@@ -27,6 +28,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.ringattention.output.NightlyCommit;
 import org.slf4j.LoggerFactory;
 import org.ringattention.progress.Progress;
+import org.ringattention.report.DocumentSummary;
 import org.ringattention.report.RunFigures;
 
 /**
@@ -44,14 +46,24 @@ public final class SummarizeJob {
     private SummarizeJob() {
     }
 
-    /** Counts and wall time of one run, for the closing line. */
-    public record Summary(long documents, long sentences, long tokens, long rejects, double seconds, String phases) {
+    /**
+     * Counts and wall time of one run, for the closing line: summaries written ({@code computed} by this
+     * run and {@code carried} from earlier nights), the sentences and tokens computed, and rejects.
+     */
+    public record Summary(long computed, long carried, long sentences, long tokens, long rejects, double seconds,
+                          String phases) {
+
+        /** Summaries written. */
+        public long documents() {
+            return computed + carried;
+        }
+
         public String line() {
             return String.format(Locale.ROOT,
-                    "summarize: %d documents, %d sentences, %d tokens, %d rejects in %.1f s"
-                            + " (%.0f documents/hour, %.0f tokens/s)%s",
-                    documents, sentences, tokens, rejects, seconds, documents / seconds * 3600, tokens / seconds,
-                    phases.isEmpty() ? "" : "; " + phases);
+                    "summarize: %d documents (%d computed, %d carried from earlier nights), %d rejects; computed"
+                            + " %d sentences, %d tokens in %.1f s (%.0f documents/hour, %.0f tokens/s)%s",
+                    documents(), computed, carried, rejects, sentences, tokens, seconds, computed / seconds * 3600,
+                    tokens / seconds, phases.isEmpty() ? "" : "; " + phases);
         }
     }
 
@@ -131,6 +143,9 @@ public final class SummarizeJob {
     }
 
     private static Summary readAndSummarize(SparkSession spark, SummarizeOptions o, Pipeline pipeline, Progress progress) {
+        // A killed run's leftovers are settled first (its commit would do it anyway): the earlier nights a
+        // document is carried from must be the committed ones.
+        NightlyCommit.recover(spark, o.output());
         Dataset<Row> intake = Documents.intake(spark, o.input(), o.inputFormat(), o.maxChars())
                 .persist(StorageLevel.MEMORY_AND_DISK());
         // A failed run must not leave its cached tables behind in a long-lived session (a notebook's).
@@ -143,13 +158,26 @@ public final class SummarizeJob {
 
     private static Summary summarize(SparkSession spark, SummarizeOptions o, Pipeline pipeline, Progress progress,
                                      Dataset<Row> intake) {
-        Row found = intake.agg(count(lit(1)), count(when(col("reject").isNull(), 1)),
-                coalesce(sum(when(col("reject").isNull(), length(col("text")))), lit(0L))).first();
+        Row found = intake.agg(count(lit(1)), count(when(col("reject").isNull(), 1))).first();
         long inputBytes = RunReport.inputBytes(spark, o.input());
-        progress.line(String.format(Locale.ROOT, "%,d documents found (%s) in %s; %,d to summarize",
-                found.getLong(0), bytes(inputBytes), o.input(), found.getLong(1)));
-        Dataset<Row> accepted = intake.filter(col("reject").isNull()).drop("reject");
-        PipelineModel model = pipeline.fit(accepted);
+        Dataset<Row> accepted = intake.filter(col("reject").isNull()).drop("reject")
+                .withColumn(CarryOver.CONTENT_HASH, sha2(col("text"), 256));
+        int ringPositions = o.ringPartitions() > 0 ? o.ringPartitions() : spark.sparkContext().defaultParallelism();
+        SummaryFingerprint fingerprint = SummaryFingerprint.of(o, ringPositions);
+        CarryOver carry = CarryOver.plan(spark, o, accepted, fingerprint);
+        Row work = carry.toCompute().agg(count(lit(1)), coalesce(sum(length(col("text"))), lit(0L))).first();
+        progress.line(String.format(Locale.ROOT, "%,d documents found (%s) in %s; %,d to compute%s",
+                found.getLong(0), bytes(inputBytes), o.input(), work.getLong(0),
+                o.full() ? " (--full)" : String.format(Locale.ROOT, ", %,d carried from earlier nights", carry.carried())));
+        return summarize(spark, o, pipeline, progress, intake, found.getLong(0), inputBytes, carry, fingerprint,
+                new DocumentCounters(spark.sparkContext(), progress, work.getLong(0), carry.carried(), work.getLong(1)));
+    }
+
+    private static Summary summarize(SparkSession spark, SummarizeOptions o, Pipeline pipeline, Progress progress,
+                                     Dataset<Row> intake, long documentsFound, long inputBytes, CarryOver carry,
+                                     SummaryFingerprint fingerprint, DocumentCounters counters) {
+        Dataset<Row> toCompute = carry.toCompute();
+        PipelineModel model = pipeline.fit(toCompute);
         if (o.savePipeline() != null) {
             try {
                 model.write().overwrite().save(o.savePipeline());
@@ -157,11 +185,10 @@ public final class SummarizeJob {
                 throw new java.io.UncheckedIOException("cannot save the pipeline to " + o.savePipeline(), e);
             }
         }
-        DocumentCounters counters = new DocumentCounters(progress, found.getLong(1), found.getLong(2));
         if (!o.phaseTimes()) {
             progress.phase("split, embed, attend and select");
         }
-        Dataset<Row> result = accepted;
+        Dataset<Row> result = toCompute;
         // What the stages (a stage with a ring threshold returns its output persisted) and this loop cached:
         // released when the night is written, or as soon as the next stage's output is materialized.
         List<Dataset<Row>> cached = new ArrayList<>();
@@ -169,6 +196,11 @@ public final class SummarizeJob {
             for (org.apache.spark.ml.Transformer stage : model.stages()) {
                 if (o.phaseTimes()) {
                     progress.phase(stage.getClass().getSimpleName());
+                }
+                if (stage instanceof SentenceEmbeddings embeddings) {
+                    embeddings.setWorkMeter(counters.meter());
+                } else if (stage instanceof SentenceCentrality centrality) {
+                    centrality.setWorkMeter(counters.meter());
                 }
                 Dataset<Row> next = stage.transform(result);
                 if (stage instanceof SentenceEmbeddings) {
@@ -193,14 +225,19 @@ public final class SummarizeJob {
             Dataset<Row> summaries = summarized.select(col("doc_id"), col("selection.summary").as("summary"),
                     col("selection.selected_indices").as("selected_indices"),
                     col("selection.selected_scores").as("selected_scores"),
-                    col("token_count"), size(col("sentences")).as("sentence_count"), col("doc_date"));
+                    col("token_count"), size(col("sentences")).as("sentence_count"), col("doc_date"),
+                    col(CarryOver.CONTENT_HASH), fingerprint.of(size(col("sentences"))).as(CarryOver.SETTINGS));
+            Dataset<Row> carriedSummaries = carry.summaries(summaries.schema());
             Dataset<Row> rejects = intake.filter(col("reject").isNotNull()).select(col("doc_id"), col("reject").as("reason"))
                     .union(result.filter(col("selection").isNull())
                             .select(col("doc_id"), stageReject().as("reason")));
             NightlyCommit output = NightlyCommit.of(spark, o.output(), o.date(), o.outputFormat())
-                    .add("summaries", summaries).add("rejects", rejects);
+                    .add("summaries", carriedSummaries == null ? summaries : summaries.unionByName(carriedSummaries))
+                    .add("rejects", rejects);
             if (o.attention()) {
-                output.add("attention", contextRows(summarized));
+                Dataset<Row> context = contextRows(summarized);
+                Dataset<Row> carriedContext = carry.attention(context.schema());
+                output.add("attention", carriedContext == null ? context : context.unionByName(carriedContext));
             }
             progress.phase("count");
             Map<String, Long> rejectsByReason = RunReport.rejectsByReason(rejects);
@@ -210,14 +247,17 @@ public final class SummarizeJob {
             // always describes the rows beside it; its figures stop where the write begins. The totals
             // come from the report's rows (one centrality score per sentence), not from one more Spark job.
             progress.phase("report");
-            List<org.ringattention.report.DocumentSummary> documents = RunReport.documents(result);
-            long summarizedCount = documents.size();
-            long sentenceCount = documents.stream().mapToLong(d -> d.scores().size()).sum();
-            long tokenCount = documents.stream().mapToLong(org.ringattention.report.DocumentSummary::tokens).sum();
+            List<DocumentSummary> computed = RunReport.documents(result);
+            List<DocumentSummary> carried = carriedSummaries == null ? List.of()
+                    : RunReport.carried(carriedSummaries, carry.carriedDocuments());
+            long sentenceCount = computed.stream().mapToLong(DocumentSummary::sentences).sum();
+            long tokenCount = computed.stream().mapToLong(DocumentSummary::tokens).sum();
             Map<String, Double> phaseSeconds = progress.phaseSeconds();
-            RunFigures figures = new RunFigures(o.date(), o.input(), found.getLong(0), inputBytes, summarizedCount,
-                    sentenceCount, tokenCount, rejectsByReason, phaseSeconds, progress.elapsedSeconds());
-            java.nio.file.Path report = RunReport.render(o.date(), figures, documents);
+            RunFigures figures = new RunFigures(o.date(), o.input(), documentsFound, inputBytes, computed.size(),
+                    carried.size(), sentenceCount, tokenCount, rejectsByReason, phaseSeconds, progress.elapsedSeconds(),
+                    cost(spark, progress), longest(counters.meter().longest()));
+            output.add("runs", RunReport.runsRow(spark, figures, o.full(), fingerprint.inOneTask()));
+            java.nio.file.Path report = RunReport.render(o.date(), figures, RunReport.byId(computed, carried));
             try {
                 output.addDirectory("report", new org.apache.hadoop.fs.Path(report.toUri()));
                 progress.phase("write");
@@ -233,10 +273,22 @@ public final class SummarizeJob {
                 phaseSeconds.forEach((name, t) -> phases.append(phases.length() == 0 ? "" : ", ")
                         .append(String.format(Locale.ROOT, "%s %.1f s", name, t)));
             }
-            return new Summary(summarizedCount, sentenceCount, tokenCount, rejected, seconds, phases.toString());
+            return new Summary(computed.size(), carried.size(), sentenceCount, tokenCount, rejected, seconds,
+                    phases.toString());
         } finally {
             cached.forEach(Dataset::unpersist);
         }
+    }
+
+    /** What the run's tasks cost so far, with the task slots it held. */
+    private static RunFigures.Cost cost(SparkSession spark, Progress progress) {
+        Progress.TaskFigures t = progress.tasks();
+        return new RunFigures.Cost(spark.sparkContext().defaultParallelism(), t.busyCoreSeconds() / 3600,
+                t.gpuSeconds() / 3600, t.slowestTaskSeconds(), t.medianTaskSeconds(), t.peakHeapBytes());
+    }
+
+    private static RunFigures.Longest longest(WorkMeter.DocumentTime t) {
+        return t == null ? null : new RunFigures.Longest(t.docId(), t.tokens(), t.sentences(), t.seconds());
     }
 
     /**

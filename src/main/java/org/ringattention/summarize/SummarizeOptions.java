@@ -37,6 +37,24 @@ public final class SummarizeOptions implements Serializable {
     /** Documents with more sentences than this run their centrality on the ring. */
     public static final int RING_THRESHOLD = 16384;
 
+    /*
+     * Every option, by its builder field, in exactly one of the three lists below (SummarizeOptionsTest
+     * fails on a field that is in none): a document's summary is carried from an earlier night only when
+     * every option that changes it is as it was then (summarySettings, SummaryFingerprint).
+     */
+    /** Options that change a summary: {@link #summarySettings} holds each of them. */
+    public static final List<String> CHANGE_A_SUMMARY = List.of("model", "method", "sentences", "ratio", "redundancy",
+            "temperature", "device");
+    /**
+     * Options that change the summary of a document whose attention runs on the ring and of no other: the
+     * ring sums in another order than one task does, so its centrality differs in the last bits, and which
+     * documents ride it depends on the threshold (SummaryFingerprint's route).
+     */
+    public static final List<String> CHANGE_A_RING_SUMMARY = List.of("ringThreshold", "ringPartitions");
+    /** Options that never change a summary: what is read and written where, what else is written, how it is told. */
+    public static final List<String> KEEP_SUMMARIES = List.of("input", "inputFormat", "output", "date", "outputFormat",
+            "maxChars", "attention", "savePipeline", "phaseTimes", "quiet", "failFast", "full");
+
     private final String input;
     private final String inputFormat;
     private final String output;
@@ -57,6 +75,7 @@ public final class SummarizeOptions implements Serializable {
     private final Device device;
     private final int ringThreshold;
     private final int ringPartitions;
+    private final boolean full;
 
     private SummarizeOptions(Builder b) {
         input = b.input;
@@ -79,6 +98,7 @@ public final class SummarizeOptions implements Serializable {
         device = b.device;
         ringThreshold = b.ringThreshold;
         ringPartitions = b.ringPartitions;
+        full = b.full;
     }
 
     /** A builder holding every default; {@code input} and {@code output} have none. */
@@ -109,6 +129,7 @@ public final class SummarizeOptions implements Serializable {
         b.device = device;
         b.ringThreshold = ringThreshold;
         b.ringPartitions = ringPartitions;
+        b.full = full;
         return b;
     }
 
@@ -212,6 +233,30 @@ public final class SummarizeOptions implements Serializable {
         return ringPartitions;
     }
 
+    /**
+     * Recompute every document, carrying nothing from earlier nights; by default a document whose text
+     * and {@link #summarySettings} are those of its most recent summary is carried, not recomputed.
+     */
+    public boolean full() {
+        return full;
+    }
+
+    /**
+     * The options that change a summary ({@link #CHANGE_A_SUMMARY}), by their command-line names, with
+     * their values as text: the budget as the one in force ({@code sentences 6} or {@code ratio 0.1}).
+     * The model is named by its directory here; {@code SummaryFingerprint} hashes its files.
+     */
+    public java.util.Map<String, String> summarySettings() {
+        java.util.Map<String, String> s = new java.util.LinkedHashMap<>();
+        s.put("model", model == null ? "" : model);
+        s.put("method", method.label());
+        s.put("budget", ratio > 0 ? "ratio " + ratio : "sentences " + sentences);
+        s.put("redundancy", Double.toString(redundancy));
+        s.put("temperature", Double.toString(temperature));
+        s.put("device", device.label());
+        return s;
+    }
+
     /** Fluent setters over the defaults above; {@link #build} checks every value. */
     public static final class Builder {
         private String input;
@@ -234,6 +279,7 @@ public final class SummarizeOptions implements Serializable {
         private Device device = DEVICE;
         private int ringThreshold = RING_THRESHOLD;
         private int ringPartitions;
+        private boolean full;
 
         private Builder() {
         }
@@ -358,6 +404,12 @@ public final class SummarizeOptions implements Serializable {
             return this;
         }
 
+        /** Recompute every document instead of carrying unchanged ones from earlier nights. */
+        public Builder full(boolean v) {
+            full = v;
+            return this;
+        }
+
         /**
          * Sets the option the command line calls {@code --name} from its text, as a user typed it (the
          * notebook's widgets, a job's parameters): {@code option("max-chars", "60000")}. Text that is not a
@@ -386,6 +438,7 @@ public final class SummarizeOptions implements Serializable {
                 case "phase-times" -> phaseTimes(bool(flag, text));
                 case "quiet" -> quiet(bool(flag, text));
                 case "fail-fast" -> failFast(bool(flag, text));
+                case "full" -> full(bool(flag, text));
                 default -> throw new BadInputException("unknown option '" + flag + "'; see jobs/summarize --help");
             }
             return this;

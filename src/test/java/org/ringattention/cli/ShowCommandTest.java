@@ -56,4 +56,25 @@ class ShowCommandTest {
         assertEquals("2", run(out.toString(), "--doc", "missing.txt")[0]);
         assertEquals("2", run(dir.resolve("nothing").toString())[0]);
     }
+
+    @Test
+    void runsSayWhatEachNightComputedCarriedAndCost(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("nightly");
+        night(out, "2026-11-29", "A summary.");
+        assertEquals("2", run(out.toString(), "--runs")[0], "an output of a job that wrote no runs row");
+        Path runs = Files.createDirectories(out.resolve("runs/date=2026-11-29"));
+        // A night that carried its one summary: nothing computed, so no longest document (a null field, left out).
+        Files.writeString(runs.resolve("part-00000-x.json"), "{\"documents_found\":2,\"summaries\":1,\"computed\":0,"
+                + "\"carried\":1,\"rejects\":1,\"sentences_computed\":0,\"tokens_computed\":0,\"seconds\":12.0,"
+                + "\"cores\":2,\"core_hours\":0.00667,\"busy_core_hours\":0.002,\"gpu_hours\":0.0,"
+                + "\"slowest_task_seconds\":3.5,\"median_task_seconds\":1.25,\"peak_heap_bytes\":400000000,"
+                + "\"full\":false,\"settings\":\"ab\"}\n");
+        String[] shown = run(out.toString(), "--runs");
+        assertEquals("0", shown[0], shown[2]);
+        assertEquals("2026-11-29: 1 summaries (0 computed, 1 carried), 1 rejects; 0 tokens computed in 12.0 s:"
+                + " 0 documents/hour, 0 tokens/s; 0.007 core-hours (0.002 busy); slowest task 3.5 s, median 1.3 s;"
+                + " peak executor heap 400 MB\n", shown[1]);
+        assertTrue(run(out.toString())[1].startsWith("2026-11-29: 1 summaries (0 computed, 1 carried), 0.007 core-hours,"),
+                "the night's line says what it computed and carried");
+    }
 }

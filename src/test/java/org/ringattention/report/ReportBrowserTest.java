@@ -50,9 +50,11 @@ class ReportBrowserTest {
             }
             scores.set(5, 0.9);
             scores.set(20, 0.8);
-            docs.add(new DocumentSummary("doc <" + d + "> & \"quotes\".txt", "First <b>chosen</b> sentence. Second one.",
+            docs.add(DocumentSummary.computed("doc <" + d + "> & \"quotes\".txt", "First <b>chosen</b> sentence. Second one.",
                     scores, List.of(5, 20), 1000L * (d + 1)));
         }
+        docs.add(new DocumentSummary("unchanged.txt", "A summary from an earlier night.", List.of(), List.of(2), 500, 30,
+                "2026-11-28"));
         return docs;
     }
 
@@ -64,7 +66,9 @@ class ReportBrowserTest {
         phases.put("read and validate", 1.5);
         phases.put("split, embed, attend and select", 20.0);
         phases.put("write", 2.0);
-        return new RunFigures("2026-11-29", "in/", 6, 12345, 3, 150, 6000, rejects, phases, 24.0);
+        return new RunFigures("2026-11-29", "in/", 7, 12345, 3, 1, 150, 6000, rejects, phases, 24.0,
+                new RunFigures.Cost(2, 0.0112, 0, 12.5, 8.0, 512_000_000L),
+                new RunFigures.Longest("doc <2> & \"quotes\".txt", 3000, 100, 15.0));
     }
 
     @Test
@@ -72,10 +76,15 @@ class ReportBrowserTest {
         Report.render(dir, figures(), documents());
         String html = Files.readString(dir.resolve("index.html"));
         for (String part : List.of("id=\"figures\"", "id=\"rejects\"", "id=\"phases\"", "id=\"lengths\"",
-                "empty text", "6 (12,345 bytes)", "450 documents/hour, 250 tokens/s")) {
+                "empty text", "7 (12,345 bytes)", "450 documents/hour, 250 tokens/s (computed)",
+                "<td>carried from earlier nights</td><td class=\"n\">1</td>",
+                "0.013 held (2 cores for 24.0 s), 0.011 busy in tasks", "12.5 s, median 8.0 s", "512 MB in use",
+                "3,000 tokens, 100 sentences, 15.0 s", "carried from date=2026-11-28")) {
             assertTrue(html.contains(part), part);
         }
-        assertEquals(3, html.split("<section class=\"doc\"", -1).length - 1, "one section per document");
+        assertFalse(html.contains("GPU-hours"), "no GPU ran");
+        assertEquals(4, html.split("<section class=\"doc\"", -1).length - 1, "one section per document");
+        assertFalse(Files.exists(dir.resolve("doc-3.png")), "a carried document has no chart: its scores are not kept");
         assertTrue(html.contains("doc &lt;0&gt; &amp; &quot;quotes&quot;.txt"));
         assertFalse(html.contains("<b>chosen</b>"), "summaries are text, not markup");
         for (String png : List.of("lengths.png", "doc-0.png", "doc-1.png", "doc-2.png")) {
@@ -119,6 +128,7 @@ class ReportBrowserTest {
                 }
             }
         }
-        assertEquals(2 * documents().size(), bands, "charts with chosen-sentence markers in the screenshot");
+        assertEquals(2 * documents().stream().filter(d -> d.carriedFrom() == null).count(), bands,
+                "charts with chosen-sentence markers in the screenshot (none for a carried document)");
     }
 }

@@ -32,7 +32,8 @@ import org.ringattention.cli.SummarizeCommand;
  * phase (the write begins), its staging folder, its journal, and the commit point itself (Delta: the run's
  * transaction in the log; exports: the journal marked done). One more lands at a random moment of the whole
  * run (start-up, reading, the stages). Both outcomes must occur for each format, or the kills did not reach
- * both sides of the commit point. Half the kills hit the Delta output, half the Parquet export.
+ * both sides of the commit point. Half the kills hit the Delta output, half the Parquet export. One
+ * document is in both nights unchanged, so every rewrite carries it from the rows being replaced.
  */
 class KilledRunTest {
 
@@ -205,12 +206,16 @@ class KilledRunTest {
         return all;
     }
 
-    /** Two short documents and an empty one (a reject), their names tagged so two nights can be told apart. */
+    /**
+     * A short document, an empty one (a reject), their names tagged so two nights can be told apart, and one
+     * both nights hold unchanged: rewriting the date carries it from the date's own previous rows, in the
+     * same commit as the new ones.
+     */
     private static Path night(Path input, String tag) throws IOException {
         Files.createDirectories(input);
         String text = Files.readString(Path.of("jobs/samples/ring-attention-explained.txt"));
-        Files.writeString(input.resolve(tag + "-a.txt"), text.substring(0, 1200));
-        Files.writeString(input.resolve(tag + "-b.txt"), text.substring(1200, 2400));
+        Files.writeString(input.resolve("kept.txt"), text.substring(0, 1200));
+        Files.writeString(input.resolve(tag + "-b.txt"), text.substring(1200, 2400) + tag);
         Files.writeString(input.resolve(tag + "-empty.txt"), "");
         return input;
     }

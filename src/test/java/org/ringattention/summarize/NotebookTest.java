@@ -29,13 +29,17 @@ class NotebookTest {
             runner.widget("date", "2026-11-29");
             NotebookRunner.Run run = runner.run(Path.of("notebooks/nightly-summaries.scala"));
             List<NotebookRunner.Displayed> shown = run.displays();
-            assertEquals(2, shown.size(), "two displays: summaries, rejects");
-            assertEquals(List.of("doc_id", "sentence_count", "token_count", "summary"), shown.get(0).columns());
-            assertEquals(4, shown.get(0).rows().size());
-            for (Row r : shown.get(0).rows()) {
+            assertEquals(3, shown.size(), "three displays: the nights, summaries, rejects");
+            assertEquals(List.of("date", "computed", "carried", "rejects", "tokens_computed", "seconds", "core_hours",
+                    "gpu_hours"), shown.get(0).columns());
+            assertEquals(1, shown.get(0).rows().size(), "one night");
+            assertEquals(4L, ((Number) shown.get(0).rows().get(0).get(1)).longValue(), "the first night computes all");
+            assertEquals(List.of("doc_id", "sentence_count", "token_count", "summary"), shown.get(1).columns());
+            assertEquals(4, shown.get(1).rows().size());
+            for (Row r : shown.get(1).rows()) {
                 assertTrue(!r.getString(3).isBlank(), "a summary for " + r.getString(0));
             }
-            assertEquals(0, shown.get(1).rows().size(), "the samples have no rejects");
+            assertEquals(0, shown.get(2).rows().size(), "the samples have no rejects");
 
             // The job's own outputs, with the job's default budget (the old notebook chose 3): the notebook is the job.
             assertTrue(Files.exists(out.resolve("report/date=2026-11-29/index.html")), "the report");

@@ -1,0 +1,100 @@
+package org.ringattention.summarize;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * Work done inside documents, added by the stages' tasks as it happens, so that a long document moves
+ * the progress line while it runs: tokens as each encoder pass ends, attention as each document (or, on
+ * the ring, each ring step) ends. One unit for both, MFLOP, so that the estimate of time left can
+ * divide what is left by one measured rate. It also keeps the time each document took, for the report's
+ * longest document. The job gives each stage a meter ({@code setWorkMeter}); a stage without one (a
+ * saved pipeline, loaded elsewhere) counts nothing.
+ */
+public final class WorkMeter implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Dense FLOPs of all-MiniLM-L6-v2 per token: six layers of {@code 4 x 384^2 + 2 x 384 x 1536}
+     * multiply-adds (BENCHMARKS.md, "Encoder throughput"). Another model has other figures; the estimate of
+     * time left divides by a measured rate, so only the weight of attention against encoding changes.
+     */
+    static final double ENCODER_FLOPS_PER_TOKEN = 21.2e6;
+
+    /**
+     * The time spent on one document in one place: split and encoded in its task ({@code tokens} its
+     * tokens), or attended on the ring ({@code tokens} 0).
+     */
+    public record DocumentTime(String docId, long tokens, long sentences, double seconds) implements Serializable {
+    }
+
+    private final LongAccumulator tokens;
+    private final LongAccumulator work;
+    private final CollectionAccumulator<DocumentTime> times;
+
+    /**
+     * Adds tokens encoded to {@code tokens}, the work of both stages, in MFLOP, to {@code work}, and
+     * documents' times to {@code times}.
+     */
+    public WorkMeter(LongAccumulator tokens, LongAccumulator work, CollectionAccumulator<DocumentTime> times) {
+        this.tokens = tokens;
+        this.work = work;
+        this.times = times;
+    }
+
+    /** The time spent on one document in one place (in a task, or on the driver for a ring). */
+    void timed(DocumentTime time) {
+        times.add(time);
+    }
+
+    /**
+     * The document of the most tokens among those timed, its times added up (its task and its ring); null
+     * when none was timed. Tasks time only the largest document they hold (DocumentCounters).
+     */
+    DocumentTime longest() {
+        Map<String, DocumentTime> byId = new LinkedHashMap<>();
+        List<DocumentTime> all = times.value();
+        synchronized (all) {
+            for (DocumentTime t : all) {
+                byId.merge(t.docId(), t, (a, b) -> new DocumentTime(a.docId(), Math.max(a.tokens(), b.tokens()),
+                        Math.max(a.sentences(), b.sentences()), a.seconds() + b.seconds()));
+            }
+        }
+        return byId.values().stream().max(java.util.Comparator.comparingLong(DocumentTime::tokens)
+                .thenComparing(DocumentTime::docId)).orElse(null);
+    }
+
+    /** Tokens through the encoder. */
+    void encoded(long count) {
+        tokens.add(count);
+        work.add(encodingWork(count));
+    }
+
+    /** Attention work done, in MFLOP ({@link #attentionWork}). */
+    void attended(long mflop) {
+        work.add(mflop);
+    }
+
+    /** MFLOP of encoding {@code tokens} tokens. */
+    static long encodingWork(long tokens) {
+        return Math.round(tokens * ENCODER_FLOPS_PER_TOKEN / 1e6);
+    }
+
+    /**
+     * MFLOP of one document's centrality: two attention passes over its {@code n} sentence vectors of
+     * dimension {@code d}, {@code 4 n^2 d} FLOPs each (DESIGN.md's count).
+     */
+    static long attentionWork(long n, int d) {
+        return Math.round(2 * 4.0 * n * n * d / 1e6);
+    }
+
+    /** A document's whole work: encoding its tokens and attending among its sentences. */
+    static long documentWork(long tokens, long sentences, int d) {
+        return encodingWork(tokens) + attentionWork(sentences, d);
+    }
+}
