@@ -188,8 +188,8 @@ public final class Documents {
         }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
-        int slices = Math.max(1, Math.min(listing.size(), 2 * spark.sparkContext().defaultParallelism()));
-        JavaRDD<Row> rows = jsc.parallelize(listing, slices).map(entry -> {
+        List<List<Row>> slices = slices(listing, spark.sparkContext().defaultParallelism());
+        JavaRDD<Row> rows = jsc.parallelize(slices, slices.size()).flatMap(List::iterator).map(entry -> {
             String name = entry.getString(0);
             if (!entry.isNullAt(3)) {
                 return RowFactory.create(name, null, null, entry.getString(3));
@@ -210,6 +210,40 @@ public final class Documents {
         });
         return spark.createDataFrame(rows, SCHEMA);
     }
+
+    /**
+     * The listing (name, path, bytes, reject) in slices of about equal bytes, one task each: at least two
+     * per core, one per {@link #SLICE_BYTES} of input beyond that. Files go largest first to the slice
+     * with the fewest bytes so far (LPT), each slice lists its files largest first, and the slices are
+     * ordered by their largest file, so the night's longest documents start first and the last tasks
+     * are short ones: a large file last in a slice of many would leave the other cores idle at the end.
+     */
+    static List<List<Row>> slices(List<Row> listing, int cores) {
+        long total = listing.stream().mapToLong(r -> r.getLong(2)).sum();
+        int count = (int) Math.max(1, Math.min(listing.size(), Math.max(2L * cores, (total + SLICE_BYTES - 1) / SLICE_BYTES)));
+        List<Row> bySize = new ArrayList<>(listing);
+        bySize.sort(java.util.Comparator.<Row>comparingLong(r -> -r.getLong(2)).thenComparing(r -> r.getString(0)));
+        List<List<Row>> slices = new ArrayList<>();
+        long[] bytes = new long[count];
+        for (int i = 0; i < count; i++) {
+            slices.add(new ArrayList<>());
+        }
+        for (Row r : bySize) {
+            int lightest = 0;
+            for (int i = 1; i < count; i++) {
+                if (bytes[i] < bytes[lightest]) {
+                    lightest = i;
+                }
+            }
+            slices.get(lightest).add(r);
+            bytes[lightest] += r.getLong(2);
+        }
+        slices.removeIf(List::isEmpty);
+        return slices;
+    }
+
+    /** Input bytes per intake slice beyond two slices per core: about a minute of encoding on one core. */
+    static final long SLICE_BYTES = 1L << 20;
 
     /** Reads exactly the listed number of bytes; null when the file now holds a different number. */
     private static byte[] readListed(Path file, long size, Configuration conf) throws IOException {
