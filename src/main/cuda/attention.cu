@@ -264,6 +264,10 @@ __device__ __forceinline__ void fwd_f32(const AttnParams& p) {
         }
     }
 
+    // The 8 lanes of a row group each read the row's m and l above and write them below. When no key
+    // tile was visible nothing in between synchronized them, and a lane could read the LSE another had
+    // already written into m (a finishing call over a continued state): all reads first.
+    __syncwarp();
 #pragma unroll
     for (int i = 0; i < RPT; ++i) {
         const int r = i0 + grp * RPT + i;
@@ -693,6 +697,9 @@ __device__ __forceinline__ void fwd_mma(const AttnParams& p) {
         jt = jn;
     }
     cp_async_wait<0>();
+    // The 4 lanes of a row quad read the row's state before the loop and write it below; with no visible
+    // key tile nothing synchronized them in between (see fwd_f32).
+    __syncwarp();
 
 #pragma unroll
     for (int rr = 0; rr < 2; ++rr) {
