@@ -59,7 +59,7 @@ public final class TextStructure {
     private static final Pattern RULE = Pattern.compile("^\\s*([-=*_~#^+`'\"])\\1{2,}\\s*$");
     private static final Pattern TABLE_BORDER = Pattern.compile("^\\s*[-=+|:]{3,}(\\s+[-=+|:]{3,})+\\s*$|^\\s*\\+[-=+]+\\+\\s*$");
     private static final Pattern LIST_ITEM = Pattern.compile(
-            "^\\s*(?:[-*+\u2022\u2023\u2043\u25E6\u25CB\u25AA\u2013]|\\d{1,3}[.)]|\\(\\d{1,3}\\)|\\(?[a-zA-Z][.)]|\\([ivxlc]{1,5}\\))(?:\\s+(.*))?$");
+            "^\\s*(?:[-*+\u2022\u2023\u2043\u25E6\u25CB\u25AA\u2013]|\\d{1,3}[.)]|\\(\\d{1,3}\\)|\\(?([a-zA-Z])\\1?[.)]|\\([ivxlc]{1,5}\\))(?:\\s+(?<text>.*))?$");
     private static final Pattern NUMBERED_TITLE = Pattern.compile("^\\s*\\d{1,3}(?:\\.\\d{1,3})*\\.?\\s+(\\p{Lu}.*)$");
     private static final Pattern MULTI_LEVEL_NUMBER = Pattern.compile("^\\s*\\d{1,3}(?:\\.\\d{1,3})+\\.?\\s");
     /**
@@ -395,11 +395,11 @@ public final class TextStructure {
             Matcher item = opensItem || !mayOpenListItem(line, n) ? null : LIST_ITEM.matcher(line);
             if (item != null && item.matches() && !MULTI_LEVEL_NUMBER.matcher(line).find()) {
                 flush();
-                if (item.group(1) == null || item.group(1).isBlank()) {
+                if (item.group("text") == null || item.group("text").isBlank()) {
                     continue;
                 }
                 startItem(n, -1);
-                line = item.group(1);
+                line = item.group("text");
                 Matcher clause = CLAUSE_TITLE.matcher(line);
                 if (Character.isDigit(lines[i].strip().charAt(0)) && clause.find()) {
                     heading(clause.group(1));
@@ -448,8 +448,9 @@ public final class TextStructure {
                 if (nested) {
                     bodyIndent = n;
                 }
-                if (leadIn >= 0 && n >= leadIn) {
-                    // What a lead-in introduces is a list or an example: an item, never prose.
+                if (leadIn >= 0 && n >= leadIn || rowIndent >= 0 && n > rowIndent) {
+                    // What a lead-in introduces is a list or an example, and text indented inside a table is
+                    // in a cell: an item, never prose.
                     block = Block.ITEM;
                 }
             } else if (bodyIndent < 0 && !paragraph.isEmpty()) {
@@ -496,7 +497,7 @@ public final class TextStructure {
     /**
      * Whether a line indented by {@code n} continues the paragraph being read. The second line sets the
      * body's indent: at or right of a list item's marker, at or left of a prose paragraph's first line (whose
-     * first line may be indented); a term's description has it from the term's row. Then every line is at the
+     * first line may be indented) or right of a hanging one; a term's description has it from the term's row. Then every line is at the
      * body's indent: one further right starts a nested block (an example, a table), one further left ends
      * the item or the block.
      */
@@ -505,9 +506,19 @@ public final class TextStructure {
             return block == Block.ITEM && n == bodyIndent;
         }
         if (bodyIndent < 0) {
-            return block == Block.ITEM ? n >= firstIndent : n <= firstIndent;
+            return block == Block.ITEM ? n >= firstIndent : n <= firstIndent || isHangingFirstLine(paragraph.get(0));
         }
         return n == bodyIndent;
+    }
+
+    /**
+     * A first line that a further indented line goes on with (a hanging indent, as {@code ll. `wait -n' now
+     * accepts a list ... and will}): too long for a term, ending mid-sentence. After a sentence's end or a
+     * lead-in, the indented line is an example instead.
+     */
+    private static boolean isHangingFirstLine(String line) {
+        String s = line.strip();
+        return !endsSentence(s) && !s.endsWith(":") && hasWords(s, MAX_TERM_WORDS + 1);
     }
 
     /**
@@ -627,12 +638,15 @@ public final class TextStructure {
 
     /**
      * Whether {@code line} may open a list item at {@code n}: a bullet, a parenthesis, a digit, or a letter
-     * and its {@code .} or {@code )}. Cheap, so that {@link #LIST_ITEM} runs only where it can match.
+     * (or a doubled one, {@code aa.} after {@code z.}) and its {@code .} or {@code )}. Cheap, so that {@link #LIST_ITEM} runs only where it can match.
      */
     private static boolean mayOpenListItem(String line, int n) {
         char c = line.charAt(n);
-        return "-*+\u2022\u2023\u2043\u25E6\u25CB\u25AA\u2013(".indexOf(c) >= 0 || Character.isDigit(c)
-                || Character.isLetter(c) && n + 1 < line.length() && (line.charAt(n + 1) == '.' || line.charAt(n + 1) == ')');
+        if ("-*+\u2022\u2023\u2043\u25E6\u25CB\u25AA\u2013(".indexOf(c) >= 0 || Character.isDigit(c)) {
+            return true;
+        }
+        int k = n + 1 < line.length() && line.charAt(n + 1) == c ? n + 2 : n + 1;
+        return Character.isLetter(c) && k < line.length() && (line.charAt(k) == '.' || line.charAt(k) == ')');
     }
 
     /** A definition's term: short, holding no sentence's end, not a bare list marker. */
@@ -905,13 +919,11 @@ public final class TextStructure {
             return;
         }
         boolean item = block == Block.ITEM;
-        if (paragraph.size() >= 3 && shortLines == paragraph.size() || paragraph.size() >= 2 && 2 * columnLines > paragraph.size()) {
-            // A menu, or rows of a table the alignment did not show: each line is a unit, never one joined "sentence".
+        if (paragraph.size() >= 3 && shortLines == paragraph.size() || 2 * columnLines > paragraph.size()) {
+            // A menu, or rows of a table the alignment did not show: each line is a unit, never one joined
+            // "sentence", and a table's cells are context, not summary sentences.
             for (String l : paragraph) {
-                String t = clean(l);
-                boolean selectable = isSelectable(t, true);
-                add(t, !selectable, false);
-                selectableSeen |= selectable;
+                add(clean(l), true, false);
             }
             return;
         }
