@@ -587,7 +587,7 @@ public final class TextStructure {
      * {@code column}: a space before the column, text at it, a term before it. A run of spaces inside the
      * term means the row splits earlier. A term followed by one space only ({@code --help Display ...}, as a
      * renderer sets a tag that nearly fills its indent) counts where {@code oneSpace} allows it, and must
-     * be a single token: inside a paragraph, any word boundary could fall on the column.
+     * be a single name, not a word: any word boundary of prose could fall on the column.
      */
     private static boolean splitsAt(String line, int n, int column, boolean oneSpace) {
         if (column <= n + 1 || column >= line.length() || line.charAt(column - 1) != ' ' || line.charAt(column) == ' ') {
@@ -595,7 +595,7 @@ public final class TextStructure {
         }
         String term = line.substring(n, column).strip();
         return isTerm(term) && !term.contains("  ")
-                && (line.charAt(column - 2) == ' ' || oneSpace && term.indexOf(' ') < 0);
+                && (line.charAt(column - 2) == ' ' || oneSpace && term.indexOf(' ') < 0 && !isWord(term));
     }
 
     /** A run of letters only: a word of prose rather than a name ({@code nr2char()}, {@code --help}, {@code v:errors}). */

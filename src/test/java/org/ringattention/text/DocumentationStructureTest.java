@@ -189,6 +189,37 @@ class DocumentationStructureTest {
     }
 
     @Test
+    void aTableInColumnsIsContextOnly() {
+        // Three columns, as Vim's quick reference lays them out; a cell's text goes on in its column below.
+        List<Sentence> s = TextStructure.parse(String.join("\n",
+                "Moving around in the ring viewer:",
+                "",
+                "|gg|\tN  gg\t\tgo to the first step of partition N, or the first",
+                "\t\t\t   step of the whole ring",
+                "|G|\tN  G\t\tgo to step N of the ring (default: the last step)",
+                "|CTRL-F|\tN  CTRL-F\tshow the next N key blocks",
+                "",
+                "The viewer never changes a finished night."));
+        assertEquals(List.of("The viewer never changes a finished night."), selectable(s));
+    }
+
+    @Test
+    void anEntryWithAHangingIndentIsOneItem() {
+        List<Sentence> s = TextStructure.parse(String.join("\n",
+                "kk. The ring step now retries a partition whose executor was lost, and will",
+                "    write the same bytes as the first try.",
+                "",
+                "ll. `ringctl -n' now accepts a list of job ids and waits for the first to end.",
+                "",
+                "Release 1.4 of the ring tools changes how a night ends when an executor is",
+                "        lost: the driver waits for its replacement instead of failing the night."));
+        assertEquals(List.of("The ring step now retries a partition whose executor was lost, and will write the same bytes "
+                + "as the first try.", "`ringctl -n' now accepts a list of job ids and waits for the first to end.",
+                "Release 1.4 of the ring tools changes how a night ends when an executor is lost: the driver waits for its "
+                + "replacement instead of failing the night."), s.stream().map(Sentence::text).toList());
+    }
+
+    @Test
     void definitionListsInPlainTextAreRows() {
         List<Sentence> s = TextStructure.parse(String.join("\n",
                 "The ring tool has these commands:",
