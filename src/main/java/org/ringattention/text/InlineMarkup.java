@@ -43,10 +43,12 @@ final class InlineMarkup {
     private static final Pattern STRONG = Pattern.compile("(?<![\\w*\\\\])(\\*\\*|__|~~)(?=\\S)(.+?)(?<=\\S)\\1(?![\\w*~])");
     /**
      * {@code *emphasis*}, {@code _emphasis_}. The marker must touch a letter or digit on its inner side, so
-     * globs ({@code *.txt}, {@code '*'}) and identifiers ({@code _POSIX_C_SOURCE}) are not read as emphasis.
+     * globs ({@code *.txt}, {@code '*'}) and identifiers ({@code _POSIX_C_SOURCE}) are not read as emphasis;
+     * between stars an identifier may be emphasized ({@code *_age*}).
      */
     private static final Pattern EMPHASIS = Pattern.compile(
-            "(?<![\\w*\\\\])([*_])(?=[\\p{L}\\p{N}\\[(])([^*_]+?)(?<=[\\p{L}\\p{N}.!?)\\]])\\1(?![\\w*])");
+            "(?<![\\w*\\\\])\\*(?=[\\p{L}\\p{N}\\[(_])([^*]+?)(?<=[\\p{L}\\p{N}.!?)\\]_])\\*(?![\\w*])"
+            + "|(?<![\\w\\\\])_(?=[\\p{L}\\p{N}\\[(])([^_]+?)(?<=[\\p{L}\\p{N}.!?)\\]])_(?!\\w)");
     /**
      * {@code \\_} and {@code \\*}: Markdown's escapes of the emphasis markers. Only these two: a backslash
      * before other punctuation is often the text's own ({@code \\[} in a prompt string, {@code \\n}).
@@ -140,7 +142,7 @@ final class InlineMarkup {
         }
         if (t.indexOf('*') >= 0 || t.indexOf('_') >= 0 || t.indexOf('~') >= 0) {
             t = STRONG.matcher(t).replaceAll(m -> Matcher.quoteReplacement(m.group(2)));
-            t = EMPHASIS.matcher(t).replaceAll(m -> Matcher.quoteReplacement(m.group(2)));
+            t = EMPHASIS.matcher(t).replaceAll(m -> Matcher.quoteReplacement(m.group(1) != null ? m.group(1) : m.group(2)));
         }
         return t;
     }

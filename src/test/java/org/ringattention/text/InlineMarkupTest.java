@@ -27,6 +27,7 @@ class InlineMarkupTest {
         assertEquals("the -c core.symlinks=true flag is needed on Windows only",
                 InlineMarkup.plain("the `-c core.symlinks=true` flag is needed on _Windows_ only"));
         assertEquals("compiled for x86_64 with __init__ kept", InlineMarkup.plain("compiled for x86\\_64 with ``__init__`` kept"));
+        assertEquals("age is public and _age is private", InlineMarkup.plain("*age* is public and *_age* is private"));
         // Globs, identifiers and GNU-style quotes are the text's own characters, not markup.
         assertEquals("The pattern *.txt matches _POSIX_C_SOURCE files", InlineMarkup.plain("The pattern *.txt matches _POSIX_C_SOURCE files"));
         assertEquals("there is no `declare -' equivalent of `local -'", InlineMarkup.plain("there is no `declare -' equivalent of `local -'"));
