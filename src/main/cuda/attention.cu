@@ -264,6 +264,10 @@ __device__ __forceinline__ void fwd_f32(const AttnParams& p) {
         }
     }
 
+    // The 8 lanes of a row group each read the row's m and l above and write them below. When no key
+    // tile was visible nothing in between synchronized them, and a lane could read the LSE another had
+    // already written into m (a finishing call over a continued state): all reads first.
+    __syncwarp();
 #pragma unroll
     for (int i = 0; i < RPT; ++i) {
         const int r = i0 + grp * RPT + i;
@@ -407,6 +411,7 @@ constexpr int MMA_BN = 64;
 template <typename T>
 __device__ __forceinline__ void mma16816(float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1);
 
+#ifdef __CUDACC__
 #define RA_DEFINE_MMA16816(T, PTX_TYPE)                                                                    \
     template <>                                                                                            \
     __device__ __forceinline__ void mma16816<T>(float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1) { \
@@ -415,6 +420,14 @@ __device__ __forceinline__ void mma16816(float c[4], const uint32_t a[4], uint32
                      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])                                       \
                      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));                       \
     }
+#else
+// Compiled for the host by the kernel emulation test (src/test/cuda/cuda_emulation.h): the same instruction.
+#define RA_DEFINE_MMA16816(T, PTX_TYPE)                                                                    \
+    template <>                                                                                            \
+    __device__ __forceinline__ void mma16816<T>(float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1) { \
+        ra_emu::mma_m16n8k16<T>(c, a, b0, b1);                                                              \
+    }
+#endif
 RA_DEFINE_MMA16816(__nv_bfloat16, "bf16")
 RA_DEFINE_MMA16816(__half, "f16")
 #undef RA_DEFINE_MMA16816
@@ -437,6 +450,7 @@ __device__ __forceinline__ uint32_t residual2(float lo, float hi, uint32_t round
     return pack2(lo - r.x, hi - r.y, __nv_bfloat16());
 }
 
+#ifdef __CUDACC__
 __device__ __forceinline__ uint32_t smem_addr(const void* ptr) {
     return static_cast<uint32_t>(__cvta_generic_to_shared(ptr));
 }
@@ -467,6 +481,30 @@ template <int N>
 __device__ __forceinline__ void cp_async_wait() {
     asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
 }
+#else
+// Compiled for the host: the emulated instructions take the generic pointer, as a host address does not
+// fit the 32 bits of a shared-window address.
+__device__ __forceinline__ void ldmatrix_x4(uint32_t r[4], const void* ptr) {
+    ra_emu::ldmatrix_x4(r, ptr, false);
+}
+
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t r[4], const void* ptr) {
+    ra_emu::ldmatrix_x4(r, ptr, true);
+}
+
+__device__ __forceinline__ void cp_async16(void* dst, const void* src, bool ok) {
+    ra_emu::cp_async_cg16(dst, src, ok ? 16 : 0);
+}
+
+__device__ __forceinline__ void cp_async_commit() {
+    ra_emu::cp_async_commit_group();
+}
+
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+    ra_emu::cp_async_wait_group(N);
+}
+#endif
 
 // SPLIT_P: P V is computed as P_hi V + P_lo V (one more mma per step, same V fragments). Needed for
 // bf16: rounding P alone to bf16's 8-bit mantissa gives 2e-3 to 4e-3 absolute error on O for causal
@@ -659,6 +697,9 @@ __device__ __forceinline__ void fwd_mma(const AttnParams& p) {
         jt = jn;
     }
     cp_async_wait<0>();
+    // The 4 lanes of a row quad read the row's state before the loop and write it below; with no visible
+    // key tile nothing synchronized them in between (see fwd_f32).
+    __syncwarp();
 
 #pragma unroll
     for (int rr = 0; rr < 2; ++rr) {

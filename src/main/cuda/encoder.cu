@@ -135,7 +135,7 @@ __global__ void __launch_bounds__(256) re_gemm_f32(const float* X, const float* 
 // mma.sync.m16n8k16, bf16 in, fp32 accumulation), k in steps of 32 through shared memory. X is stored
 // [m][k] and W [n][k] (PyTorch's layout), so both fragments are pairs of consecutive k: A regs
 // (g, 2t) (g+8, 2t) (g, 2t+8) (g+8, 2t+8), B regs (k 2t, n g) (k 2t+8, n g), C (g, 2t..) (g+8, 2t..)
-// (PTX ISA fragment layouts; bench/kernel_model.py checks the same mapping). Rows padded by 8 halves
+// (PTX ISA fragment layouts; KernelEmulationTest runs this kernel on the CPU). Rows padded by 8 halves
 // so the 8 rows g of a fragment load fall in distinct banks.
 __global__ void __launch_bounds__(128) re_gemm_bf16(const __nv_bfloat16* X, const __nv_bfloat16* W, const float* bias,
                                                     float* Y, int M, int N, int K, int accumulate) {
@@ -175,10 +175,15 @@ __global__ void __launch_bounds__(128) re_gemm_bf16(const __nv_bfloat16* X, cons
             for (int i = 0; i < 2; ++i) {
 #pragma unroll
                 for (int j = 0; j < 4; ++j) {
+#ifdef __CUDACC__
                     asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
                                  "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
                                  : "+f"(c[i][j][0]), "+f"(c[i][j][1]), "+f"(c[i][j][2]), "+f"(c[i][j][3])
                                  : "r"(a[i][0]), "r"(a[i][1]), "r"(a[i][2]), "r"(a[i][3]), "r"(b[j][0]), "r"(b[j][1]));
+#else
+                    // Compiled for the host: the emulated instruction (src/test/cuda/cuda_emulation.h).
+                    ra_emu::mma_m16n8k16<__nv_bfloat16>(c[i][j], a[i], b[j][0], b[j][1]);
+#endif
                 }
             }
         }

@@ -11,11 +11,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.ringattention.output.NightlyTables;
 
@@ -72,7 +74,9 @@ class IncrementalNightTest {
         spark.stop();
     }
 
+    /** Four nights on one Delta table: over the suite's default 5 minutes on two cores shared with other builds. */
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void aDeltaNightDoneIncrementallyEqualsItRecomputedInFull() {
         String out = dir.resolve("delta-incremental").toString();
         assertEquals(List.of(6L, 0L), run(firstNight, out, FIRST, "delta", false).counts(), "computed, carried");

@@ -36,6 +36,7 @@ class SummaryFingerprintTest {
         c.put("output", b -> b.output("another-output"));
         c.put("date", b -> b.date("2026-01-02"));
         c.put("outputFormat", b -> b.outputFormat("parquet"));
+        c.put("words", b -> b.words(SummarizeOptions.WORDS + 25));
         c.put("sentences", b -> b.sentences(SummarizeOptions.SENTENCES + 1));
         c.put("ratio", b -> b.ratio(0.2));
         c.put("redundancy", b -> b.redundancy(0.5));

@@ -103,9 +103,12 @@ class TextStructureTest {
                 ".. code-block:: python", "", "   print('hello world from python')", "",
                 "Final prose sentence comes after everything else.");
         List<Sentence> s = TextStructure.parse(text);
-        assertEquals(List.of("Run the tool like this:", "Back to prose after the literal block ends here.",
-                "To define a function in Vim script:", "The example ends at the line that starts with a bracket.",
+        assertEquals(List.of("Back to prose after the literal block ends here.",
+                "The example ends at the line that starts with a bracket.",
                 "Final prose sentence comes after everything else."), prose(s));
+        // The lead-ins stay as context for the examples they introduce; a summary never ends in a colon.
+        assertTrue(find(s, "Run the tool like this:").fragment());
+        assertTrue(find(s, "To define a function in Vim script:").fragment());
         assertTrue(find(s, "tool --input a.txt --output b.txt").fragment());
         assertTrue(find(s, "int x = compute(y);").fragment());
         assertTrue(find(s, "def Add(a: number): number").fragment());

@@ -7,29 +7,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CUDA kernels' design, checked without a GPU: bench/kernel_model.py re-states their tilings in NumPy
- * (fragment layouts of the tensor-core kernels, the tile algorithm at every launch shape including the
- * 16 x 16 tiles beyond D = 256, the attention-mass pass) against float64, and bench/gpu_check.py's host
- * side (argument packing, launch shapes mirroring {@link LaunchShape}, the float64 references) tests
- * itself. The kernels' arithmetic on hardware is bench/gpu-check.sh's.
+ * The host side of bench/gpu_check.py (argument packing, launch shapes mirroring {@link LaunchShape}, the
+ * float64 references) tests itself; the kernels' own code is {@link KernelEmulationTest}'s, their arithmetic
+ * on hardware bench/gpu-check.sh's.
  */
-class KernelModelTest {
-
-    @Test
-    void numpyModelOfTheKernelsMatchesFloat64() throws Exception {
-        assumeTrue(numpyAvailable(), "python3 with numpy is needed for the kernel model");
-        String out = run("bench/kernel_model.py");
-        Matcher m = Pattern.compile("kernel model: (\\d+) passed, (\\d+) failed").matcher(out);
-        assertTrue(m.find(), out);
-        assertEquals("0", m.group(2), out);
-        // 4 attention and 1 GEMM fragment checks, 20 forward cases (D from 1 to 385), 5 attention-mass cases.
-        assertEquals(30, Integer.parseInt(m.group(1)), out);
-    }
+class DeviceCheckSelfTest {
 
     @Test
     void deviceCheckHostSideTestsItself() throws Exception {
