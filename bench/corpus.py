@@ -148,9 +148,22 @@ def documents(root):
         yield "man-" + f.name[:-3] + ".txt", rendered(["col", "-bx"], page.encode("utf-8"))
 
 
+def write_sample(out, sizes, n, min_chars, max_chars, seed):
+    """A seeded sample of n of the corpus's documents of min_chars to max_chars bytes, copied to OUT-sample-N."""
+    sample = pathlib.Path(f"{out}-sample-{n}")
+    if sample.exists():
+        shutil.rmtree(sample)
+    sample.mkdir()
+    eligible = sorted(name for name in sizes if min_chars <= sizes[name] <= max_chars)
+    chosen = random.Random(seed).sample(eligible, min(n, len(eligible)))
+    for name in chosen:
+        shutil.copy(out / name, sample / name)
+    print(f"sample: {len(chosen)} documents, {sum(sizes[c] for c in chosen) / 1e6:.1f} MB in {sample}", file=sys.stderr)
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--root", required=True, help="where the packages were unpacked")
+    p.add_argument("--root", help="where the packages were unpacked; without it, only --sample, from the corpus in --out")
     p.add_argument("--out", required=True)
     p.add_argument("--min-chars", type=int, default=2000)
     p.add_argument("--sample", type=int, default=0,
@@ -160,7 +173,14 @@ def main():
     p.add_argument("--sample-max-chars", type=int, default=2_000_000)
     p.add_argument("--seed", type=int, default=20)
     a = p.parse_args()
-    root, out = pathlib.Path(a.root), pathlib.Path(a.out)
+    out = pathlib.Path(a.out)
+    if a.root is None:
+        if not out.is_dir() or not a.sample:
+            sys.exit(f"error: without --root, --out {out} must be a corpus built before and --sample a count")
+        sizes = {f.name: f.stat().st_size for f in out.iterdir()}
+        write_sample(out, sizes, a.sample, a.sample_min_chars, a.sample_max_chars, a.seed)
+        return
+    root = pathlib.Path(a.root)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -180,16 +200,7 @@ def main():
         sentences = len(re.findall(r"[.!?:](\s|$)", (out / name).read_text(encoding="utf-8")))
         print(f"  {name}: {sizes[name] / 1e6:.1f} MB, about {sentences:,} sentence ends", file=sys.stderr)
     if a.sample:
-        sample = pathlib.Path(f"{out}-sample-{a.sample}")
-        if sample.exists():
-            shutil.rmtree(sample)
-        sample.mkdir()
-        eligible = sorted(n for n in sizes if a.sample_min_chars <= sizes[n] <= a.sample_max_chars)
-        chosen = random.Random(a.seed).sample(eligible, min(a.sample, len(eligible)))
-        for name in chosen:
-            shutil.copy(out / name, sample / name)
-        print(f"sample: {len(chosen)} documents, {sum(sizes[n] for n in chosen) / 1e6:.1f} MB in {sample}",
-              file=sys.stderr)
+        write_sample(out, sizes, a.sample, a.sample_min_chars, a.sample_max_chars, a.seed)
 
 
 if __name__ == "__main__":
