@@ -163,6 +163,10 @@ public final class Documents {
         if (entry.isDirectory()) {
             return "a directory; the input directory is read one level deep";
         }
+        if (name.contains(":")) {
+            // Hadoop reads a name's colon as a URI scheme (the local file system's checksum path fails).
+            return "a ':' in the file name, which Hadoop's file systems cannot open; rename the file to have it summarized";
+        }
         if (TEXT_EXTENSIONS.stream().noneMatch(lower::endsWith)) {
             return "unsupported file type; give text files (" + String.join(", ", TEXT_EXTENSIONS) + ")";
         }

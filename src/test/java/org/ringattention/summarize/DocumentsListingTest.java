@@ -30,6 +30,9 @@ class DocumentsListingTest {
         assertTrue(Documents.listingReject(file("big.rst", 401), 100).contains("not read"));
         assertTrue(Documents.listingReject(new FileStatus(0, true, 1, 1, 0, new Path("/in/sub")), 100)
                 .startsWith("a directory"));
+        // A man page of a Perl module: man-ExtUtils::Constant::Base.3perl.txt once stopped the whole night.
+        assertTrue(Documents.listingReject(new FileStatus(10, false, 1, 1, 0, new Path("/in/man-A::B.3perl.txt")), 100)
+                .startsWith("a ':' in the file name"));
     }
 
     @Test
