@@ -1,5 +1,7 @@
 package org.ringattention.backend;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -16,7 +18,9 @@ import org.ringattention.io.BadInputException;
  *
  * <p>Per process (a Spark executor, or a command) it keeps one opened GPU per CUDA ordinal: the first
  * request for GPU n opens it, every later one reuses it. That map is the documented per-executor cache of
- * the GPU backend. Before a kernel first runs on an opened GPU for a head dimension, it runs a small problem
+ * the GPU backend; with each GPU it keeps the GPU kernels and encoders that callers have closed, and hands
+ * them to the next caller, so streams, pinned staging and device buffers are made once per executor and
+ * GPU (one set per task running on it at once), not once per task or ring step. Before a kernel first runs on an opened GPU for a head dimension, it runs a small problem
  * there and on the CPU ({@link SelfCheck}). A disagreement, or any CUDA failure then or later, disables that
  * GPU for the rest of the process, so a GPU that is wrong or broken never writes a result and never costs
  * the process: {@code auto} goes on on the CPU after one line naming the GPU and the error, {@code gpu}
@@ -90,7 +94,7 @@ public final class BackendFactory {
         if (problem == null) {
             EmbeddingBackend onGpu = null;
             try {
-                onGpu = gpu.gpu.openEncoder(model);
+                onGpu = gpu.takeEncoder(model);
             } catch (RuntimeException e) {
                 problem = gpu.fail("could not load the " + what + ": " + oneLine(e));
             }
@@ -105,9 +109,9 @@ public final class BackendFactory {
                     if (where.device() == Device.AUTO && where.logEveryTime()) {
                         where.log().accept("device auto: encoder on " + gpu.gpu.description());
                     }
-                    return new CheckedGpuEncoder(gpu, where, onGpu, () -> CpuEncoder.open(model, passTokens, threads));
+                    return new CheckedGpuEncoder(gpu, where, model, onGpu, () -> CpuEncoder.open(model, passTokens, threads));
                 }
-                onGpu.close();
+                gpu.giveBack(model, onGpu);
             }
         }
         if (where.device() == Device.GPU) {
@@ -126,7 +130,7 @@ public final class BackendFactory {
         if (problem == null) {
             Backend opened = null;
             try {
-                opened = gpu.gpu.openBackend();
+                opened = gpu.takeBackend();
             } catch (RuntimeException e) {
                 problem = gpu.fail("could not open its kernels: " + oneLine(e));
             }
@@ -181,13 +185,18 @@ public final class BackendFactory {
         }
     }
 
-    /** One GPU of this process: opened (or why not), which kernels passed their self-check, what was logged. */
+    /**
+     * One GPU of this process: opened (or why not), which kernels passed their self-check, what was logged,
+     * and the kernels and encoders that callers closed, kept for the next ones.
+     */
     static final class GpuState {
         final int ordinal;
         final GpuDriver.Gpu gpu;
         private String problem;
         private final Set<String> checked = new HashSet<>();
         private final Set<String> reported = new HashSet<>();
+        private final Deque<Backend> idleBackends = new ArrayDeque<>();
+        private final Map<String, Deque<EmbeddingBackend>> idleEncoders = new HashMap<>();
 
         GpuState(int ordinal, GpuDriver.Gpu gpu, String problem) {
             this.ordinal = ordinal;
@@ -201,6 +210,52 @@ public final class BackendFactory {
 
         synchronized String problem() {
             return problem;
+        }
+
+        /** GPU kernels for one caller: kept ones first, else newly opened. */
+        Backend takeBackend() {
+            synchronized (this) {
+                if (!idleBackends.isEmpty()) {
+                    return idleBackends.pop();
+                }
+            }
+            return gpu.openBackend();
+        }
+
+        /** An encoder of {@code model} for one caller: a kept one first, else newly opened. */
+        EmbeddingBackend takeEncoder(String model) {
+            synchronized (this) {
+                Deque<EmbeddingBackend> idle = idleEncoders.get(model);
+                if (idle != null && !idle.isEmpty()) {
+                    return idle.pop();
+                }
+            }
+            return gpu.openEncoder(model);
+        }
+
+        /** Keeps {@code backend} for the next caller, or closes it when the GPU has been disabled. */
+        void giveBack(Backend backend) {
+            keepOrClose(backend, () -> idleBackends.push(backend));
+        }
+
+        /** Keeps {@code encoder} of {@code model} for the next caller, or closes it when the GPU has been disabled. */
+        void giveBack(String model, EmbeddingBackend encoder) {
+            keepOrClose(encoder, () -> idleEncoders.computeIfAbsent(model, m -> new ArrayDeque<>()).push(encoder));
+        }
+
+        private void keepOrClose(AutoCloseable opened, Runnable keep) {
+            synchronized (this) {
+                if (problem == null) {
+                    keep.run();
+                    return;
+                }
+            }
+            try {
+                opened.close();
+            } catch (Exception e) {
+                // A GPU that failed may refuse to free its buffers; its context is gone with it.
+                fail("failed freeing its buffers: " + oneLine(e));
+            }
         }
 
         /** Disables this GPU for the process because of {@code what}; returns the problem as callers report it. */

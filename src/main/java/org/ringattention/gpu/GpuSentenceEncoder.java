@@ -1,12 +1,8 @@
 package org.ringattention.gpu;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import jcuda.Pointer;
-import jcuda.driver.CUdeviceptr;
-import jcuda.driver.CUstream;
-import jcuda.driver.CUstream_flags;
-import jcuda.driver.JCudaDriver;
 import org.ringattention.encoder.SentenceEncoder;
 import org.ringattention.model.BertConfig;
 import org.ringattention.model.BertWeights;
@@ -20,11 +16,15 @@ import org.ringattention.model.BertWeights;
  * sentence vectors.
  *
  * <p>Sentences are packed as on the CPU (segment = sentence, positions from 0 in each), in passes of at
- * most {@code passTokens} tokens, so no padding is computed and no sentence sees another. Weights are
- * uploaded once per process and GPU ({@link Weights}, kept by the caller's cache); an instance owns one
- * stream and is used by one thread. {@link Precision#FP32} computes the projections with fp32 FMA
- * (agrees with the CPU encoder to fp32 rounding); {@link Precision#BF16} rounds their inputs to bf16 for
- * tensor cores (fp32 accumulation; LayerNorm, softmax and pooling stay fp32).
+ * most {@code passTokens} tokens, so no padding is computed and no sentence sees another. A pass copies
+ * its token ids, positions, segments and sentence starts in with one copy and its vectors out with one,
+ * and waits once: every buffer of a pass is sized for {@code passTokens} when the encoder opens (from the
+ * GPU's {@link DeviceMemory}) and pinned staging is kept, so a pass neither allocates nor frees.
+ *
+ * <p>Weights are uploaded once per process and GPU ({@link Weights}, kept by the caller's cache); an
+ * instance owns one stream and is used by one thread. {@link Precision#FP32} computes the projections
+ * with fp32 FMA (agrees with the CPU encoder to fp32 rounding); {@link Precision#BF16} rounds their inputs
+ * to bf16 for tensor cores (fp32 accumulation; LayerNorm, softmax and pooling stay fp32).
  */
 public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable {
 
@@ -32,19 +32,31 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
     public static final int DEFAULT_PASS_TOKENS = 16384;
 
     private final Weights weights;
+    private final CudaApi api;
     private final int passTokens;
-    private final CUstream stream = new CUstream();
+    private final CudaApi.Stream stream;
+    private final Buffers at;
+    private final DeviceMemory.Block arena;
+    private final CudaApi.Pinned pinned;
+    private final LaunchShape attention;
 
     private GpuSentenceEncoder(Weights weights, int passTokens) {
         if (passTokens < 1) {
             throw new IllegalArgumentException("tokens per pass must be at least 1, got " + passTokens);
         }
         this.weights = weights;
+        this.api = weights.device.api();
         this.passTokens = passTokens;
+        BertConfig c = weights.config;
+        this.attention = LaunchShape.of(Precision.FP32, c.headDim());
+        this.at = Buffers.of(c, passTokens, attention, weights.precision);
         weights.device.makeCurrent();
-        // A blocking stream: its kernels wait for the synchronous copies of a pass's token ids, which run on
-        // the legacy default stream and may return before their DMA from pageable memory has landed.
-        GpuRuntime.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_DEFAULT), "cuStreamCreate");
+        this.stream = api.createStream();
+        this.arena = weights.device.memory().take(at.total);
+        this.pinned = api.allocPinned(at.pinnedBytes());
+        // Token types are all 0 (one sentence per segment), the same for every pass.
+        api.fill32(arena.address() + at.types, 0, passTokens, stream);
+        api.synchronize(stream, "preparing the GPU encoder");
     }
 
     /** An encoder over weights already on the GPU. */
@@ -77,10 +89,13 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
                     if (ids[end].length == 0) {
                         throw new IllegalArgumentException("sentence " + end + " has no tokens; tokenize with special tokens");
                     }
+                    if (ids[end].length > passTokens) {
+                        throw new IllegalArgumentException("sentence " + end + " has " + ids[end].length
+                                + " tokens, over the " + passTokens + " of a pass; truncate it to the model's positions");
+                    }
                     tokens += ids[end++].length;
                 } while (end < ids.length && tokens + ids[end].length <= passTokens);
-                float[] vectors = pass(ids, first, end, tokens);
-                System.arraycopy(vectors, 0, out, first * h, vectors.length);
+                pass(ids, first, end, tokens, out);
                 first = end;
             }
         } catch (CudaFailure failure) {
@@ -92,172 +107,157 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
         return out;
     }
 
-    /** Sentences [from, to) of {@code tokens} tokens in one pass: their vectors, (to - from, hidden). */
-    private float[] pass(int[][] ids, int from, int to, int tokens) {
+    /** Sentences [from, to) of {@code tokens} tokens in one pass: their vectors into {@code out} at row {@code from}. */
+    private void pass(int[][] ids, int from, int to, int tokens, float[] out) {
         BertConfig c = weights.config;
         int h = c.hiddenSize();
         int inter = c.intermediateSize();
         int heads = c.heads();
         int sentences = to - from;
-        int[] tokenIds = new int[tokens];
-        int[] positions = new int[tokens];
-        int[] segments = new int[tokens];
-        int[] starts = new int[sentences + 1];
+        ByteBuffer host = pinned.bytes();
         int r = 0;
         for (int s = from; s < to; s++) {
-            starts[s - from] = r;
+            host.putInt(Math.toIntExact(at.starts + 4L * (s - from)), r);
             for (int p = 0; p < ids[s].length; p++, r++) {
                 if (ids[s][p] < 0 || ids[s][p] >= c.vocabSize() || p >= c.maxPositions()) {
                     throw new IllegalArgumentException("sentence " + s + " has token id " + ids[s][p] + " at position " + p
                             + "; the model has " + c.vocabSize() + " ids and " + c.maxPositions() + " positions");
                 }
-                tokenIds[r] = ids[s][p];
-                positions[r] = p;
-                segments[r] = s - from;
+                host.putInt(Math.toIntExact(at.ids + 4L * r), ids[s][p]);
+                host.putInt(Math.toIntExact(at.positions + 4L * r), p);
+                host.putInt(Math.toIntExact(at.segments + 4L * r), s - from);
             }
         }
-        starts[sentences] = tokens;
-        LaunchShape attention = LaunchShape.of(Precision.FP32, c.headDim());
-        try (Scratch m = new Scratch()) {
-            long ids32 = m.ints(tokenIds);
-            long pos = m.ints(positions);
-            long seg = m.ints(segments);
-            long types = m.ints(new int[tokens]);
-            long startsAt = m.ints(starts);
-            long x = m.floats((long) tokens * h);
-            long q = m.floats((long) tokens * h);
-            long k = m.floats((long) tokens * h);
-            long v = m.floats((long) tokens * h);
-            long o = m.floats((long) tokens * h);
-            long f = m.floats((long) tokens * inter);
-            long lse = m.floats((long) heads * tokens);
-            long qTiles = m.bytes(attention.queryTiles(tokens) * 16L);
-            long kTiles = m.bytes(attention.keyTiles(tokens) * 16L);
-            // bf16 copies of each GEMM's input: hidden states (rows x h) or feed-forward activations (rows x inter).
-            long half = weights.precision == Precision.BF16 ? m.bytes((long) tokens * Math.max(h, inter) * 2) : 0;
-            Address outBuffer = m.buffer((long) sentences * h * 4);
-            long out = outBuffer.address();
+        host.putInt(Math.toIntExact(at.starts + 4L * sentences), tokens);
+        long b = arena.address();
+        long ids32 = b + at.ids;
+        long pos = b + at.positions;
+        long seg = b + at.segments;
+        long x = b + at.x;
+        long q = b + at.q;
+        long k = b + at.k;
+        long v = b + at.v;
+        long o = b + at.o;
+        long f = b + at.f;
+        long half = at.half == DeviceLayout.NONE ? 0 : b + at.half;
+        long qTiles = b + at.qTiles;
+        long kTiles = b + at.kTiles;
+        long vectors = b + at.out;
+        api.copyToDevice(b, pinned, 0, at.inputBytes, stream);
 
-            int warpBlocks = (tokens * 32 + 255) / 256;
-            launch("re_embed", warpBlocks, 1, 256, 0, ptr(ids32), ptr(pos), ptr(types), ptr(weights.word),
-                    ptr(weights.position), ptr(weights.type), ptr(weights.embGamma), ptr(weights.embBeta),
-                    Pointer.to(new float[] {c.layerNormEps()}), Pointer.to(new int[] {tokens}), Pointer.to(new int[] {h}),
-                    ptr(x));
-            tileBounds(pos, seg, tokens, attention.blockM(), qTiles);
-            tileBounds(pos, seg, tokens, attention.blockN(), kTiles);
-            float scale = (float) (1 / Math.sqrt(c.headDim()));
-            byte[] params = KernelParams.pack(new KernelParams.Addresses(q, k, v, pos, pos, seg, seg, qTiles, kTiles, o,
-                    lse, lse), tokens, tokens, heads, heads, c.headDim(), scale, false, true, false, true);
-            for (Weights.Layer w : weights.layers) {
-                gemm(x, w.query, q, tokens, h, h, false, half);
-                gemm(x, w.key, k, tokens, h, h, false, half);
-                gemm(x, w.value, v, tokens, h, h, false, half);
-                launch(attention.function(), attention.queryTiles(tokens), heads, attention.threads(),
-                        attention.sharedBytes(), Pointer.to(params));
-                gemm(o, w.attentionOut, x, tokens, h, h, true, half);
-                layerNorm(x, w.ln1Gamma, w.ln1Beta, tokens, h, c.layerNormEps(), warpBlocks);
-                gemm(x, w.intermediate, f, tokens, inter, h, false, half);
-                long n = (long) tokens * inter;
-                launch("re_gelu", (int) Math.min(65535, (n + 255) / 256), 1, 256, 0, ptr(f), Pointer.to(new long[] {n}));
-                gemm(f, w.output, x, tokens, h, inter, true, half);
-                layerNorm(x, w.ln2Gamma, w.ln2Beta, tokens, h, c.layerNormEps(), warpBlocks);
-            }
-            launch("re_pool", sentences, 1, 128, 0, ptr(x), ptr(startsAt), Pointer.to(new int[] {h}), ptr(out));
-            float[] vectors = new float[sentences * h];
-            GpuRuntime.check(JCudaDriver.cuStreamSynchronize(stream), "GPU encoder pass");
-            GpuRuntime.check(JCudaDriver.cuMemcpyDtoH(Pointer.to(vectors), outBuffer, vectors.length * 4L),
-                    "cuMemcpyDtoH");
-            return vectors;
+        int warpBlocks = (tokens * 32 + 255) / 256;
+        launch("re_embed", warpBlocks, 1, 256, new KernelArgs().pointer(ids32).pointer(pos).pointer(b + at.types)
+                .pointer(weights.word).pointer(weights.position).pointer(weights.type).pointer(weights.embGamma)
+                .pointer(weights.embBeta).f32(c.layerNormEps()).i32(tokens).i32(h).pointer(x));
+        tileBounds(pos, seg, tokens, attention.blockM(), qTiles);
+        tileBounds(pos, seg, tokens, attention.blockN(), kTiles);
+        float scale = (float) (1 / Math.sqrt(c.headDim()));
+        byte[] params = KernelParams.pack(new KernelParams.Addresses(q, k, v, pos, pos, seg, seg, qTiles, kTiles, o,
+                b + at.lse, b + at.lse), tokens, tokens, heads, heads, c.headDim(), scale, false, true, false, true);
+        for (Weights.Layer w : weights.layers) {
+            gemm(x, w.query, q, tokens, h, h, false, half);
+            gemm(x, w.key, k, tokens, h, h, false, half);
+            gemm(x, w.value, v, tokens, h, h, false, half);
+            api.launch(attention.function(), attention.queryTiles(tokens), heads, attention.threads(),
+                    attention.sharedBytes(), stream, new KernelArgs().struct(params));
+            gemm(o, w.attentionOut, x, tokens, h, h, true, half);
+            layerNorm(x, w.ln1Gamma, w.ln1Beta, tokens, h, c.layerNormEps(), warpBlocks);
+            gemm(x, w.intermediate, f, tokens, inter, h, false, half);
+            long n = (long) tokens * inter;
+            launch("re_gelu", (int) Math.min(65535, (n + 255) / 256), 1, 256, new KernelArgs().pointer(f).i64(n));
+            gemm(f, w.output, x, tokens, h, inter, true, half);
+            layerNorm(x, w.ln2Gamma, w.ln2Beta, tokens, h, c.layerNormEps(), warpBlocks);
         }
+        launch("re_pool", sentences, 1, 128, new KernelArgs().pointer(x).pointer(b + at.starts).i32(h).pointer(vectors));
+        api.copyToHost(pinned, at.pinnedOut, vectors, (long) sentences * h * 4, stream);
+        api.synchronize(stream, "GPU encoder pass");
+        GpuAttentionKernel.getFloats(host, at.pinnedOut, out, from * h, sentences * h);
     }
 
     /** y (=|+=) x W^T + b: (rows, n) from (rows, k); in bf16 the input is rounded into {@code half} first. */
     private void gemm(long x, Weights.Linear w, long y, int rows, int n, int k, boolean accumulate, long half) {
         int grid = (n + 63) / 64;
         int gridY = (rows + 63) / 64;
-        Pointer acc = Pointer.to(new int[] {accumulate ? 1 : 0});
-        Pointer dims = Pointer.to(new int[] {rows});
         if (weights.precision == Precision.BF16) {
             long count = (long) rows * k;
-            launch("ra_f32_to_bf16", (int) Math.max(1, Math.min(4096, (count + 255) / 256)), 1, 256, 0, ptr(x), ptr(half),
-                    Pointer.to(new long[] {count}));
-            launch("re_gemm_bf16", grid, gridY, 128, 0, ptr(half), ptr(w.half), ptr(w.bias), ptr(y), dims,
-                    Pointer.to(new int[] {n}), Pointer.to(new int[] {k}), acc);
+            launch("ra_f32_to_bf16", (int) Math.max(1, Math.min(4096, (count + 255) / 256)), 1, 256,
+                    new KernelArgs().pointer(x).pointer(half).i64(count));
+            launch("re_gemm_bf16", grid, gridY, 128, new KernelArgs().pointer(half).pointer(w.half).pointer(w.bias)
+                    .pointer(y).i32(rows).i32(n).i32(k).i32(accumulate ? 1 : 0));
         } else {
-            launch("re_gemm_f32", grid, gridY, 256, 0, ptr(x), ptr(w.weight), ptr(w.bias), ptr(y), dims,
-                    Pointer.to(new int[] {n}), Pointer.to(new int[] {k}), acc);
+            launch("re_gemm_f32", grid, gridY, 256, new KernelArgs().pointer(x).pointer(w.weight).pointer(w.bias)
+                    .pointer(y).i32(rows).i32(n).i32(k).i32(accumulate ? 1 : 0));
         }
     }
 
     private void layerNorm(long x, long gamma, long beta, int rows, int h, float eps, int blocks) {
-        launch("re_layernorm", blocks, 1, 256, 0, ptr(x), ptr(gamma), ptr(beta), Pointer.to(new float[] {eps}),
-                Pointer.to(new int[] {rows}), Pointer.to(new int[] {h}));
+        launch("re_layernorm", blocks, 1, 256, new KernelArgs().pointer(x).pointer(gamma).pointer(beta).f32(eps).i32(rows)
+                .i32(h));
     }
 
     private void tileBounds(long positions, long segments, int rows, int tile, long out) {
-        launch("ra_tile_bounds", (rows + tile - 1) / tile, 1, 32, 0, ptr(positions), ptr(segments),
-                Pointer.to(new int[] {rows}), Pointer.to(new int[] {tile}), ptr(out));
+        launch("ra_tile_bounds", (rows + tile - 1) / tile, 1, 32, new KernelArgs().pointer(positions).pointer(segments)
+                .i32(rows).i32(tile).pointer(out));
     }
 
-    private void launch(String kernel, int gridX, int gridY, int threads, int sharedBytes, Pointer... args) {
-        GpuRuntime.check(JCudaDriver.cuLaunchKernel(weights.device.function(kernel, sharedBytes), gridX, gridY, 1,
-                threads, 1, 1, sharedBytes, stream, Pointer.to(args), null), "cuLaunchKernel(" + kernel + ")");
-    }
-
-    private static Pointer ptr(long address) {
-        return Pointer.to(new long[] {address});
+    private void launch(String kernel, int gridX, int gridY, int threads, KernelArgs args) {
+        api.launch(kernel, gridX, gridY, threads, 0, stream, args);
     }
 
     @Override
     public void close() {
         weights.device.makeCurrent();
-        GpuRuntime.check(JCudaDriver.cuStreamDestroy(stream), "cuStreamDestroy");
+        api.synchronize(stream, "GPU encoder");
+        weights.device.memory().give(arena);
+        api.freePinned(pinned);
+        api.destroy(stream);
     }
 
-    /** A raw device address as a JCuda pointer. */
-    private static final class Address extends CUdeviceptr {
-        long address() {
-            return getNativePointer();
+    /**
+     * Where a pass's buffers sit in the encoder's one device block, for {@code passTokens} tokens: first the
+     * copied inputs (ids, positions, segments, sentence starts, one run mirrored in pinned memory), then
+     * token types, hidden states, Q K V O, the feed-forward activations, LSE, tile bounds, the bf16 copy of
+     * a GEMM's input (bf16 only) and the sentence vectors. Pinned: the inputs, then the vectors.
+     */
+    record Buffers(long ids, long positions, long segments, long starts, long inputBytes, long types, long x, long q,
+                   long k, long v, long o, long f, long lse, long qTiles, long kTiles, long half, long out, long total,
+                   long pinnedOut, long outBytes) {
+
+        static Buffers of(BertConfig c, int passTokens, LaunchShape attention, Precision precision) {
+            long t = passTokens;
+            long h = c.hiddenSize();
+            long inter = c.intermediateSize();
+            long[] end = {0};
+            java.util.function.LongUnaryOperator take = bytes -> {
+                long a = end[0];
+                end[0] = DeviceLayout.aligned(a + bytes);
+                return a;
+            };
+            long ids = take.applyAsLong(t * 4);
+            long positions = take.applyAsLong(t * 4);
+            long segments = take.applyAsLong(t * 4);
+            long starts = take.applyAsLong((t + 1) * 4);
+            long inputBytes = end[0];
+            long types = take.applyAsLong(t * 4);
+            long x = take.applyAsLong(t * h * 4);
+            long q = take.applyAsLong(t * h * 4);
+            long k = take.applyAsLong(t * h * 4);
+            long v = take.applyAsLong(t * h * 4);
+            long o = take.applyAsLong(t * h * 4);
+            long f = take.applyAsLong(t * inter * 4);
+            long lse = take.applyAsLong(c.heads() * t * 4);
+            long qTiles = take.applyAsLong(attention.queryTiles(passTokens) * 16L);
+            long kTiles = take.applyAsLong(attention.keyTiles(passTokens) * 16L);
+            // bf16 copies of each GEMM's input: hidden states (rows x h) or feed-forward activations (rows x inter).
+            long half = precision == Precision.BF16 ? take.applyAsLong(t * Math.max(h, inter) * 2) : DeviceLayout.NONE;
+            long outBytes = t * h * 4;
+            long out = take.applyAsLong(outBytes);
+            return new Buffers(ids, positions, segments, starts, inputBytes, types, x, q, k, v, o, f, lse, qTiles, kTiles,
+                    half, out, end[0], inputBytes, outBytes);
         }
 
-        static Address alloc(long bytes) {
-            Address a = new Address();
-            GpuRuntime.check(JCudaDriver.cuMemAlloc(a, Math.max(bytes, 1)), "cuMemAlloc(" + bytes + " bytes)");
-            return a;
-        }
-    }
-
-    /** One pass's device buffers, freed together. */
-    private static final class Scratch implements AutoCloseable {
-        private final List<Address> buffers = new ArrayList<>();
-
-        Address buffer(long n) {
-            Address a = Address.alloc(n);
-            buffers.add(a);
-            return a;
-        }
-
-        long bytes(long n) {
-            return buffer(n).address();
-        }
-
-        long floats(long n) {
-            return bytes(n * 4);
-        }
-
-        long ints(int[] values) {
-            Address a = buffer(values.length * 4L);
-            if (values.length > 0) {
-                GpuRuntime.check(JCudaDriver.cuMemcpyHtoD(a, Pointer.to(values), values.length * 4L), "cuMemcpyHtoD");
-            }
-            return a.address();
-        }
-
-        @Override
-        public void close() {
-            for (Address a : buffers) {
-                JCudaDriver.cuMemFree(a);
-            }
+        long pinnedBytes() {
+            return pinnedOut + outBytes;
         }
     }
 
@@ -286,10 +286,15 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
 
         /** Uploads {@code w} to GPU {@code ordinal}; fp32 or bf16 projections. */
         public static Weights upload(int ordinal, BertWeights w, Precision precision) {
+            return upload(GpuRuntime.device(ordinal), w, precision);
+        }
+
+        /** Uploads {@code w} to {@code device}; fp32 or bf16 projections. */
+        public static Weights upload(GpuRuntime.Device device, BertWeights w, Precision precision) {
             if (precision == Precision.FP16) {
                 throw new IllegalArgumentException("the GPU encoder runs fp32 or bf16, not fp16");
             }
-            return new Weights(GpuRuntime.device(ordinal), w, precision);
+            return new Weights(device, w, precision);
         }
 
         private Weights(GpuRuntime.Device device, BertWeights w, Precision precision) {
@@ -300,36 +305,36 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
                 throw new IllegalArgumentException("the GPU encoder needs head dimensions up to 512, got " + config.headDim());
             }
             device.makeCurrent();
+            CudaApi api = device.api();
+            CudaApi.Stream stream = api.createStream();
             word = upload(w.get("embeddings.word_embeddings.weight").data());
             position = upload(w.get("embeddings.position_embeddings.weight").data());
             type = upload(w.get("embeddings.token_type_embeddings.weight").data());
             embGamma = upload(w.get("embeddings.LayerNorm.weight").data());
             embBeta = upload(w.get("embeddings.LayerNorm.bias").data());
             for (int l = 0; l < config.layers(); l++) {
-                layers.add(new Layer(linear(w, l, "attention.self.query"), linear(w, l, "attention.self.key"),
-                        linear(w, l, "attention.self.value"), linear(w, l, "attention.output.dense"),
+                layers.add(new Layer(linear(w, l, "attention.self.query", stream), linear(w, l, "attention.self.key", stream),
+                        linear(w, l, "attention.self.value", stream), linear(w, l, "attention.output.dense", stream),
                         vector(w, l, "attention.output.LayerNorm.weight"), vector(w, l, "attention.output.LayerNorm.bias"),
-                        linear(w, l, "intermediate.dense"), linear(w, l, "output.dense"),
+                        linear(w, l, "intermediate.dense", stream), linear(w, l, "output.dense", stream),
                         vector(w, l, "output.LayerNorm.weight"), vector(w, l, "output.LayerNorm.bias")));
             }
-            GpuRuntime.check(JCudaDriver.cuCtxSynchronize(), "uploading the encoder's weights");
+            api.synchronize(stream, "uploading the encoder's weights");
+            api.destroy(stream);
         }
 
         public Precision precision() {
             return precision;
         }
 
-        private Linear linear(BertWeights w, int layer, String name) {
+        private Linear linear(BertWeights w, int layer, String name, CudaApi.Stream stream) {
             float[] weight = w.get(BertWeights.layer(layer, name + ".weight")).data();
             long fp32 = upload(weight);
             long half = 0;
             if (precision == Precision.BF16) {
-                Address h = Address.alloc(weight.length * 2L);
-                half = h.address();
-                GpuRuntime.check(JCudaDriver.cuLaunchKernel(device.function("ra_f32_to_bf16", 0),
-                        (int) Math.max(1, Math.min(4096, (weight.length + 255L) / 256)), 1, 1, 256, 1, 1, 0, null,
-                        Pointer.to(ptr(fp32), ptr(half), Pointer.to(new long[] {weight.length})), null),
-                        "cuLaunchKernel(ra_f32_to_bf16)");
+                half = device.api().alloc(weight.length * 2L);
+                device.api().launch("ra_f32_to_bf16", (int) Math.max(1, Math.min(4096, (weight.length + 255L) / 256)), 1,
+                        256, 0, stream, new KernelArgs().pointer(fp32).pointer(half).i64(weight.length));
             }
             return new Linear(fp32, half, upload(w.get(BertWeights.layer(layer, name + ".bias")).data()));
         }
@@ -338,10 +343,10 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
             return upload(w.get(BertWeights.layer(layer, name)).data());
         }
 
-        private static long upload(float[] values) {
-            Address a = Address.alloc(values.length * 4L);
-            GpuRuntime.check(JCudaDriver.cuMemcpyHtoD(a, Pointer.to(values), values.length * 4L), "cuMemcpyHtoD");
-            return a.address();
+        private long upload(float[] values) {
+            long a = device.api().alloc(values.length * 4L);
+            device.api().upload(a, values);
+            return a;
         }
     }
 }

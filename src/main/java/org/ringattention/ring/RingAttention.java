@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -160,6 +161,8 @@ public final class RingAttention {
         private final RingPartitioner ring = new RingPartitioner(config.partitions());
         private final boolean checkpoint = context.getCheckpointDir().isPresent();
         private final String shape;
+        /** Names this run's states among those an executor holds on its GPUs ({@link HeldStates}). */
+        private final String run = UUID.randomUUID().toString();
         private final List<JavaRDD<?>> cached = new ArrayList<>();
         private final long[] stepBytes = new long[config.partitions()];
         private long scatterBytes;
@@ -187,7 +190,7 @@ public final class RingAttention {
          * see {@link RingStep}). Returns the last step's states.
          */
         JavaRDD<StepState> steps(JavaRDD<HomeShard> home) {
-            RingStep ringStep = new RingStep(shipped, plan, config);
+            RingStep ringStep = new RingStep(shipped, plan, config, run);
             int partitions = config.partitions();
             JavaRDD<StepState> state = null;
             for (int t = 0; t < partitions; t++) {
@@ -234,7 +237,7 @@ public final class RingAttention {
 
         /** Job "ring finish": states become O and LSE, one {@link OutputBlock} per (position, document). */
         JavaRDD<OutputBlock> finish(JavaRDD<HomeShard> home, JavaRDD<StepState> last) {
-            RingStep ringStep = new RingStep(shipped, plan, config);
+            RingStep ringStep = new RingStep(shipped, plan, config, run);
             JavaRDD<OutputBlock> outputs = home.zipPartitions(last, (h, s) -> ringStep.finish(h.next(), s.next()));
             keep(outputs, false);
             context.setJobDescription("ring finish: O and LSE of " + shape);

@@ -37,9 +37,9 @@ import org.ringattention.testing.LocalCluster;
  * Spark's GPU scheduling as users configure it, on {@code local-cluster[2,2,1024]}: each worker's
  * discovery script (conf/gpu-discovery.sh, with CUDA_VISIBLE_DEVICES=0,1) announces two GPUs, executors
  * take both, tasks one each (conf/spark-gpu.conf's keys), and a ring job runs with {@code device gpu}.
- * The executors' GPUs are {@link StandInGpuDriver}s that compute on the CPU and record, per task, the
- * ordinal the factory opened next to the addresses Spark assigned. Plumbing only: the real kernels'
- * arithmetic is checked on hardware (bench/gpu-check.sh).
+ * The executors' GPUs are {@link StandInGpuDriver}s (the production host code on a simulated device) that
+ * record, per attention call of a task, the ordinal the call ran on next to the addresses Spark assigned.
+ * Plumbing only: the real kernels' arithmetic is checked by KernelEmulationTest and on hardware.
  */
 class GpuSchedulingClusterTest {
 
@@ -75,7 +75,7 @@ class GpuSchedulingClusterTest {
     }
 
     @Test
-    void everyRingTaskOpensTheGpuSparkAssignedItAndEachExecutorOpensAGpuOnce() throws IOException {
+    void everyRingFoldRunsOnTheGpuSparkAssignedItsTaskAndEachExecutorOpensAGpuOnce() throws IOException {
         AttentionSpec spec = AttentionSpec.of(2, 1, 16, true);
         int length = 300;
         SplittableRandom random = new SplittableRandom(10);
@@ -107,22 +107,22 @@ class GpuSchedulingClusterTest {
         List<String> lines = Files.readAllLines(record);
         Map<String, Set<String>> openedPerProcess = new HashMap<>();
         Set<String> ordinals = new HashSet<>();
-        int tasks = 0;
+        int folds = 0;
         for (String line : lines) {
             String[] f = line.split(" ");
             if (f[0].equals("open")) {
                 assertTrue(openedPerProcess.computeIfAbsent(f[1], p -> new HashSet<>()).add(f[2]),
                         "process " + f[1] + " opened GPU " + f[2] + " twice: " + lines);
             } else {
-                assertEquals("task", f[0]);
+                assertEquals("fold", f[0]);
                 assertFalse(f[3].equals("-"), "a ring task ran without a GPU assigned: " + line);
-                assertEquals(f[3].split(",")[0], f[2], "the task opened another GPU than Spark assigned: " + line);
+                assertEquals(f[3].split(",")[0], f[2], "the fold ran on another GPU than Spark assigned: " + line);
                 assertTrue(openedPerProcess.getOrDefault(f[1], Set.of()).contains(f[2]), "opened before use: " + line);
                 ordinals.add(f[2]);
-                tasks++;
+                folds++;
             }
         }
-        assertTrue(tasks >= 4 * 4, "every fold of 4 positions x 4 steps opened a backend: " + tasks);
+        assertTrue(folds >= 4 * 4, "every one of 4 positions x 4 steps folded a shard on a GPU: " + folds);
         assertEquals(Set.of("0", "1"), ordinals, "concurrent tasks on one executor got both GPUs: " + lines);
         assertEquals(2, openedPerProcess.size(), "two executors: " + openedPerProcess);
     }
