@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
+import org.ringattention.gpu.Precision;
 import org.ringattention.io.BadInputException;
 
 /**
@@ -45,8 +46,8 @@ public final class BackendFactory {
      *
      * @throws BadInputException for {@code gpu} when no working GPU can be had, naming the reason
      */
-    public static Backend open(Device device, int blockSize, int threads, Consumer<String> log) {
-        return PROCESS.backend(Placement.command(device, log), blockSize, threads);
+    public static Backend open(Device device, Precision precision, int blockSize, int threads, Consumer<String> log) {
+        return PROCESS.backend(Placement.command(device, precision, log), blockSize, threads);
     }
 
     /** Kernels placed as {@code where} says, with {@code threads} CPU threads. */
@@ -61,7 +62,7 @@ public final class BackendFactory {
      */
     public static void requireLocalGpu(Device device, String master) {
         if (device == Device.GPU && master != null && master.startsWith("local")) {
-            PROCESS.backend(Placement.command(device, m -> { }), 1, 1).close();
+            PROCESS.backend(Placement.command(device, Precision.FP32, m -> { }), 1, 1).close();
         }
     }
 
@@ -70,9 +71,9 @@ public final class BackendFactory {
      * on the CPU with its passes spread over {@code threads} threads. {@code model} is empty for the bundled
      * all-MiniLM-L6-v2, else a model directory or file.
      */
-    public static EmbeddingBackend openEncoder(Device device, String model, int passTokens, int threads,
-                                               Consumer<String> log) {
-        return PROCESS.encoder(Placement.command(device, log), model, passTokens, CpuEncoder.threads(threads));
+    public static EmbeddingBackend openEncoder(Device device, Precision precision, String model, int passTokens,
+                                               int threads, Consumer<String> log) {
+        return PROCESS.encoder(Placement.command(device, precision, log), model, passTokens, CpuEncoder.threads(threads));
     }
 
     /**
@@ -89,12 +90,14 @@ public final class BackendFactory {
             return CpuEncoder.open(model, passTokens, threads);
         }
         GpuState gpu = gpu(where.gpu());
-        String what = "encoder (model " + (model.isEmpty() ? "bundled all-MiniLM-L6-v2" : model) + ")";
+        Precision precision = where.precision();
+        String what = "encoder (model " + (model.isEmpty() ? "bundled all-MiniLM-L6-v2" : model) + ", "
+                + precision.label() + ")";
         String problem = gpu.problem();
         if (problem == null) {
             EmbeddingBackend onGpu = null;
             try {
-                onGpu = gpu.takeEncoder(model);
+                onGpu = gpu.takeEncoder(model, precision);
             } catch (RuntimeException e) {
                 problem = gpu.fail("could not load the " + what + ": " + oneLine(e));
             }
@@ -102,7 +105,7 @@ public final class BackendFactory {
                 EmbeddingBackend checked = onGpu;
                 problem = gpu.verify(what, () -> {
                     try (EmbeddingBackend reference = CpuEncoder.open(model, passTokens, CpuEncoder.threads(1))) {
-                        return SelfCheck.encoder(checked, reference);
+                        return SelfCheck.encoder(checked, reference, SelfCheck.minCosine(precision));
                     }
                 });
                 if (problem == null) {
@@ -111,13 +114,13 @@ public final class BackendFactory {
                     }
                     return new CheckedGpuEncoder(gpu, where, model, onGpu, () -> CpuEncoder.open(model, passTokens, threads));
                 }
-                gpu.giveBack(model, onGpu);
+                gpu.giveBack(model, precision, onGpu);
             }
         }
         if (where.device() == Device.GPU) {
             throw unavailable(problem);
         }
-        gpu.report("device auto: using the CPU (" + problem + ")", where);
+        gpu.report(onTheCpu(problem, where), where);
         return CpuEncoder.open(model, passTokens, threads);
     }
 
@@ -130,7 +133,7 @@ public final class BackendFactory {
         if (problem == null) {
             Backend opened = null;
             try {
-                opened = gpu.takeBackend();
+                opened = gpu.takeBackend(where.precision());
             } catch (RuntimeException e) {
                 problem = gpu.fail("could not open its kernels: " + oneLine(e));
             }
@@ -139,14 +142,20 @@ public final class BackendFactory {
                     where.log().accept("device auto: using " + gpu.gpu.description());
                 }
                 return new CheckedGpuBackend(gpu, where, opened, () -> new CpuBackend(blockSize, threads),
-                        () -> gpu.gpu.openBackend(SelfCheck.KEYS_PER_CHUNK));
+                        () -> gpu.gpu.openBackend(where.precision(), SelfCheck.KEYS_PER_CHUNK));
             }
         }
         if (where.device() == Device.GPU) {
             throw unavailable(problem);
         }
-        gpu.report("device auto: using the CPU (" + problem + ")", where);
+        gpu.report(onTheCpu(problem, where), where);
         return new CpuBackend(blockSize, threads);
+    }
+
+    /** The one line of a fallback under {@code auto}: why, and that a GPU precision does not carry over. */
+    static String onTheCpu(String problem, Placement where) {
+        return "device auto: using the CPU (" + problem + ")"
+                + (where.precision() == Precision.FP32 ? "" : "; it computes in fp32, not " + where.precision().label());
     }
 
     static BadInputException unavailable(String problem) {
@@ -195,7 +204,7 @@ public final class BackendFactory {
         private String problem;
         private final Set<String> checked = new HashSet<>();
         private final Set<String> reported = new HashSet<>();
-        private final Deque<Backend> idleBackends = new ArrayDeque<>();
+        private final Map<Precision, Deque<Backend>> idleBackends = new HashMap<>();
         private final Map<String, Deque<EmbeddingBackend>> idleEncoders = new HashMap<>();
 
         GpuState(int ordinal, GpuDriver.Gpu gpu, String problem) {
@@ -212,35 +221,37 @@ public final class BackendFactory {
             return problem;
         }
 
-        /** GPU kernels for one caller: kept ones first, else newly opened. */
-        Backend takeBackend() {
+        /** GPU kernels in {@code precision} for one caller: kept ones first, else newly opened. */
+        Backend takeBackend(Precision precision) {
             synchronized (this) {
-                if (!idleBackends.isEmpty()) {
-                    return idleBackends.pop();
-                }
-            }
-            return gpu.openBackend();
-        }
-
-        /** An encoder of {@code model} for one caller: a kept one first, else newly opened. */
-        EmbeddingBackend takeEncoder(String model) {
-            synchronized (this) {
-                Deque<EmbeddingBackend> idle = idleEncoders.get(model);
+                Deque<Backend> idle = idleBackends.get(precision);
                 if (idle != null && !idle.isEmpty()) {
                     return idle.pop();
                 }
             }
-            return gpu.openEncoder(model);
+            return gpu.openBackend(precision);
+        }
+
+        /** An encoder of {@code model} in {@code precision} for one caller: a kept one first, else newly opened. */
+        EmbeddingBackend takeEncoder(String model, Precision precision) {
+            synchronized (this) {
+                Deque<EmbeddingBackend> idle = idleEncoders.get(precision + "/" + model);
+                if (idle != null && !idle.isEmpty()) {
+                    return idle.pop();
+                }
+            }
+            return gpu.openEncoder(model, precision);
         }
 
         /** Keeps {@code backend} for the next caller, or closes it when the GPU has been disabled. */
-        void giveBack(Backend backend) {
-            keepOrClose(backend, () -> idleBackends.push(backend));
+        void giveBack(Precision precision, Backend backend) {
+            keepOrClose(backend, () -> idleBackends.computeIfAbsent(precision, p -> new ArrayDeque<>()).push(backend));
         }
 
-        /** Keeps {@code encoder} of {@code model} for the next caller, or closes it when the GPU has been disabled. */
-        void giveBack(String model, EmbeddingBackend encoder) {
-            keepOrClose(encoder, () -> idleEncoders.computeIfAbsent(model, m -> new ArrayDeque<>()).push(encoder));
+        /** Keeps {@code encoder} for the next caller, or closes it when the GPU has been disabled. */
+        void giveBack(String model, Precision precision, EmbeddingBackend encoder) {
+            keepOrClose(encoder, () -> idleEncoders.computeIfAbsent(precision + "/" + model, m -> new ArrayDeque<>())
+                    .push(encoder));
         }
 
         private void keepOrClose(AutoCloseable opened, Runnable keep) {

@@ -8,6 +8,7 @@ import org.ringattention.attention.HeldState;
 import org.ringattention.attention.HeldStateLost;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.Queries;
+import org.ringattention.gpu.Precision;
 
 /**
  * A GPU backend guarded at every call. First its {@link BackendFactory.GpuState} is asked whether that
@@ -147,9 +148,12 @@ final class CheckedGpuBackend implements Backend {
 
     /** Whether the GPU may run {@code kernel} at {@code headDim}: no earlier failure, self-check passed. */
     private boolean usable(String kernel, int headDim) {
-        return state.verify(kernel + " kernel (head dimension " + headDim + ")", () -> {
+        Precision precision = where.precision();
+        String what = kernel + " kernel (head dimension " + headDim
+                + (kernel.equals(ATTENTION) && precision != Precision.FP32 ? ", " + precision.label() : "") + ")";
+        return state.verify(what, () -> {
             try (Backend reference = cpuFactory.get(); Backend checked = checkFactory.get()) {
-                return kernel.equals(ATTENTION) ? SelfCheck.attention(checked, reference, headDim)
+                return kernel.equals(ATTENTION) ? SelfCheck.attention(checked, reference, headDim, precision)
                         : SelfCheck.attentionMass(checked, reference, headDim);
             }
         }) == null;
@@ -170,7 +174,7 @@ final class CheckedGpuBackend implements Backend {
             throw BackendFactory.unavailable(problem);
         }
         if (cpu == null) {
-            state.report("device auto: using the CPU (" + problem + ")", where);
+            state.report(BackendFactory.onTheCpu(problem, where), where);
             cpu = cpuFactory.get();
         }
         return cpu;
@@ -178,7 +182,7 @@ final class CheckedGpuBackend implements Backend {
 
     @Override
     public void close() {
-        state.giveBack(gpu);
+        state.giveBack(where.precision(), gpu);
         if (cpu != null) {
             cpu.close();
         }

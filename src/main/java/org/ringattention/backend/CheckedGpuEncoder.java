@@ -58,7 +58,7 @@ final class CheckedGpuEncoder implements EmbeddingBackend {
             throw BackendFactory.unavailable(problem);
         }
         if (cpu == null) {
-            state.report("device auto: using the CPU (" + problem + ")", where);
+            state.report(BackendFactory.onTheCpu(problem, where), where);
             cpu = cpuFactory.get();
         }
         return cpu;
@@ -71,7 +71,7 @@ final class CheckedGpuEncoder implements EmbeddingBackend {
 
     @Override
     public void close() {
-        state.giveBack(model, gpu);
+        state.giveBack(model, where.precision(), gpu);
         if (cpu != null) {
             cpu.close();
         }

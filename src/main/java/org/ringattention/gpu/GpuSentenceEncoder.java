@@ -23,8 +23,10 @@ import org.ringattention.model.BertWeights;
  *
  * <p>Weights are uploaded once per process and GPU ({@link Weights}, kept by the caller's cache); an
  * instance owns one stream and is used by one thread. {@link Precision#FP32} computes the projections
- * with fp32 FMA (agrees with the CPU encoder to fp32 rounding); {@link Precision#BF16} rounds their inputs
- * to bf16 for tensor cores (fp32 accumulation; LayerNorm, softmax and pooling stay fp32).
+ * with fp32 FMA (agrees with the CPU encoder to fp32 rounding); {@link Precision#BF16} gives them bf16
+ * inputs for tensor cores (fp32 accumulation; bias, GELU and the residual in the GEMM's epilogue in fp32;
+ * LayerNorm, attention over the 32-wide heads, softmax and pooling stay fp32, and each step writes the
+ * bf16 copy the next GEMM reads).
  */
 public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable {
 
@@ -130,7 +132,6 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
         }
         host.putInt(Math.toIntExact(at.starts + 4L * sentences), tokens);
         long b = arena.address();
-        long ids32 = b + at.ids;
         long pos = b + at.positions;
         long seg = b + at.segments;
         long x = b + at.x;
@@ -138,70 +139,87 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
         long k = b + at.k;
         long v = b + at.v;
         long o = b + at.o;
+        boolean bf16 = weights.precision == Precision.BF16;
+        // bf16 copies of the GEMMs' inputs, written by the step before each GEMM (0 at fp32).
+        long x16 = bf16 ? b + at.x16 : 0;
+        long o16 = bf16 ? b + at.o16 : 0;
         long f = b + at.f;
-        long half = at.half == DeviceLayout.NONE ? 0 : b + at.half;
         long qTiles = b + at.qTiles;
         long kTiles = b + at.kTiles;
         long vectors = b + at.out;
         api.copyToDevice(b, pinned, 0, at.inputBytes, stream);
 
         int warpBlocks = (tokens * 32 + 255) / 256;
-        launch("re_embed", warpBlocks, 1, 256, new KernelArgs().pointer(ids32).pointer(pos).pointer(b + at.types)
+        launch("re_embed", warpBlocks, 1, 256, 0, new KernelArgs().pointer(b + at.ids).pointer(pos).pointer(b + at.types)
                 .pointer(weights.word).pointer(weights.position).pointer(weights.type).pointer(weights.embGamma)
-                .pointer(weights.embBeta).f32(c.layerNormEps()).i32(tokens).i32(h).pointer(x));
+                .pointer(weights.embBeta).f32(c.layerNormEps()).i32(tokens).i32(h).pointer(x).pointer(x16));
         tileBounds(pos, seg, tokens, attention.blockM(), qTiles);
         tileBounds(pos, seg, tokens, attention.blockN(), kTiles);
         float scale = (float) (1 / Math.sqrt(c.headDim()));
         byte[] params = KernelParams.pack(new KernelParams.Addresses(q, k, v, pos, pos, seg, seg, qTiles, kTiles, o,
                 b + at.lse, b + at.lse), tokens, tokens, heads, heads, c.headDim(), scale, false, true, false, true);
         for (Weights.Layer w : weights.layers) {
-            gemm(x, w.query, q, tokens, h, h, false, half);
-            gemm(x, w.key, k, tokens, h, h, false, half);
-            gemm(x, w.value, v, tokens, h, h, false, half);
+            // Q, K, V in fp32 for the attention kernel; the output projection and the feed-forward output add
+            // their residual in the GEMM; GELU is the intermediate GEMM's epilogue (BERT, Devlin et al. 2019).
+            gemm(bf16 ? x16 : x, w.query, q, 0, tokens, h, h, 0);
+            gemm(bf16 ? x16 : x, w.key, k, 0, tokens, h, h, 0);
+            gemm(bf16 ? x16 : x, w.value, v, 0, tokens, h, h, 0);
             api.launch(attention.function(), attention.queryTiles(tokens), heads, attention.threads(),
                     attention.sharedBytes(), stream, new KernelArgs().struct(params));
-            gemm(o, w.attentionOut, x, tokens, h, h, true, half);
-            layerNorm(x, w.ln1Gamma, w.ln1Beta, tokens, h, c.layerNormEps(), warpBlocks);
-            gemm(x, w.intermediate, f, tokens, inter, h, false, half);
-            long n = (long) tokens * inter;
-            launch("re_gelu", (int) Math.min(65535, (n + 255) / 256), 1, 256, new KernelArgs().pointer(f).i64(n));
-            gemm(f, w.output, x, tokens, h, inter, true, half);
-            layerNorm(x, w.ln2Gamma, w.ln2Beta, tokens, h, c.layerNormEps(), warpBlocks);
+            if (bf16) {
+                long n = (long) tokens * h;
+                launch("ra_f32_to_bf16", (int) Math.max(1, Math.min(4096, (n + 255) / 256)), 1, 256, 0,
+                        new KernelArgs().pointer(o).pointer(o16).i64(n));
+            }
+            gemm(bf16 ? o16 : o, w.attentionOut, x, 0, tokens, h, h, RESIDUAL);
+            layerNorm(x, x16, w.ln1Gamma, w.ln1Beta, tokens, h, c.layerNormEps(), warpBlocks);
+            // The activations go on only as the next GEMM's input: bf16 alone when that GEMM is bf16.
+            gemm(bf16 ? x16 : x, w.intermediate, bf16 ? 0 : f, bf16 ? f : 0, tokens, inter, h, GELU);
+            gemm(f, w.output, x, 0, tokens, h, inter, RESIDUAL);
+            layerNorm(x, x16, w.ln2Gamma, w.ln2Beta, tokens, h, c.layerNormEps(), warpBlocks);
         }
-        launch("re_pool", sentences, 1, 128, new KernelArgs().pointer(x).pointer(b + at.starts).i32(h).pointer(vectors));
+        launch("re_pool", sentences, 1, 128, 0, new KernelArgs().pointer(x).pointer(b + at.starts).i32(h).pointer(vectors));
         api.copyToHost(pinned, at.pinnedOut, vectors, (long) sentences * h * 4, stream);
         api.synchronize(stream, "GPU encoder pass");
         GpuAttentionKernel.getFloats(host, at.pinnedOut, out, from * h, sentences * h);
     }
 
-    /** y (=|+=) x W^T + b: (rows, n) from (rows, k); in bf16 the input is rounded into {@code half} first. */
-    private void gemm(long x, Weights.Linear w, long y, int rows, int n, int k, boolean accumulate, long half) {
-        int grid = (n + 63) / 64;
-        int gridY = (rows + 63) / 64;
+    /** The GEMMs' epilogue flags (encoder.cu, RE_GELU and RE_RESIDUAL). */
+    static final int GELU = 1;
+    static final int RESIDUAL = 2;
+
+    /**
+     * {@code y = epilogue(x W^T + b)}: (rows, n) from (rows, k), into fp32 {@code y} and/or bf16 {@code y16}
+     * (0 for none; bf16 output only from the bf16 GEMM, whose input {@code x} is bf16).
+     */
+    private void gemm(long x, Weights.Linear w, long y, long y16, int rows, int n, int k, int flags) {
         if (weights.precision == Precision.BF16) {
-            long count = (long) rows * k;
-            launch("ra_f32_to_bf16", (int) Math.max(1, Math.min(4096, (count + 255) / 256)), 1, 256,
-                    new KernelArgs().pointer(x).pointer(half).i64(count));
-            launch("re_gemm_bf16", grid, gridY, 128, new KernelArgs().pointer(half).pointer(w.half).pointer(w.bias)
-                    .pointer(y).i32(rows).i32(n).i32(k).i32(accumulate ? 1 : 0));
+            launch("re_gemm_bf16", (n + BF16_TILE - 1) / BF16_TILE, (rows + BF16_TILE - 1) / BF16_TILE, 256,
+                    BF16_GEMM_SHARED, new KernelArgs().pointer(x).pointer(w.half).pointer(w.bias).pointer(y).pointer(y16)
+                            .i32(rows).i32(n).i32(k).i32(flags));
         } else {
-            launch("re_gemm_f32", grid, gridY, 256, new KernelArgs().pointer(x).pointer(w.weight).pointer(w.bias)
-                    .pointer(y).i32(rows).i32(n).i32(k).i32(accumulate ? 1 : 0));
+            launch("re_gemm_f32", (n + 63) / 64, (rows + 63) / 64, 256, 0, new KernelArgs().pointer(x).pointer(w.weight)
+                    .pointer(w.bias).pointer(y).i32(rows).i32(n).i32(k).i32(flags));
         }
     }
 
-    private void layerNorm(long x, long gamma, long beta, int rows, int h, float eps, int blocks) {
-        launch("re_layernorm", blocks, 1, 256, new KernelArgs().pointer(x).pointer(gamma).pointer(beta).f32(eps).i32(rows)
-                .i32(h));
+    /** The bf16 GEMM's output tile edge and its shared memory: three stages of 128 x (32 + 8) bf16 for X and W. */
+    static final int BF16_TILE = 128;
+    static final int BF16_GEMM_SHARED = 3 * (128 + 128) * (32 + 8) * 2;
+
+    /** LayerNorm of x in place, and its bf16 copy into {@code x16} (0 for none). */
+    private void layerNorm(long x, long x16, long gamma, long beta, int rows, int h, float eps, int blocks) {
+        launch("re_layernorm", blocks, 1, 256, 0, new KernelArgs().pointer(x).pointer(gamma).pointer(beta).f32(eps)
+                .i32(rows).i32(h).pointer(x16));
     }
 
     private void tileBounds(long positions, long segments, int rows, int tile, long out) {
-        launch("ra_tile_bounds", (rows + tile - 1) / tile, 1, 32, new KernelArgs().pointer(positions).pointer(segments)
+        launch("ra_tile_bounds", (rows + tile - 1) / tile, 1, 32, 0, new KernelArgs().pointer(positions).pointer(segments)
                 .i32(rows).i32(tile).pointer(out));
     }
 
-    private void launch(String kernel, int gridX, int gridY, int threads, KernelArgs args) {
-        api.launch(kernel, gridX, gridY, threads, 0, stream, args);
+    private void launch(String kernel, int gridX, int gridY, int threads, int sharedBytes, KernelArgs args) {
+        api.launch(kernel, gridX, gridY, threads, sharedBytes, stream, args);
     }
 
     @Override
@@ -216,17 +234,19 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
     /**
      * Where a pass's buffers sit in the encoder's one device block, for {@code passTokens} tokens: first the
      * copied inputs (ids, positions, segments, sentence starts, one run mirrored in pinned memory), then
-     * token types, hidden states, Q K V O, the feed-forward activations, LSE, tile bounds, the bf16 copy of
-     * a GEMM's input (bf16 only) and the sentence vectors. Pinned: the inputs, then the vectors.
+     * token types, hidden states, Q K V O, LSE, tile bounds, the sentence vectors, the feed-forward
+     * activations (fp32, or bf16 at bf16), and at bf16 the bf16 copies of the hidden states and of O that the
+     * GEMMs read. Pinned: the inputs, then the vectors.
      */
     record Buffers(long ids, long positions, long segments, long starts, long inputBytes, long types, long x, long q,
-                   long k, long v, long o, long f, long lse, long qTiles, long kTiles, long half, long out, long total,
-                   long pinnedOut, long outBytes) {
+                   long k, long v, long o, long lse, long qTiles, long kTiles, long out, long f, long x16, long o16,
+                   long total, long pinnedOut, long outBytes) {
 
         static Buffers of(BertConfig c, int passTokens, LaunchShape attention, Precision precision) {
             long t = passTokens;
             long h = c.hiddenSize();
             long inter = c.intermediateSize();
+            boolean bf16 = precision == Precision.BF16;
             long[] end = {0};
             java.util.function.LongUnaryOperator take = bytes -> {
                 long a = end[0];
@@ -244,16 +264,16 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
             long k = take.applyAsLong(t * h * 4);
             long v = take.applyAsLong(t * h * 4);
             long o = take.applyAsLong(t * h * 4);
-            long f = take.applyAsLong(t * inter * 4);
             long lse = take.applyAsLong(c.heads() * t * 4);
             long qTiles = take.applyAsLong(attention.queryTiles(passTokens) * 16L);
             long kTiles = take.applyAsLong(attention.keyTiles(passTokens) * 16L);
-            // bf16 copies of each GEMM's input: hidden states (rows x h) or feed-forward activations (rows x inter).
-            long half = precision == Precision.BF16 ? take.applyAsLong(t * Math.max(h, inter) * 2) : DeviceLayout.NONE;
             long outBytes = t * h * 4;
             long out = take.applyAsLong(outBytes);
-            return new Buffers(ids, positions, segments, starts, inputBytes, types, x, q, k, v, o, f, lse, qTiles, kTiles,
-                    half, out, end[0], inputBytes, outBytes);
+            long f = take.applyAsLong(t * inter * (bf16 ? 2 : 4));
+            long x16 = bf16 ? take.applyAsLong(t * h * 2) : DeviceLayout.NONE;
+            long o16 = bf16 ? take.applyAsLong(t * h * 2) : DeviceLayout.NONE;
+            return new Buffers(ids, positions, segments, starts, inputBytes, types, x, q, k, v, o, lse, qTiles, kTiles,
+                    out, f, x16, o16, end[0], inputBytes, outBytes);
         }
 
         long pinnedBytes() {
@@ -303,6 +323,11 @@ public final class GpuSentenceEncoder implements SentenceEncoder, AutoCloseable 
             this.precision = precision;
             if (config.headDim() > 512 || config.hiddenSize() % config.heads() != 0) {
                 throw new IllegalArgumentException("the GPU encoder needs head dimensions up to 512, got " + config.headDim());
+            }
+            if (precision == Precision.BF16 && (config.hiddenSize() % 8 != 0 || config.intermediateSize() % 8 != 0)) {
+                throw new IllegalArgumentException("the bf16 GPU encoder copies rows in 16-byte pieces: hidden size "
+                        + config.hiddenSize() + " and intermediate size " + config.intermediateSize()
+                        + " must be multiples of 8; use --precision fp32");
             }
             device.makeCurrent();
             CudaApi api = device.api();

@@ -4,8 +4,8 @@ package org.ringattention.gpu;
  * Which compiled kernel runs a problem and how it is launched: the input type it reads
  * ({@code precision}), tile edges {@code blockM} (query rows per thread block) and {@code blockN} (keys per
  * inner step), threads per block and dynamic shared memory.
- * The numbers mirror src/main/cuda/attention.cu (F32_BM, F32_BN, RA_MMA_WARPS, MMA_BN and the shared
- * memory carve-up at the top of each kernel); the grid is one block per (query tile, query head).
+ * The numbers mirror src/main/cuda/attention.cu (F32_BM, F32_BN, RA_MMA_WARPS, MMA_WARP_ROWS, MMA_BN and the
+ * shared memory carve-up at the top of each kernel); the grid is one block per (query tile, query head).
  */
 public record LaunchShape(String function, Precision precision, int blockM, int blockN, int threads, int sharedBytes) {
 
@@ -15,6 +15,7 @@ public record LaunchShape(String function, Precision precision, int blockM, int 
     static final int[] MMA_DIMS = {64, 128};
 
     private static final int MMA_WARPS = 4;
+    private static final int MMA_WARP_ROWS = 32;
 
     /** The kernel for head dimension {@code d} at {@code precision}; fails naming the supported sizes. */
     public static LaunchShape of(Precision precision, int d) {
@@ -35,10 +36,12 @@ public record LaunchShape(String function, Precision precision, int blockM, int 
         }
         for (int dm : MMA_DIMS) {
             if (d == dm) {
-                int bm = 16 * MMA_WARPS;
+                // FlashAttention-2's shape: 128 query rows, 32 per warp; key tiles of 64.
+                int bm = MMA_WARP_ROWS * MMA_WARPS;
                 int bn = 64;
-                // Q, K, V tiles with rows padded by 16 bytes (bank-conflict-free ldmatrix), positions, segments.
-                int shared = (bm + 2 * bn) * (d + 8) * precision.bytes() + 2 * bn * 4;
+                // Q, and K and V double-buffered (two stages each), rows padded by 16 bytes (bank-conflict-free
+                // ldmatrix); key positions and segments of both stages.
+                int shared = (bm + 4 * bn) * (d + 8) * precision.bytes() + 4 * bn * 4;
                 return new LaunchShape("ra_fwd_" + precision.kernelTag() + "_d" + d, precision, bm, bn, 32 * MMA_WARPS, shared);
             }
         }

@@ -73,7 +73,7 @@ final class RingStep implements Serializable {
      * Spark assigned to this task (its context cached per executor); both through {@link TaskBackends}.
      */
     static Backend backend(RingConfig config) {
-        return TaskBackends.open(config.device(), config.blockSize(), config.threads());
+        return TaskBackends.open(config.device(), config.precision(), config.blockSize(), config.threads());
     }
 
     /**

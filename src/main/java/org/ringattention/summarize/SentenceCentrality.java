@@ -22,6 +22,8 @@ import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.backend.Backend;
 import org.ringattention.executor.TaskBackends;
 import org.ringattention.backend.Device;
+import org.ringattention.backend.Placement;
+import org.ringattention.gpu.Precision;
 
 /**
  * Exact document-level attention across all sentences of each document, and from it each sentence's
@@ -57,6 +59,10 @@ public final class SentenceCentrality extends DocumentStage {
     private final Param<String> device = new Param<>(this, "device",
             "where the attention runs: cpu, gpu (fails the task without a working GPU) or auto",
             ParamValidators.inArray(Device.labels()));
+    private final Param<String> precision = new Param<>(this, "precision",
+            "the GPU attention kernels' inputs: fp32, or bf16 on tensor cores where the head dimension has them"
+                    + " (a GPU device only)",
+            ParamValidators.inArray(Precision.labels()));
 
     public SentenceCentrality(String uid) {
         super(uid);
@@ -70,6 +76,7 @@ public final class SentenceCentrality extends DocumentStage {
         setDefault(ringThreshold, (Object) SummarizeOptions.RING_THRESHOLD);
         setDefault(ringPartitions, (Object) 0);
         setDefault(device, SummarizeOptions.DEVICE.label());
+        setDefault(precision, SummarizeOptions.PRECISION.label());
     }
 
     public SentenceCentrality() {
@@ -125,6 +132,15 @@ public final class SentenceCentrality extends DocumentStage {
         return this;
     }
 
+    public Param<String> precision() {
+        return precision;
+    }
+
+    public SentenceCentrality setPrecision(String value) {
+        set(precision, value);
+        return this;
+    }
+
     public SentenceCentrality setRingThreshold(int sentences) {
         set(ringThreshold, sentences);
         return this;
@@ -160,6 +176,7 @@ public final class SentenceCentrality extends DocumentStage {
         requireColumn(schema, getOrDefault(sentencesCol), DataTypes.createArrayType(DataTypes.StringType, false),
                 "SentenceCentrality");
         requireColumn(schema, getOrDefault(embeddingsCol), DataTypes.BinaryType, "SentenceCentrality");
+        Placement.checkPrecision(Device.parse(getOrDefault(device)), Precision.parse(getOrDefault(precision)));
         StructType out = append(schema, DataTypes.createStructField(getOrDefault(outputCol),
                 DataTypes.createArrayType(DataTypes.DoubleType, false), true));
         return getOrDefault(contextCol).isEmpty() ? out
@@ -193,7 +210,7 @@ public final class SentenceCentrality extends DocumentStage {
                         input.schema().fieldIndex(getOrDefault(embeddingsCol)), !getOrDefault(contextCol).isEmpty()),
                         new RingCentrality.Settings((Double) getOrDefault(temperature),
                                 partitions > 0 ? partitions : sc.defaultParallelism(), (Integer) getOrDefault(blockSize),
-                                Device.parse(getOrDefault(device))));
+                                Device.parse(getOrDefault(device)), Precision.parse(getOrDefault(precision))));
                 out = inTask(input.filter(functions.not(isLong).or(isLong.isNull())), schema).unionByName(ring);
             }
             out = out.persist(StorageLevel.MEMORY_AND_DISK());
@@ -219,9 +236,10 @@ public final class SentenceCentrality extends DocumentStage {
         boolean failFast = isFailFast();
         int idAt = docIdIndex(dataset.schema());
         Device where = Device.parse(getOrDefault(device));
+        Precision inputs = Precision.parse(getOrDefault(precision));
         MapPartitionsFunction<Row, Row> f = rows -> new Iterator<>() {
             // One single-threaded backend per task: Spark already runs a task per core.
-            private final Backend backend = openForTask(where, block);
+            private final Backend backend = openForTask(where, inputs, block);
 
             @Override
             public boolean hasNext() {
@@ -251,7 +269,7 @@ public final class SentenceCentrality extends DocumentStage {
     }
 
     /** The task's backend, closed when the task completes. */
-    private static Backend openForTask(Device where, int block) {
-        return TaskBackends.closedWithTask(TaskBackends.open(where, block, 1));
+    private static Backend openForTask(Device where, Precision precision, int block) {
+        return TaskBackends.closedWithTask(TaskBackends.open(where, precision, block, 1));
     }
 }

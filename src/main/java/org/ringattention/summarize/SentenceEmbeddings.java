@@ -18,6 +18,8 @@ import org.apache.spark.sql.types.StructType;
 import org.ringattention.executor.TaskBackends;
 import org.ringattention.backend.Device;
 import org.ringattention.backend.EmbeddingBackend;
+import org.ringattention.backend.Placement;
+import org.ringattention.gpu.Precision;
 import org.ringattention.encoder.SentenceEmbedder;
 import org.ringattention.encoder.SentenceTokenizer;
 
@@ -42,6 +44,9 @@ public final class SentenceEmbeddings extends DocumentStage {
     private final Param<String> device = new Param<>(this, "device",
             "where the encoder runs: cpu, gpu (fails the task without a working GPU) or auto",
             ParamValidators.inArray(Device.labels()));
+    private final Param<String> precision = new Param<>(this, "precision",
+            "the GPU encoder's GEMM inputs: fp32, or bf16 on tensor cores (a GPU device only)",
+            ParamValidators.inArray(Precision.labels()));
 
     public SentenceEmbeddings(String uid) {
         super(uid);
@@ -51,6 +56,7 @@ public final class SentenceEmbeddings extends DocumentStage {
         setDefault(model, "");
         setDefault(passTokens, (Object) SentenceEmbedder.DEFAULT_PASS_TOKENS);
         setDefault(device, SummarizeOptions.DEVICE.label());
+        setDefault(precision, SummarizeOptions.PRECISION.label());
     }
 
     public SentenceEmbeddings() {
@@ -90,6 +96,15 @@ public final class SentenceEmbeddings extends DocumentStage {
         return this;
     }
 
+    public Param<String> precision() {
+        return precision;
+    }
+
+    public SentenceEmbeddings setPrecision(String value) {
+        set(precision, value);
+        return this;
+    }
+
     public SentenceEmbeddings setModel(String directory) {
         set(model, directory);
         return this;
@@ -99,6 +114,7 @@ public final class SentenceEmbeddings extends DocumentStage {
     public StructType transformSchema(StructType schema) {
         requireColumn(schema, getOrDefault(sentencesCol), DataTypes.createArrayType(DataTypes.StringType, false),
                 "SentenceEmbeddings");
+        Placement.checkPrecision(Device.parse(getOrDefault(device)), Precision.parse(getOrDefault(precision)));
         String m = getOrDefault(model);
         if (!m.isEmpty() && !Files.isDirectory(Path.of(m))) {
             throw new IllegalArgumentException("model " + m + " is not a directory; give a model directory"
@@ -118,8 +134,9 @@ public final class SentenceEmbeddings extends DocumentStage {
         boolean failFast = isFailFast();
         int idAt = docIdIndex(dataset.schema());
         Device where = Device.parse(getOrDefault(device));
+        Precision inputs = Precision.parse(getOrDefault(precision));
         MapPartitionsFunction<Row, Row> f = rows -> {
-            EmbeddingBackend embedder = TaskBackends.closedWithTask(TaskBackends.openEncoder(where, modelName, pass));
+            EmbeddingBackend embedder = TaskBackends.closedWithTask(TaskBackends.openEncoder(where, inputs, modelName, pass));
             int maxPositions = embedder.maxPositions();
             SentenceTokenizer tokenizer = TaskBackends.closedWithTask(modelName.isEmpty()
                     ? SentenceTokenizer.bundledMiniLm() : SentenceTokenizer.of(Path.of(modelName)));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.ringattention.gpu.Precision;
 import org.ringattention.gpu.SimulatedCuda;
 
 /**
@@ -20,10 +21,22 @@ class EncoderTrafficTest {
     private static final long PASS_INPUT_BYTES = 3 * 1024 + 1280;
 
     @Test
-    void aPassCopiesOnceEachWayWaitsOnceAndAllocatesNothing() {
+    void anFp32PassCopiesOnceEachWayWaitsOnceAndAllocatesNothing() {
+        passes(Precision.FP32, 0.99999, 1 + 2 + 6 * 9 + 1,
+                "per pass: embeddings, two tile bounds, per layer 6 GEMMs (bias, GELU and residuals in their"
+                        + " epilogue) + attention + 2 LayerNorms, pooling");
+    }
+
+    @Test
+    void aBf16PassCostsTheSameTrafficAndOneConversionPerLayer() {
+        passes(Precision.BF16, 0.999, 1 + 2 + 6 * 10 + 1, "per pass as at fp32, and per layer O converted to bf16 for the"
+                + " output projection (LayerNorm and the epilogues write the other GEMM inputs in bf16)");
+    }
+
+    private void passes(Precision precision, double minCosine, int launchesPerPass, String launches) {
         StandInGpuDriver driver = new StandInGpuDriver();
         BackendFactory factory = new BackendFactory(driver);
-        Placement gpu = new Placement(Device.GPU, 0, m -> { }, false);
+        Placement gpu = new Placement(Device.GPU, precision, 0, m -> { }, false);
         // 40 sentences of 12 tokens: passes of 21 sentences (252 tokens) and 19.
         int[][] ids = new int[40][];
         for (int s = 0; s < ids.length; s++) {
@@ -53,15 +66,14 @@ class EncoderTrafficTest {
                     for (int c = 0; c < 384; c++) {
                         dot += (double) got[s * 384 + c] * want[s * 384 + c];
                     }
-                    assertTrue(dot >= 0.99999, "sentence " + s + " at cosine " + dot + " to the CPU's");
+                    assertTrue(dot >= minCosine, "sentence " + s + " at cosine " + dot + " to the CPU's");
                 }
             }
         }
         for (SimulatedCuda.Counts c : tasks) {
             assertEquals(new SimulatedCuda.Counts(2, 2 * PASS_INPUT_BYTES, 2, 40 * 384 * 4L, 0, 0, 2, c.launches()), c,
                     "two passes: one copy in, one out, one wait each");
-            assertEquals(2 * (1 + 2 + 6 * 10 + 1), c.launches(),
-                    "per pass: embeddings, two tile bounds, per layer 6 GEMMs + attention + 2 LayerNorms + GELU, pooling");
+            assertEquals(2 * launchesPerPass, c.launches(), launches);
         }
     }
 }

@@ -36,7 +36,8 @@ import org.ringattention.model.BertWeights;
  * traffic; the real kernels' arithmetic is checked by running their source on the CPU
  * (KernelEmulationTest) and on hardware. With the system property {@value #LOG_PROPERTY} set to a file,
  * executors append {@code open <pid> <ordinal>} when a GPU is opened and
- * {@code fold <pid> <ordinal> <Spark's gpu addresses>} for every attention call of a task.
+ * {@code fold <pid> <ordinal> <Spark's gpu addresses>} for every attention call of a task ({@code embed} for
+ * every encoder call but the self-check).
  */
 public class StandInGpuDriver implements GpuDriver {
 
@@ -96,9 +97,9 @@ public class StandInGpuDriver implements GpuDriver {
             }
 
             @Override
-            public EmbeddingBackend openEncoder(String model) {
+            public EmbeddingBackend openEncoder(String model, Precision precision) {
                 reach("openEncoder");
-                GpuSentenceEncoder encoder = GpuSentenceEncoder.open(weights(device, model), PASS_TOKENS);
+                GpuSentenceEncoder encoder = GpuSentenceEncoder.open(weights(device, model, precision), PASS_TOKENS);
                 float error = error();
                 int[] calls = {0};
                 return new EmbeddingBackend() {
@@ -117,6 +118,7 @@ public class StandInGpuDriver implements GpuDriver {
                         if (++calls[0] > 1) {
                             // The first call is the self-check.
                             reach("embed");
+                            record("embed " + pid() + " " + ordinal + " " + sparkAddresses());
                         }
                         float[] e = encoder.embed(ids);
                         for (int i = 0; i < e.length; i++) {
@@ -138,26 +140,26 @@ public class StandInGpuDriver implements GpuDriver {
             }
 
             @Override
-            public Backend openBackend() {
+            public Backend openBackend(Precision precision) {
                 reach("openBackend");
                 return new StandInBackend(StandInGpuDriver.this, true,
-                        new CudaBackend(GpuAttentionKernel.open(device, Precision.FP32), description), ordinal, error());
+                        new CudaBackend(GpuAttentionKernel.open(device, precision), description), ordinal, error());
             }
 
             @Override
-            public Backend openBackend(int keysPerChunk) {
+            public Backend openBackend(Precision precision, int keysPerChunk) {
                 reach("openBackend");
                 return new StandInBackend(StandInGpuDriver.this, false,
-                        new CudaBackend(GpuAttentionKernel.open(device, Precision.FP32, keysPerChunk), description), ordinal,
+                        new CudaBackend(GpuAttentionKernel.open(device, precision, keysPerChunk), description), ordinal,
                         error());
             }
         };
     }
 
-    private synchronized GpuSentenceEncoder.Weights weights(GpuRuntime.Device device, String model) {
-        return weights.computeIfAbsent(device.ordinal() + "/" + model, key -> {
+    private synchronized GpuSentenceEncoder.Weights weights(GpuRuntime.Device device, String model, Precision precision) {
+        return weights.computeIfAbsent(device.ordinal() + "/" + precision + "/" + model, key -> {
             BertWeights w = model.isEmpty() ? BertCheckpoint.bundledMiniLm() : BertCheckpoint.load(Path.of(model));
-            return GpuSentenceEncoder.Weights.upload(device, w, Precision.FP32);
+            return GpuSentenceEncoder.Weights.upload(device, w, precision);
         });
     }
 

@@ -42,7 +42,6 @@ final class SimulatedKernels {
             case "ra_f32_to_bf16" -> SimulatedKernels::toBf16;
             case "re_embed" -> SimulatedKernels::embed;
             case "re_layernorm" -> SimulatedKernels::layerNorm;
-            case "re_gelu" -> SimulatedKernels::gelu;
             case "re_gemm_f32", "re_gemm_bf16" -> SimulatedKernels::gemm;
             case "re_pool" -> SimulatedKernels::pool;
             default -> throw new AssertionError("no kernel " + name + " in the fatbin");
@@ -332,6 +331,7 @@ final class SimulatedKernels {
             layerNormRow(x, r * h, h, gamma, beta, a.f32At(8));
         }
         put(d, a.pointerAt(11), x, "hidden states");
+        copy16(d, a.pointerAt(12), x);
     }
 
     private static void layerNorm(SimulatedCuda d, String name, int gridX, int gridY, KernelArgs a) {
@@ -344,9 +344,10 @@ final class SimulatedKernels {
             layerNormRow(x, r * h, h, gamma, beta, a.f32At(3));
         }
         put(d, a.pointerAt(0), x, "hidden states");
+        copy16(d, a.pointerAt(6), x);
     }
 
-    /** GELU with erf by Abramowitz and Stegun 7.1.26, as the CPU encoder evaluates it. */
+    /** GELU with erf by Abramowitz and Stegun 7.1.26, as the CPU encoder evaluates it (the GEMMs' epilogue). */
     static float geluOf(float v) {
         float z = Math.abs(v) * 0.70710678118654752f;
         float t = 1f / (1f + 0.3275911f * z);
@@ -355,35 +356,53 @@ final class SimulatedKernels {
         return 0.5f * v * (1f + (v < 0f ? -erfAbs : erfAbs));
     }
 
-    private static void gelu(SimulatedCuda d, String name, int gridX, int gridY, KernelArgs a) {
-        long n = a.i64At(1);
-        float[] x = floats(d, a.pointerAt(0), n, "activations");
-        for (int i = 0; i < x.length; i++) {
-            x[i] = geluOf(x[i]);
-        }
-        put(d, a.pointerAt(0), x, "activations");
-    }
-
+    /** re_gemm_f32 (X, W, bias, Y, M, N, K, flags) and re_gemm_bf16 (X, W, bias, Y, Y16, M, N, K, flags). */
     private static void gemm(SimulatedCuda d, String name, int gridX, int gridY, KernelArgs a) {
         boolean bf16 = name.equals("re_gemm_bf16");
-        int rows = a.i32At(4);
-        int n = a.i32At(5);
-        int kk = a.i32At(6);
-        boolean accumulate = a.i32At(7) != 0;
+        int at = bf16 ? 5 : 4;
+        int rows = a.i32At(at);
+        int n = a.i32At(at + 1);
+        int kk = a.i32At(at + 2);
+        int flags = a.i32At(at + 3);
+        long y = a.pointerAt(3);
+        long y16 = bf16 ? a.pointerAt(4) : 0;
         float[] x = inputs(d, a.pointerAt(0), (long) rows * kk, bf16, "GEMM input");
         float[] w = inputs(d, a.pointerAt(1), (long) n * kk, bf16, "GEMM weight");
         float[] bias = floats(d, a.pointerAt(2), n, "GEMM bias");
-        float[] y = accumulate ? floats(d, a.pointerAt(3), (long) rows * n, "GEMM output") : new float[rows * n];
+        boolean residual = (flags & 2) != 0;
+        float[] out = residual ? floats(d, y, (long) rows * n, "GEMM residual") : new float[rows * n];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < n; c++) {
                 float sum = 0;
                 for (int e = 0; e < kk; e++) {
                     sum += x[r * kk + e] * w[c * kk + e];
                 }
-                y[r * n + c] = (accumulate ? y[r * n + c] : 0f) + sum + bias[c];
+                float v = sum + bias[c];
+                if ((flags & 1) != 0) {
+                    v = geluOf(v);
+                }
+                out[r * n + c] = (residual ? out[r * n + c] : 0f) + v;
             }
         }
-        put(d, a.pointerAt(3), y, "GEMM output");
+        if (y != 0) {
+            put(d, y, out, "GEMM output");
+        }
+        if (y16 != 0) {
+            ByteBuffer b16 = d.view(y16, out.length * 2L, "GEMM bf16 output");
+            for (int i = 0; i < out.length; i++) {
+                b16.putShort(2 * i, bf16(out[i]));
+            }
+        }
+    }
+
+    /** The bf16 copy of {@code rows x h} values, when the kernel was given a place for it. */
+    private static void copy16(SimulatedCuda d, long x16, float[] x) {
+        if (x16 != 0) {
+            ByteBuffer b = d.view(x16, x.length * 2L, "bf16 copy");
+            for (int i = 0; i < x.length; i++) {
+                b.putShort(2 * i, bf16(x[i]));
+            }
+        }
     }
 
     private static void pool(SimulatedCuda d, String name, int gridX, int gridY, KernelArgs a) {

@@ -82,7 +82,7 @@ class HeldRingStateTest {
     private float[] run(Ring ring, RingConfig config, Around around, BiConsumer<String, SimulatedCuda.Counts> cost)
             throws Exception {
         RingStep step = new RingStep(ring.shipped(), ring.plan(), config, "run-" + System.nanoTime(),
-                c -> backends.open(c.device(), c.blockSize(), c.threads()));
+                c -> backends.open(c.device(), c.precision(), c.blockSize(), c.threads()));
         StepState[] state = new StepState[P];
         KvShard[] held = new KvShard[P];
         for (int r = 0; r < P; r++) {
