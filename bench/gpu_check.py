@@ -7,7 +7,8 @@
    Tolerances (issue 6): max abs error <= 1e-5 for fp32 inputs, <= 2e-3 for bf16/fp16 inputs (the
    reference is computed on the rounded inputs, so only the kernel's own error is measured), plus for O
    the rounding of P to the input type before P V (its unit roundoff times max|v|).
-2. Speed: the bf16 kernels against torch.nn.functional.scaled_dot_product_attention on the same GPU,
+2. Speed: the production kernels (fp32 at D = 64, 128 and 384, bf16 at 64 and 128) against
+   torch.nn.functional.scaled_dot_product_attention in bf16 on the same GPU, S = 16,384 with --quick,
    TFLOP/s with FLOPs = 4 S^2 D H, half when causal (as FlashAttention-2 counts them).
 
 Kernels are launched through the CUDA driver API (ctypes on libcuda.so.1) with the same 128-byte
@@ -415,31 +416,39 @@ def run_mass_checks(cuda, seed):
 
 
 def bench(cuda, quick, budget_s):
+    """The production kernels (fp32, and bf16 where a tensor-core kernel exists) beside SDPA in bf16."""
     t = cuda.torch
     F = t.nn.functional
     start = time.time()
-    print("\n== speed: bf16 forward vs torch scaled_dot_product_attention on %s ==" % t.cuda.get_device_name(0))
-    print("%6s %4s %4s %7s %10s %10s %10s %10s %7s" % ("S", "D", "H", "causal", "ours ms", "sdpa ms", "ours TF/s", "sdpa TF/s", "ratio"))
-    seqs = (4096, 16384) if quick else (4096, 16384, 65536)
+    print("\n== speed: our forward vs torch scaled_dot_product_attention (bf16) on %s ==" % t.cuda.get_device_name(0))
+    print("%6s %4s %4s %7s %5s %10s %10s %10s %10s %7s" % (
+        "S", "D", "H", "causal", "ours", "ours ms", "sdpa ms", "ours TF/s", "sdpa TF/s", "ratio"))
+    seqs = (16384,) if quick else (4096, 16384, 65536)
     for s in seqs:
-        for d in (64, 128):
+        for d in (64, 128, 384):
             for causal in (False, True):
-                if time.time() - start > budget_s:
-                    print("(time budget reached, stopping the benchmark)")
-                    return
-                h = 2048 // d
+                h = max(1, 2048 // d)
                 gen = t.Generator(device="cuda").manual_seed(s + d)
                 q, k, v = (t.randn((s, h, d), generator=gen, device="cuda") for _ in range(3))
                 pos = t.arange(s, dtype=t.int32, device="cuda")
-                p = Problem(cuda, "bf16", q, k, v, pos, pos, None, None, 1.0 / math.sqrt(d), causal)
+                qt, kt, vt = (x.to(t.bfloat16).transpose(0, 1).unsqueeze(0) for x in (q, k, v))
                 reps = 3 if s >= 65536 else 10
-                ours = timed(t, lambda: p.forward(FINISH), reps)
-                qt, kt, vt = (x.transpose(0, 1).unsqueeze(0) for x in (p.q, p.k, p.v))
                 sdpa = timed(t, lambda: F.scaled_dot_product_attention(qt, kt, vt, is_causal=causal), reps)
                 flops = 4.0 * s * s * d * h / (2 if causal else 1)
-                print("%6d %4d %4d %7s %10.3f %10.3f %10.1f %10.1f %7.2f" % (
-                    s, d, h, causal, ours * 1e3, sdpa * 1e3, flops / ours / 1e12, flops / sdpa / 1e12, sdpa / ours))
-                del p, qt, kt, vt
+                for dtype in (("fp32", "bf16") if d in (64, 128) else ("fp32",)):
+                    if time.time() - start > budget_s:
+                        print("(time budget reached, stopping the benchmark)")
+                        return
+                    p = Problem(cuda, dtype, q, k, v, pos, pos, None, None, 1.0 / math.sqrt(d), causal)
+                    ours = timed(t, lambda: p.forward(FINISH), reps)
+                    print("%6d %4d %4d %7s %5s %10.3f %10.3f %10.1f %10.1f %7.2f" % (
+                        s, d, h, causal, dtype, ours * 1e3, sdpa * 1e3, flops / ours / 1e12, flops / sdpa / 1e12,
+                        sdpa / ours))
+                    print("TIME attention S=%d D=%d H=%d%s %s | %.1f TFLOP/s | SDPA bf16 %.1f | %.2fx SDPA" % (
+                        s, d, h, " causal" if causal else "", dtype, flops / ours / 1e12, flops / sdpa / 1e12,
+                        sdpa / ours))
+                    del p
+                del q, k, v, qt, kt, vt
                 t.cuda.empty_cache()
 
 
@@ -461,7 +470,7 @@ def timed(t, fn, reps):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("fatbin", nargs="?")
-    ap.add_argument("--quick", action="store_true", help="skip the largest checks and S = 64k")
+    ap.add_argument("--quick", action="store_true", help="skip the largest checks; time S = 16k only")
     ap.add_argument("--no-bench", action="store_true")
     ap.add_argument("--seed", type=int, default=None, help="default: from the clock (fresh inputs each run)")
     ap.add_argument("--bench-budget", type=float, default=240.0, help="seconds the benchmark may take")
