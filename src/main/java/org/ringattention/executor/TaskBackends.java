@@ -86,7 +86,7 @@ public final class TaskBackends {
     static int ordinalOf(String[] addresses) {
         if (addresses.length == 0) {
             throw new IllegalStateException("Spark assigned this task no \"" + GPU_RESOURCE + "\" address;"
-                    + " set spark.task.resource.gpu.amount (conf/spark-gpu.conf) or use --device cpu");
+                    + " give executors GPUs (conf/spark-gpu.conf) or use --device cpu");
         }
         try {
             int ordinal = Integer.parseInt(addresses[0].trim());

@@ -20,6 +20,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.ringattention.attention.AttentionSpec;
+import org.ringattention.executor.GpuStages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -208,6 +209,8 @@ public final class RingAttention {
                 } else {
                     next = held.map(x -> ringStep.fold(step, x._1(), x._2(), heldShard(x), null));
                 }
+                // A fold runs on the task's GPU: only these stages (and the finish) ask the cluster for GPUs.
+                next = GpuStages.onGpus(next, config.device());
                 keep(next, checkpoint && (t + 1) % config.checkpointInterval() == 0);
                 context.setJobDescription("ring step " + (t + 1) + "/" + partitions + ": "
                         + (t == 0 ? "each position folds its own KV block" : "each position folds the KV block it received")
@@ -238,7 +241,8 @@ public final class RingAttention {
         /** Job "ring finish": states become O and LSE, one {@link OutputBlock} per (position, document). */
         JavaRDD<OutputBlock> finish(JavaRDD<HomeShard> home, JavaRDD<StepState> last) {
             RingStep ringStep = new RingStep(shipped, plan, config, run);
-            JavaRDD<OutputBlock> outputs = home.zipPartitions(last, (h, s) -> ringStep.finish(h.next(), s.next()));
+            JavaRDD<OutputBlock> outputs = GpuStages.onGpus(home.zipPartitions(last, (h, s) -> ringStep.finish(h.next(),
+                    s.next())), config.device());
             keep(outputs, false);
             context.setJobDescription("ring finish: O and LSE of " + shape);
             outputs.count();

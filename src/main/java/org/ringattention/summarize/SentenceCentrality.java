@@ -3,7 +3,7 @@ package org.ringattention.summarize;
 import java.util.Iterator;
 import org.apache.spark.SparkContext;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
@@ -12,7 +12,6 @@ import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.functions;
@@ -20,6 +19,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.backend.Backend;
+import org.ringattention.executor.GpuStages;
 import org.ringattention.executor.TaskBackends;
 import org.ringattention.backend.Device;
 import org.ringattention.backend.Placement;
@@ -237,7 +237,7 @@ public final class SentenceCentrality extends DocumentStage {
         int idAt = docIdIndex(dataset.schema());
         Device where = Device.parse(getOrDefault(device));
         Precision inputs = Precision.parse(getOrDefault(precision));
-        MapPartitionsFunction<Row, Row> f = rows -> new Iterator<>() {
+        FlatMapFunction<Iterator<Row>, Row> f = rows -> new Iterator<>() {
             // One single-threaded backend per task: Spark already runs a task per core.
             private final Backend backend = openForTask(where, inputs, block);
 
@@ -265,7 +265,8 @@ public final class SentenceCentrality extends DocumentStage {
                 }, withContext ? appended(row, null, null) : appended(row, (Object) null));
             }
         };
-        return dataset.mapPartitions(f, Encoders.row(schema));
+        // An RDD step, so that the stage computing it can ask for GPUs (GpuStages).
+        return dataset.sparkSession().createDataFrame(GpuStages.onGpus(dataset.javaRDD().mapPartitions(f), where), schema);
     }
 
     /** The task's backend, closed when the task completes. */

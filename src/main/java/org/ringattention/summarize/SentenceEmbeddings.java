@@ -4,17 +4,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.ringattention.executor.GpuStages;
 import org.ringattention.executor.TaskBackends;
 import org.ringattention.backend.Device;
 import org.ringattention.backend.EmbeddingBackend;
@@ -135,7 +135,7 @@ public final class SentenceEmbeddings extends DocumentStage {
         int idAt = docIdIndex(dataset.schema());
         Device where = Device.parse(getOrDefault(device));
         Precision inputs = Precision.parse(getOrDefault(precision));
-        MapPartitionsFunction<Row, Row> f = rows -> {
+        FlatMapFunction<Iterator<Row>, Row> f = rows -> {
             EmbeddingBackend embedder = TaskBackends.closedWithTask(TaskBackends.openEncoder(where, inputs, modelName, pass));
             int maxPositions = embedder.maxPositions();
             SentenceTokenizer tokenizer = TaskBackends.closedWithTask(modelName.isEmpty()
@@ -165,6 +165,8 @@ public final class SentenceEmbeddings extends DocumentStage {
                 }
             };
         };
-        return dataset.toDF().mapPartitions(f, Encoders.row(schema));
+        // An RDD step, so that the stage computing it can ask for GPUs (GpuStages); the rest of the night cannot.
+        return dataset.sparkSession().createDataFrame(GpuStages.onGpus(dataset.toDF().javaRDD().mapPartitions(f), where),
+                schema);
     }
 }
