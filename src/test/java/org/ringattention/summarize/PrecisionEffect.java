@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.ringattention.selection.Budget;
 import org.ringattention.selection.Document;
 import org.ringattention.selection.Selection;
 import org.ringattention.selection.SelectionMethod;
@@ -37,6 +38,8 @@ public final class PrecisionEffect {
             double worstCosine = 1;
             double worstCentrality = 0;
             int[] same = new int[SelectionMethod.values().length];
+            // The job's default budget.
+            Budget budget = Budget.words(SummarizeOptions.WORDS);
             for (int d = 0; d < a.size(); d++) {
                 Document x = document(a.get(d));
                 Document y = document(b.get(d));
@@ -57,8 +60,8 @@ public final class PrecisionEffect {
                     worstCentrality = Math.max(worstCentrality, Math.abs(x.centrality()[s] - y.centrality()[s]) / top);
                 }
                 for (SelectionMethod m : SelectionMethod.values()) {
-                    int[] pa = Selection.select(m, x, SummarizeOptions.SENTENCES, SummarizeOptions.REDUNDANCY);
-                    int[] pb = Selection.select(m, y, SummarizeOptions.SENTENCES, SummarizeOptions.REDUNDANCY);
+                    int[] pa = Selection.select(m, x, budget, SummarizeOptions.REDUNDANCY);
+                    int[] pb = Selection.select(m, y, budget, SummarizeOptions.REDUNDANCY);
                     if (java.util.Arrays.equals(pa, pb)) {
                         same[m.ordinal()]++;
                     } else if (m == SummarizeOptions.METHOD) {
