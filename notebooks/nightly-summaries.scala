@@ -29,6 +29,7 @@ dbutils.widgets.text("max_chars", SummarizeOptions.MAX_CHARS.toString, "Reject d
 dbutils.widgets.text("output_format", SummarizeOptions.OUTPUT_FORMAT, "delta (one Delta table, a date per transaction), parquet or json")
 dbutils.widgets.text("method", "", "How sentences are chosen: coverage (default), centrality, lead, lexrank, textrank")
 dbutils.widgets.dropdown("device", SummarizeOptions.DEVICE.label, Seq("cpu", "gpu", "auto"), "Where the encoder and attention run")
+dbutils.widgets.dropdown("precision", SummarizeOptions.PRECISION.label, Seq("fp32", "bf16"), "GPU kernels' inputs (bf16: tensor cores)")
 dbutils.widgets.dropdown("fail_fast", "false", Seq("false", "true"), "Stop at the first document a stage fails on")
 dbutils.widgets.dropdown("full", "false", Seq("false", "true"), "Recompute every document (default: carry unchanged ones from earlier nights)")
 
@@ -36,7 +37,7 @@ dbutils.widgets.dropdown("full", "false", Seq("false", "true"), "Recompute every
 // same code as the command line: a bad value stops here with the same one-line error.
 val builder = SummarizeOptions.builder(dbutils.widgets.get("input"), dbutils.widgets.get("output"))
 for (name <- Seq("date", "words", "sentences", "ratio", "redundancy", "temperature", "max_chars", "output_format", "method",
-                 "device", "fail_fast", "full")) {
+                 "device", "precision", "fail_fast", "full")) {
   Option(dbutils.widgets.get(name)).map(_.trim).filter(_.nonEmpty).foreach(v => builder.option(name.replace('_', '-'), v))
 }
 val options = builder.build()

@@ -26,6 +26,10 @@
 
 #include "attention_params.h"
 
+#ifndef RA_SPLIT_P
+#define RA_SPLIT_P false
+#endif
+
 namespace {
 
 constexpr float LOG2E = 1.4426950408889634f;
@@ -398,14 +402,20 @@ __device__ __forceinline__ void mass_f32(const AttnParams& p) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// bf16 / fp16 inputs: tensor cores through mma.sync.m16n8k16 (sm_80+), fp32 accumulation.
-// NW warps, 16 query rows each; key tiles of 64. Q fragments stay in registers for the whole
-// loop; K and V tiles come through shared memory with cp.async, V(j) loading while S = Q K(j)^T
-// is computed and K(j+1) while O += P V(j) is (the FA2 schedule). Rows are padded by 16 bytes so
-// the 8 row addresses of an ldmatrix fall in 8 different bank groups.
+// bf16 / fp16 inputs: tensor cores through mma.sync.m16n8k16 (sm_80+), fp32 accumulation, shaped as
+// FlashAttention-2 (Dao, arXiv 2307.08691, section 3.3): a thread block of 4 warps owns 128 query rows, 32
+// per warp (two m16 tiles), and walks the visible key tiles of 64; S = Q K^T, the online softmax and
+// O += P V stay in the warp's registers (no shared-memory round trip for S or P). K and V tiles are double
+// buffered with cp.async (PTX ISA "cp.async"): tile j+1 is copied into one stage while tile j is computed
+// from the other, so one __syncthreads per key tile both publishes tile j and frees the stage of tile j-1.
+// Q stays in shared memory and is read per k-step with ldmatrix (FA2 keeps it out of registers at
+// D = 128, where 32 rows of O already take 128 registers per thread). Rows are padded by 16 bytes so the
+// 8 row addresses of an ldmatrix fall in 8 different bank groups.
 // ---------------------------------------------------------------------------------------------
 
+// Key tile of the tensor-core kernels; query rows per warp and per thread block.
 constexpr int MMA_BN = 64;
+constexpr int MMA_WARP_ROWS = 32;
 
 // D += A B for one m16n8k16 tile, fp32 accumulators, A and B in T (PTX ISA "mma.sync" fragment layouts).
 template <typename T>
@@ -506,29 +516,25 @@ __device__ __forceinline__ void cp_async_wait() {
 }
 #endif
 
-// SPLIT_P: P V is computed as P_hi V + P_lo V (one more mma per step, same V fragments). Needed for
-// bf16: rounding P alone to bf16's 8-bit mantissa gives 2e-3 to 4e-3 absolute error on O for causal
-// rows that see few keys (where single weights are large), over the 2e-3 budget of issue 6; with the
-// split the error is that of the bf16 inputs themselves (a tile-level emulation of this kernel in
-// float32 measured 5e-6 against float64 on the inputs as rounded). fp16's 11-bit mantissa keeps P's
-// rounding near 3e-4, so fp16 runs without the split.
-template <typename T, int D, int NW, bool SPLIT_P>
+// The kernel. SPLIT_P computes P V as P_hi V + P_lo V (one more mma per step), for a measurement of
+// whether rounding P to the input type matters (BENCHMARKS.md).
+template <typename T, int D, bool SPLIT_P>
 __device__ __forceinline__ void fwd_mma(const AttnParams& p) {
-    constexpr int BM = 16 * NW, BN = MMA_BN, LD = D + 8, THREADS = 32 * NW, CH = D / 8;
-    constexpr int NT = BN / 8, DT = D / 8;
+    constexpr int NW = RA_MMA_WARPS, BM = MMA_WARP_ROWS * NW, BN = MMA_BN, LD = D + 8, THREADS = 32 * NW;
+    constexpr int CH = D / 8, MT = MMA_WARP_ROWS / 16, NT = BN / 8, DT = D / 8;
     extern __shared__ __align__(16) unsigned char smem_raw[];
     T* Qs = reinterpret_cast<T*>(smem_raw);
-    T* Ks = Qs + BM * LD;
-    T* Vs = Ks + BN * LD;
-    int* kpos = reinterpret_cast<int*>(Vs + BN * LD);
-    int* kseg = kpos + BN;
+    T* Ks = Qs + BM * LD;          // [2][BN][LD]
+    T* Vs = Ks + 2 * BN * LD;      // [2][BN][LD]
+    int* kpos = reinterpret_cast<int*>(Vs + 2 * BN * LD);  // [2][BN]
+    int* kseg = kpos + 2 * BN;                              // [2][BN]
 
     const T* q = static_cast<const T*>(p.q);
     const T* k = static_cast<const T*>(p.k);
     const T* v = static_cast<const T*>(p.v);
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g4 = lane >> 2, t4 = lane & 3;
     const int h = blockIdx.y, g = h / (p.q_heads / p.kv_heads);
-    const int qt = heaviest_first(), i0 = qt * BM;
+    const int qt = heaviest_first(), i0 = qt * BM, w0 = warp * MMA_WARP_ROWS;
     const size_t qstride = (size_t)p.q_heads * D, kstride = (size_t)p.kv_heads * D;
 
     auto load_rows = [&](T* dst, const T* base, size_t stride, int head, int r0, int rows, int limit) {
@@ -538,12 +544,14 @@ __device__ __forceinline__ void fwd_mma(const AttnParams& p) {
             cp_async16(dst + r * LD + c * 8, base + (size_t)(ok ? r0 + r : 0) * stride + (size_t)head * D + c * 8, ok);
         }
     };
-    auto load_k = [&](int j0) {
-        load_rows(Ks, k, kstride, g, j0, BN, p.k_rows);
+    // Key tile j0's K, V (cp.async) and positions, segments (plain stores) into stage st.
+    auto load_kv = [&](int st, int j0) {
+        load_rows(Ks + st * BN * LD, k, kstride, g, j0, BN, p.k_rows);
+        load_rows(Vs + st * BN * LD, v, kstride, g, j0, BN, p.k_rows);
         if (tid < BN) {
             const bool ok = j0 + tid < p.k_rows;
-            kpos[tid] = ok ? p.k_pos[j0 + tid] : INT_MAX;
-            kseg[tid] = ok && (p.flags & RA_SEGMENTS) ? p.k_seg[j0 + tid] : 0;
+            kpos[st * BN + tid] = ok ? p.k_pos[j0 + tid] : INT_MAX;
+            kseg[st * BN + tid] = ok && (p.flags & RA_SEGMENTS) ? p.k_seg[j0 + tid] : 0;
         }
     };
 
@@ -552,148 +560,168 @@ __device__ __forceinline__ void fwd_mma(const AttnParams& p) {
     int jt = next_visible(p, qb, 0, ntk);
     load_rows(Qs, q, qstride, h, i0, BM, p.q_rows);
     if (jt < ntk) {
-        load_k(jt * BN);
+        load_kv(0, jt * BN);
     }
     cp_async_commit();
-    cp_async_wait<0>();
-    __syncthreads();
 
-    uint32_t qf[D / 16][4];
+    // This thread's four rows: g4 and g4 + 8 of each of the warp's two m16 tiles (the C-fragment rows of
+    // m16n8k16); index mt * 2 + rr, rr the C fragment's half (elements 2 rr, 2 rr + 1).
+    int row[2 * MT], qpos[2 * MT], qseg[2 * MT];
+    float m_in[2 * MT], m2[2 * MT], lsum[2 * MT], o[MT][DT][4];
 #pragma unroll
-    for (int kk = 0; kk < D / 16; ++kk) {
-        ldmatrix_x4(qf[kk], Qs + (warp * 16 + (lane & 15)) * LD + kk * 16 + (lane >> 4) * 8);
-    }
-
-    // This thread's two rows: g4 and g4 + 8 of the warp's 16 (the C-fragment rows of m16n8k16).
-    int row[2], qpos[2], qseg[2];
-    float m_in[2], m2[2], lsum[2], o[DT][4];
+    for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
-    for (int rr = 0; rr < 2; ++rr) {
-        row[rr] = i0 + warp * 16 + g4 + 8 * rr;
-        const bool ok = row[rr] < p.q_rows;
-        qpos[rr] = ok ? p.q_pos[row[rr]] : INT_MIN;
-        qseg[rr] = ok && (p.flags & RA_SEGMENTS) ? p.q_seg[row[rr]] : 0;
-        if (ok) {
-            load_row_state(p, row[rr], h, m_in[rr], m2[rr], lsum[rr]);
-        } else {
-            m_in[rr] = m2[rr] = -INFINITY;
-            lsum[rr] = 0.f;
-        }
-#pragma unroll
-        for (int n = 0; n < DT; ++n) {
-#pragma unroll
-            for (int e = 0; e < 2; ++e) {
-                const int c = n * 8 + 2 * t4 + e;
-                o[n][2 * rr + e] = ok && (p.flags & RA_LOAD_STATE) ? p.acc[((size_t)row[rr] * p.q_heads + h) * D + c] : 0.f;
+        for (int rr = 0; rr < 2; ++rr) {
+            const int x = 2 * mt + rr;
+            row[x] = i0 + w0 + 16 * mt + g4 + 8 * rr;
+            const bool ok = row[x] < p.q_rows;
+            qpos[x] = ok ? p.q_pos[row[x]] : INT_MIN;
+            qseg[x] = ok && (p.flags & RA_SEGMENTS) ? p.q_seg[row[x]] : 0;
+            if (ok) {
+                load_row_state(p, row[x], h, m_in[x], m2[x], lsum[x]);
+            } else {
+                m_in[x] = m2[x] = -INFINITY;
+                lsum[x] = 0.f;
             }
-        }
-    }
-
-    while (jt < ntk) {
-        const int j0 = jt * BN;
-        const int vis = classify(p.flags, qb, p.k_tiles[jt], j0 + BN <= p.k_rows);
-        load_rows(Vs, v, kstride, g, j0, BN, p.k_rows);
-        cp_async_commit();
-        cp_async_wait<1>();
-        __syncthreads();
-
-        float s[NT][4];
 #pragma unroll
-        for (int n = 0; n < NT; ++n) {
-            s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
-        }
+            for (int n = 0; n < DT; ++n) {
 #pragma unroll
-        for (int kk = 0; kk < D / 16; ++kk) {
-#pragma unroll
-            for (int np = 0; np < NT / 2; ++np) {
-                uint32_t b[4];
-                ldmatrix_x4(b, Ks + (np * 16 + (lane >> 4) * 8 + (lane & 7)) * LD + kk * 16 + ((lane >> 3) & 1) * 8);
-                mma16816<T>(s[2 * np], qf[kk], b[0], b[1]);
-                mma16816<T>(s[2 * np + 1], qf[kk], b[2], b[3]);
-            }
-        }
-#pragma unroll
-        for (int n = 0; n < NT; ++n) {
-#pragma unroll
-            for (int e = 0; e < 4; ++e) {
-                s[n][e] *= p.scale_log2;
-                if (vis == PARTIAL) {
-                    const int jj = n * 8 + 2 * t4 + (e & 1);
-                    if (!visible(p.flags, j0 + jj, p.k_rows, kpos[jj], kseg[jj], qpos[e >> 1], qseg[e >> 1])) {
-                        s[n][e] = -INFINITY;
-                    }
+                for (int e = 0; e < 2; ++e) {
+                    const int c = n * 8 + 2 * t4 + e;
+                    o[mt][n][2 * rr + e] =
+                        ok && (p.flags & RA_LOAD_STATE) ? p.acc[((size_t)row[x] * p.q_heads + h) * D + c] : 0.f;
                 }
             }
         }
-        // Every warp is done with Ks and kpos: start the next visible K tile.
+    }
+
+    for (int st = 0; jt < ntk; st ^= 1) {
+        const int j0 = jt * BN;
+        // Tile jt has landed for this thread; the barrier makes it everyone's, and tells everyone that the
+        // other stage (tile jt's predecessor) is no longer read, so the next tile may be copied into it.
+        cp_async_wait<0>();
         __syncthreads();
         const int jn = next_visible(p, qb, jt + 1, ntk);
         if (jn < ntk) {
-            load_k(jn * BN);
+            load_kv(st ^ 1, jn * BN);
         }
         cp_async_commit();
+        const int vis = classify(p.flags, qb, p.k_tiles[jt], j0 + BN <= p.k_rows);
+        const T* K = Ks + st * BN * LD;
+        const T* V = Vs + st * BN * LD;
+        const int* kp = kpos + st * BN;
+        const int* ks = kseg + st * BN;
 
+        float s[MT][NT][4];
 #pragma unroll
-        for (int rr = 0; rr < 2; ++rr) {
-            float mx = -INFINITY;
+        for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
             for (int n = 0; n < NT; ++n) {
-                mx = fmaxf(mx, fmaxf(s[n][2 * rr], s[n][2 * rr + 1]));
+                s[mt][n][0] = s[mt][n][1] = s[mt][n][2] = s[mt][n][3] = 0.f;
             }
-            mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-            mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-            const float m_new = fmaxf(m2[rr], mx);
-            const float m_ref = m_new == -INFINITY ? 0.f : m_new;
-            const float alpha = exp2f(m2[rr] - m_ref);
-            float ps = 0.f;
+        }
 #pragma unroll
-            for (int n = 0; n < NT; ++n) {
+        for (int kk = 0; kk < D / 16; ++kk) {
+            uint32_t qf[MT][4];
 #pragma unroll
-                for (int e = 2 * rr; e < 2 * rr + 2; ++e) {
-                    s[n][e] = exp2f(s[n][e] - m_ref);
-                    ps += s[n][e];
+            for (int mt = 0; mt < MT; ++mt) {
+                ldmatrix_x4(qf[mt], Qs + (w0 + 16 * mt + (lane & 15)) * LD + kk * 16 + (lane >> 4) * 8);
+            }
+#pragma unroll
+            for (int np = 0; np < NT / 2; ++np) {
+                uint32_t b[4];
+                ldmatrix_x4(b, K + (np * 16 + (lane >> 4) * 8 + (lane & 7)) * LD + kk * 16 + ((lane >> 3) & 1) * 8);
+#pragma unroll
+                for (int mt = 0; mt < MT; ++mt) {
+                    mma16816<T>(s[mt][2 * np], qf[mt], b[0], b[1]);
+                    mma16816<T>(s[mt][2 * np + 1], qf[mt], b[2], b[3]);
                 }
-            }
-            ps += __shfl_xor_sync(0xffffffffu, ps, 1);
-            ps += __shfl_xor_sync(0xffffffffu, ps, 2);
-            lsum[rr] = lsum[rr] * alpha + ps;
-            m2[rr] = m_new;
-#pragma unroll
-            for (int n = 0; n < DT; ++n) {
-                o[n][2 * rr] *= alpha;
-                o[n][2 * rr + 1] *= alpha;
             }
         }
 
-        cp_async_wait<1>();
-        __syncthreads();
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+            for (int n = 0; n < NT; ++n) {
+#pragma unroll
+                for (int e = 0; e < 4; ++e) {
+                    s[mt][n][e] *= p.scale_log2;
+                    if (vis == PARTIAL) {
+                        const int jj = n * 8 + 2 * t4 + (e & 1), x = 2 * mt + (e >> 1);
+                        if (!visible(p.flags, j0 + jj, p.k_rows, kp[jj], ks[jj], qpos[x], qseg[x])) {
+                            s[mt][n][e] = -INFINITY;
+                        }
+                    }
+                }
+            }
+#pragma unroll
+            for (int rr = 0; rr < 2; ++rr) {
+                const int x = 2 * mt + rr;
+                float mx = -INFINITY;
+#pragma unroll
+                for (int n = 0; n < NT; ++n) {
+                    mx = fmaxf(mx, fmaxf(s[mt][n][2 * rr], s[mt][n][2 * rr + 1]));
+                }
+                // The four lanes of a quad hold the row's 64 logits between them.
+                mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+                mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+                const float m_new = fmaxf(m2[x], mx);
+                // Nothing visible yet: subtract 0 instead of -inf so exp2(-inf - -inf) never makes NaN.
+                const float m_ref = m_new == -INFINITY ? 0.f : m_new;
+                const float alpha = exp2f(m2[x] - m_ref);
+                float ps = 0.f;
+#pragma unroll
+                for (int n = 0; n < NT; ++n) {
+#pragma unroll
+                    for (int e = 2 * rr; e < 2 * rr + 2; ++e) {
+                        s[mt][n][e] = exp2f(s[mt][n][e] - m_ref);
+                        ps += s[mt][n][e];
+                    }
+                }
+                ps += __shfl_xor_sync(0xffffffffu, ps, 1);
+                ps += __shfl_xor_sync(0xffffffffu, ps, 2);
+                lsum[x] = lsum[x] * alpha + ps;
+                m2[x] = m_new;
+#pragma unroll
+                for (int n = 0; n < DT; ++n) {
+                    o[mt][n][2 * rr] *= alpha;
+                    o[mt][n][2 * rr + 1] *= alpha;
+                }
+            }
+        }
+
 #pragma unroll
         for (int kc = 0; kc < BN / 16; ++kc) {
-            // The C fragments of two adjacent n8 logit tiles are exactly the A fragment of a k16 step.
-            uint32_t a[4], a_lo[4];
+            // The C fragments of two adjacent n8 logit tiles are exactly the A fragment of a k16 step
+            // (FA2 section 3.3: P never leaves registers).
+            uint32_t a[MT][4], a_lo[MT][4];
 #pragma unroll
-            for (int r = 0; r < 4; ++r) {
-                // a[0]: tile 2kc row g; a[1]: tile 2kc row g+8; a[2], a[3]: the same of tile 2kc+1.
-                const float* pr = &s[2 * kc + (r >> 1)][2 * (r & 1)];
-                a[r] = pack2(pr[0], pr[1], T());
-                if constexpr (SPLIT_P) {
-                    a_lo[r] = residual2(pr[0], pr[1], a[r], T());
+            for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+                for (int r = 0; r < 4; ++r) {
+                    // a[0]: tile 2kc row g; a[1]: tile 2kc row g+8; a[2], a[3]: the same of tile 2kc+1.
+                    const float* pr = &s[mt][2 * kc + (r >> 1)][2 * (r & 1)];
+                    a[mt][r] = pack2(pr[0], pr[1], T());
+                    if constexpr (SPLIT_P) {
+                        a_lo[mt][r] = residual2(pr[0], pr[1], a[mt][r], T());
+                    }
                 }
             }
 #pragma unroll
             for (int dp = 0; dp < D / 16; ++dp) {
                 uint32_t b[4];
-                ldmatrix_x4_trans(b, Vs + (kc * 16 + (lane & 15)) * LD + dp * 16 + (lane >> 4) * 8);
-                mma16816<T>(o[2 * dp], a, b[0], b[1]);
-                mma16816<T>(o[2 * dp + 1], a, b[2], b[3]);
-                if constexpr (SPLIT_P) {
-                    mma16816<T>(o[2 * dp], a_lo, b[0], b[1]);
-                    mma16816<T>(o[2 * dp + 1], a_lo, b[2], b[3]);
+                ldmatrix_x4_trans(b, V + (kc * 16 + (lane & 15)) * LD + dp * 16 + (lane >> 4) * 8);
+#pragma unroll
+                for (int mt = 0; mt < MT; ++mt) {
+                    mma16816<T>(o[mt][2 * dp], a[mt], b[0], b[1]);
+                    mma16816<T>(o[mt][2 * dp + 1], a[mt], b[2], b[3]);
+                    if constexpr (SPLIT_P) {
+                        mma16816<T>(o[mt][2 * dp], a_lo[mt], b[0], b[1]);
+                        mma16816<T>(o[mt][2 * dp + 1], a_lo[mt], b[2], b[3]);
+                    }
                 }
             }
         }
-        // Vs is overwritten at the top of the next iteration.
-        __syncthreads();
         jt = jn;
     }
     cp_async_wait<0>();
@@ -702,15 +730,19 @@ __device__ __forceinline__ void fwd_mma(const AttnParams& p) {
     __syncwarp();
 
 #pragma unroll
-    for (int rr = 0; rr < 2; ++rr) {
-        if (row[rr] >= p.q_rows) {
-            continue;
-        }
-        const float f = store_row_state(p, row[rr], h, m_in[rr], m2[rr], lsum[rr]);
-        float* out = p.acc + ((size_t)row[rr] * p.q_heads + h) * D;
+    for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
-        for (int n = 0; n < DT; ++n) {
-            *reinterpret_cast<float2*>(out + n * 8 + 2 * t4) = make_float2(o[n][2 * rr] * f, o[n][2 * rr + 1] * f);
+        for (int rr = 0; rr < 2; ++rr) {
+            const int x = 2 * mt + rr;
+            if (row[x] >= p.q_rows) {
+                continue;
+            }
+            const float f = store_row_state(p, row[x], h, m_in[x], m2[x], lsum[x]);
+            float* out = p.acc + ((size_t)row[x] * p.q_heads + h) * D;
+#pragma unroll
+            for (int n = 0; n < DT; ++n) {
+                *reinterpret_cast<float2*>(out + n * 8 + 2 * t4) = make_float2(o[mt][n][2 * rr] * f, o[mt][n][2 * rr + 1] * f);
+            }
         }
     }
 }
@@ -765,9 +797,9 @@ __global__ void __launch_bounds__(F32_THREADS) ra_mass_f32_d128(const AttnParams
 __global__ void __launch_bounds__(F32_THREADS) ra_mass_f32_d256(const AttnParams p) { mass_f32<256, 1, 16>(p); }
 __global__ void __launch_bounds__(F32_THREADS) ra_mass_f32_d512(const AttnParams p) { mass_f32<512, 1, 16>(p); }
 
-__global__ void __launch_bounds__(RA_MMA_WARPS * 32) ra_fwd_bf16_d64(const AttnParams p) { fwd_mma<__nv_bfloat16, 64, RA_MMA_WARPS, true>(p); }
-__global__ void __launch_bounds__(RA_MMA_WARPS * 32) ra_fwd_bf16_d128(const AttnParams p) { fwd_mma<__nv_bfloat16, 128, RA_MMA_WARPS, true>(p); }
-__global__ void __launch_bounds__(RA_MMA_WARPS * 32) ra_fwd_f16_d64(const AttnParams p) { fwd_mma<__half, 64, RA_MMA_WARPS, false>(p); }
-__global__ void __launch_bounds__(RA_MMA_WARPS * 32) ra_fwd_f16_d128(const AttnParams p) { fwd_mma<__half, 128, RA_MMA_WARPS, false>(p); }
+__global__ void __launch_bounds__(RA_MMA_WARPS * 32) ra_fwd_bf16_d64(const AttnParams p) { fwd_mma<__nv_bfloat16, 64, RA_SPLIT_P>(p); }
+__global__ void __launch_bounds__(RA_MMA_WARPS * 32) ra_fwd_bf16_d128(const AttnParams p) { fwd_mma<__nv_bfloat16, 128, RA_SPLIT_P>(p); }
+__global__ void __launch_bounds__(RA_MMA_WARPS * 32) ra_fwd_f16_d64(const AttnParams p) { fwd_mma<__half, 64, false>(p); }
+__global__ void __launch_bounds__(RA_MMA_WARPS * 32) ra_fwd_f16_d128(const AttnParams p) { fwd_mma<__half, 128, false>(p); }
 
 }  // extern "C"

@@ -11,7 +11,7 @@
 #define RA_LOAD_STATE 4   // start from the running state in acc, m, l instead of an empty one
 #define RA_FINISH 8       // write O = acc / l into acc and LSE into m (l untouched); else write acc, m, l back
 
-// Warps per thread block of the tensor-core kernels: 16 query rows per warp.
+// Warps per thread block of the tensor-core kernels: 32 query rows per warp (attention.cu, MMA_WARP_ROWS).
 #define RA_MMA_WARPS 4
 
 struct AttnParams {

@@ -5,15 +5,23 @@
 // (bench/gpu-check.sh) compares it with.
 //
 // Kernels (extern "C"):
-//   re_embed         x = LayerNorm(word[id] + position[pos] + type[type]), one warp per row
-//   re_layernorm     x = LayerNorm(x) in place, one warp per row (population variance, as PyTorch)
-//   re_gelu          x = x/2 (1 + erf(x / sqrt 2)) in place
-//   re_gemm_f32      Y (=|+=) X W^T + b, fp32 FMA; W is PyTorch's (out, in) weight
-//   re_gemm_bf16     the same with X, W in bf16 on tensor cores (mma.sync m16n8k16), fp32 accumulation
+//   re_embed         x = LayerNorm(word[id] + position[pos] + type[type]), one warp per row; optionally a
+//                    bf16 copy of x for the next GEMM
+//   re_layernorm     x = LayerNorm(x) in place, one warp per row (population variance, as PyTorch); the same
+//                    optional bf16 copy
+//   re_gemm_f32      Y = epilogue(X W^T + b), fp32 FMA; W is PyTorch's (out, in) weight
+//   re_gemm_bf16     the same with X, W in bf16 on tensor cores (mma.sync m16n8k16, ldmatrix, a three-stage
+//                    cp.async pipeline), fp32 accumulation; Y in fp32 and/or bf16
 //   re_pool          per sentence: mean of its rows, L2-normalized (eps 1e-12)
+// The GEMMs' epilogue (flags, mirrored by GpuSentenceEncoder): RE_GELU applies GELU, RE_RESIDUAL adds the
+// value already in Y (BERT's residual connections), so an encoder layer needs no separate GELU or
+// residual pass over its activations.
 
 #include <cuda_bf16.h>
 #include <stdint.h>
+
+#define RE_GELU 1
+#define RE_RESIDUAL 2
 
 namespace {
 
@@ -46,12 +54,40 @@ __device__ __forceinline__ void layernorm_row(float* x, int h, const float* gamm
 
 constexpr int GEMM_BM = 64, GEMM_BN = 64;
 
+// x/2 (1 + erf(x / sqrt 2)): BERT's exact GELU, as the CPU encoder.
+__device__ __forceinline__ float gelu(float x) {
+    return 0.5f * x * (1.f + erff(x * 0.70710678118654752f));
+}
+
+// What a GEMM stores for one output element: acc + bias, through GELU, plus the residual already in y
+// (read only with RE_RESIDUAL).
+__device__ __forceinline__ float epilogue(float acc, float bias, int flags, const float* y) {
+    float v = acc + bias;
+    if (flags & RE_GELU) {
+        v = gelu(v);
+    }
+    if (flags & RE_RESIDUAL) {
+        v += *y;
+    }
+    return v;
+}
+
+// Writes row's bf16 copy, for the next GEMM's input (nothing when x16 is null).
+__device__ __forceinline__ void store_bf16_row(const float* x, __nv_bfloat16* x16, int h, int lane) {
+    if (x16) {
+        for (int c = lane; c < h; c += 32) {
+            x16[c] = __float2bfloat16_rn(x[c]);
+        }
+    }
+}
+
 }  // namespace
 
 extern "C" {
 
 __global__ void re_embed(const int* ids, const int* pos, const int* types, const float* word, const float* position,
-                         const float* type, const float* gamma, const float* beta, float eps, int rows, int h, float* x) {
+                         const float* type, const float* gamma, const float* beta, float eps, int rows, int h, float* x,
+                         __nv_bfloat16* x16) {
     const int warp = (blockIdx.x * blockDim.x + threadIdx.x) >> 5, lane = threadIdx.x & 31;
     if (warp >= rows) {
         return;
@@ -65,18 +101,17 @@ __global__ void re_embed(const int* ids, const int* pos, const int* types, const
     }
     __syncwarp();
     layernorm_row(row, h, gamma, beta, eps, lane);
+    __syncwarp();
+    store_bf16_row(row, x16 ? x16 + (size_t)warp * h : nullptr, h, lane);
 }
 
-__global__ void re_layernorm(float* x, const float* gamma, const float* beta, float eps, int rows, int h) {
+__global__ void re_layernorm(float* x, const float* gamma, const float* beta, float eps, int rows, int h,
+                             __nv_bfloat16* x16) {
     const int warp = (blockIdx.x * blockDim.x + threadIdx.x) >> 5, lane = threadIdx.x & 31;
     if (warp < rows) {
         layernorm_row(x + (size_t)warp * h, h, gamma, beta, eps, lane);
-    }
-}
-
-__global__ void re_gelu(float* x, long long n) {
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-        x[i] = 0.5f * x[i] * (1.f + erff(x[i] * 0.70710678118654752f));
+        __syncwarp();
+        store_bf16_row(x + (size_t)warp * h, x16 ? x16 + (size_t)warp * h : nullptr, h, lane);
     }
 }
 
@@ -84,7 +119,7 @@ __global__ void re_gelu(float* x, long long n) {
 // owns rows ty + 16 i and columns tx + 16 j (i, j < 4), so a warp's shared reads are broadcasts or
 // consecutive words.
 __global__ void __launch_bounds__(256) re_gemm_f32(const float* X, const float* W, const float* bias, float* Y,
-                                                   int M, int N, int K, int accumulate) {
+                                                   int M, int N, int K, int flags) {
     constexpr int BK = 16;
     __shared__ float Xs[BK][GEMM_BM + 1];
     __shared__ float Ws[BK][GEMM_BN + 1];
@@ -125,80 +160,102 @@ __global__ void __launch_bounds__(256) re_gemm_f32(const float* X, const float* 
             const int n = n0 + tx + 16 * j;
             if (m < M && n < N) {
                 float* y = Y + (size_t)m * N + n;
-                *y = (accumulate ? *y : 0.f) + acc[i][j] + bias[n];
+                *y = epilogue(acc[i][j], bias[n], flags, y);
             }
         }
     }
 }
 
-// Tensor cores: 64 x 64 tile per block of 4 warps, each warp 32 x 32 (2 m16 x 4 n8 tiles of
-// mma.sync.m16n8k16, bf16 in, fp32 accumulation), k in steps of 32 through shared memory. X is stored
-// [m][k] and W [n][k] (PyTorch's layout), so both fragments are pairs of consecutive k: A regs
-// (g, 2t) (g+8, 2t) (g, 2t+8) (g+8, 2t+8), B regs (k 2t, n g) (k 2t+8, n g), C (g, 2t..) (g+8, 2t..)
-// (PTX ISA fragment layouts; KernelEmulationTest runs this kernel on the CPU). Rows padded by 8 halves
-// so the 8 rows g of a fragment load fall in distinct banks.
-__global__ void __launch_bounds__(128) re_gemm_bf16(const __nv_bfloat16* X, const __nv_bfloat16* W, const float* bias,
-                                                    float* Y, int M, int N, int K, int accumulate) {
-    constexpr int BK = 32, LD = BK + 8;
-    __shared__ __align__(16) __nv_bfloat16 As[GEMM_BM][LD];
-    __shared__ __align__(16) __nv_bfloat16 Bs[GEMM_BN][LD];
+// Tensor cores, shaped as CUTLASS's multistage sm80 GEMMs: a 128 x 128 output tile per block of 8 warps
+// (2 x 4), each warp 64 x 32 (4 m16 x 4 n8 tiles of mma.sync.m16n8k16, bf16 in, fp32 accumulation), k in
+// steps of 32 through a three-stage cp.async pipeline, so the copies of steps k+1 and k+2 are in flight
+// while step k is computed and one __syncthreads per step both publishes a stage and frees the oldest.
+// X is [m][k] and W [n][k] (PyTorch's layout): ldmatrix.x4 gives A's fragment of an m16 x k16 tile and
+// B's of two n8 x k16 tiles (PTX ISA "ldmatrix", "Matrix Fragments for mma.m16n8k16"). Rows are padded by
+// 8 bf16 (16 bytes) so the 8 row addresses of an ldmatrix fall in different bank groups. K must be a
+// multiple of 8 (16-byte copies); rows and columns past M, N and K are zero-filled, not read.
+constexpr int BG_BM = 128, BG_BN = 128, BG_BK = 32, BG_STAGES = 3, BG_LD = BG_BK + 8, BG_THREADS = 256;
+
+__global__ void __launch_bounds__(BG_THREADS) re_gemm_bf16(const __nv_bfloat16* X, const __nv_bfloat16* W,
+                                                           const float* bias, float* Y, __nv_bfloat16* Y16, int M,
+                                                           int N, int K, int flags) {
+    extern __shared__ __align__(16) unsigned char gemm_smem[];
+    __nv_bfloat16* As = reinterpret_cast<__nv_bfloat16*>(gemm_smem);  // [STAGES][BM][LD]
+    __nv_bfloat16* Bs = As + BG_STAGES * BG_BM * BG_LD;                // [STAGES][BN][LD]
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
-    const int m0 = blockIdx.y * GEMM_BM, n0 = blockIdx.x * GEMM_BN;
-    const int wm = (warp >> 1) * 32, wn = (warp & 1) * 32;
-    const __nv_bfloat16 zero = __float2bfloat16(0.f);
-    float c[2][4][4] = {};
-    for (int k0 = 0; k0 < K; k0 += BK) {
-        for (int idx = tid; idx < GEMM_BM * BK; idx += 128) {
-            const int row = idx / BK, k = idx % BK;
-            As[row][k] = (m0 + row < M && k0 + k < K) ? X[(size_t)(m0 + row) * K + k0 + k] : zero;
-            Bs[row][k] = (n0 + row < N && k0 + k < K) ? W[(size_t)(n0 + row) * K + k0 + k] : zero;
+    const int m0 = blockIdx.y * BG_BM, n0 = blockIdx.x * BG_BN;
+    const int wm = (warp >> 2) * 64, wn = (warp & 3) * 32;
+    const int ktiles = (K + BG_BK - 1) / BG_BK;
+
+    // Step kt's k columns of X's and W's tile rows into stage st: 16-byte chunks, 8 bf16 each.
+    auto load = [&](int st, int kt) {
+        const int k0 = kt * BG_BK;
+        for (int idx = tid; idx < BG_BM * (BG_BK / 8); idx += BG_THREADS) {
+            const int r = idx / (BG_BK / 8), k = k0 + (idx % (BG_BK / 8)) * 8;
+            const bool a_ok = m0 + r < M && k < K, b_ok = n0 + r < N && k < K;
+            cp_async16(As + (st * BG_BM + r) * BG_LD + k - k0, X + (a_ok ? (size_t)(m0 + r) * K + k : 0), a_ok);
+            cp_async16(Bs + (st * BG_BN + r) * BG_LD + k - k0, W + (b_ok ? (size_t)(n0 + r) * K + k : 0), b_ok);
         }
+    };
+
+#pragma unroll
+    for (int st = 0; st < BG_STAGES - 1; ++st) {
+        if (st < ktiles) {
+            load(st, st);
+        }
+        cp_async_commit();
+    }
+    float acc[4][4][4] = {};
+    for (int kt = 0; kt < ktiles; ++kt) {
+        // Step kt's group is complete (at most STAGES - 2 newer ones pending); the barrier publishes it
+        // and tells every warp that the stage of step kt - 1, the next one to fill, is no longer read.
+        cp_async_wait<BG_STAGES - 2>();
         __syncthreads();
+        if (kt + BG_STAGES - 1 < ktiles) {
+            load((kt + BG_STAGES - 1) % BG_STAGES, kt + BG_STAGES - 1);
+        }
+        cp_async_commit();
+        const __nv_bfloat16* A = As + (kt % BG_STAGES) * BG_BM * BG_LD;
+        const __nv_bfloat16* B = Bs + (kt % BG_STAGES) * BG_BN * BG_LD;
 #pragma unroll
-        for (int kk = 0; kk < BK; kk += 16) {
-            uint32_t a[2][4], b[4][2];
+        for (int kk = 0; kk < BG_BK; kk += 16) {
+            uint32_t a[4][4], b[2][4];
 #pragma unroll
-            for (int i = 0; i < 2; ++i) {
-                const int r = wm + 16 * i + g;
-                a[i][0] = *reinterpret_cast<const uint32_t*>(&As[r][kk + 2 * t]);
-                a[i][1] = *reinterpret_cast<const uint32_t*>(&As[r + 8][kk + 2 * t]);
-                a[i][2] = *reinterpret_cast<const uint32_t*>(&As[r][kk + 2 * t + 8]);
-                a[i][3] = *reinterpret_cast<const uint32_t*>(&As[r + 8][kk + 2 * t + 8]);
+            for (int mt = 0; mt < 4; ++mt) {
+                ldmatrix_x4(a[mt], A + (wm + 16 * mt + (lane & 15)) * BG_LD + kk + (lane >> 4) * 8);
             }
 #pragma unroll
-            for (int j = 0; j < 4; ++j) {
-                const int n = wn + 8 * j + g;
-                b[j][0] = *reinterpret_cast<const uint32_t*>(&Bs[n][kk + 2 * t]);
-                b[j][1] = *reinterpret_cast<const uint32_t*>(&Bs[n][kk + 2 * t + 8]);
+            for (int np = 0; np < 2; ++np) {
+                ldmatrix_x4(b[np], B + (wn + 16 * np + (lane >> 4) * 8 + (lane & 7)) * BG_LD + kk + ((lane >> 3) & 1) * 8);
             }
 #pragma unroll
-            for (int i = 0; i < 2; ++i) {
+            for (int mt = 0; mt < 4; ++mt) {
 #pragma unroll
-                for (int j = 0; j < 4; ++j) {
-#ifdef __CUDACC__
-                    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
-                                 "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-                                 : "+f"(c[i][j][0]), "+f"(c[i][j][1]), "+f"(c[i][j][2]), "+f"(c[i][j][3])
-                                 : "r"(a[i][0]), "r"(a[i][1]), "r"(a[i][2]), "r"(a[i][3]), "r"(b[j][0]), "r"(b[j][1]));
-#else
-                    // Compiled for the host: the emulated instruction (src/test/cuda/cuda_emulation.h).
-                    ra_emu::mma_m16n8k16<__nv_bfloat16>(c[i][j], a[i], b[j][0], b[j][1]);
-#endif
+                for (int nt = 0; nt < 4; ++nt) {
+                    mma16816<__nv_bfloat16>(acc[mt][nt], a[mt], b[nt >> 1][2 * (nt & 1)], b[nt >> 1][2 * (nt & 1) + 1]);
                 }
             }
         }
-        __syncthreads();
     }
+    cp_async_wait<0>();
+
+    // C fragment: element e of tile (mt, nt) is row g + 8 (e >> 1), column 2 t + (e & 1).
 #pragma unroll
-    for (int i = 0; i < 2; ++i) {
+    for (int mt = 0; mt < 4; ++mt) {
 #pragma unroll
-        for (int j = 0; j < 4; ++j) {
+        for (int nt = 0; nt < 4; ++nt) {
 #pragma unroll
             for (int e = 0; e < 4; ++e) {
-                const int m = m0 + wm + 16 * i + g + 8 * (e >> 1), n = n0 + wn + 8 * j + 2 * t + (e & 1);
+                const int m = m0 + wm + 16 * mt + g + 8 * (e >> 1), n = n0 + wn + 8 * nt + 2 * t + (e & 1);
                 if (m < M && n < N) {
-                    float* y = Y + (size_t)m * N + n;
-                    *y = (accumulate ? *y : 0.f) + c[i][j][e] + bias[n];
+                    const size_t at = (size_t)m * N + n;
+                    const float v = epilogue(acc[mt][nt][e], bias[n], flags, flags & RE_RESIDUAL ? Y + at : nullptr);
+                    if (Y) {
+                        Y[at] = v;
+                    }
+                    if (Y16) {
+                        Y16[at] = __float2bfloat16_rn(v);
+                    }
                 }
             }
         }

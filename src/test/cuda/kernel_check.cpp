@@ -13,7 +13,7 @@
 // queries by C u (sqrt S + tiles + calls); O, a convex combination of V rows, moves by at most twice the
 // relative error of its weights times max|v|. bf16 and fp16 inputs are compared against float64 on the
 // inputs as rounded, so only the kernel's own error counts, plus P's rounding to the input type before
-// P V: 2^-16 for bf16 (P = P_hi + P_lo, each rounded to 8 bits), 2^-11 for fp16.
+// P V: its unit roundoff, 2^-8 for bf16 (8 significand bits), 2^-11 for fp16.
 
 #include "cuda_emulation.h"
 #include "kernels.cu"
@@ -35,6 +35,11 @@ RA_EMU_DYNAMIC_SHARED(unsigned char, smem_raw);
 RA_EMU_DYNAMIC_SHARED(float, probe_smem);
 
 }  // namespace
+
+// encoder.cu's kernels are extern "C": their shared arena is a global of C linkage.
+extern "C" {
+RA_EMU_DYNAMIC_SHARED(unsigned char, gemm_smem);
+}
 
 namespace check {
 namespace {
@@ -187,7 +192,7 @@ const char* dtype_name(Dtype t) { return t == Dtype::F32 ? "fp32" : t == Dtype::
 double round_to(Dtype t, double x) { return t == Dtype::BF16 ? round_bf16(x) : t == Dtype::F16 ? round_f16(x) : x; }
 
 // Relative rounding of P before P V (see the header).
-double p_rounding(Dtype t) { return t == Dtype::BF16 ? 0x1p-16 : t == Dtype::F16 ? 0x1p-11 : 0; }
+double p_rounding(Dtype t) { return t == Dtype::BF16 ? (RA_SPLIT_P ? 0x1p-16 : 0x1p-8) : t == Dtype::F16 ? 0x1p-11 : 0; }
 
 enum class Mode {
     CHUNKS,        // GpuAttentionKernel: empty state in, keys in chunks, state out; finished here
@@ -572,6 +577,73 @@ Outcome run_attention(const Problem& p) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The error a user sees after a ring (--measure-ring): one document of S tokens sharded contiguously over
+// P ring positions; each position's state stays on the device in fp32 while the P key shards are folded
+// in ring order (one call each, as RingStep does), then O and LSE are finished on the host in fp32 as
+// AttentionState.finish does. Errors against float64 on the fp32 inputs (what the user gave), and on the
+// inputs rounded to the kernel's type (the kernel's own error).
+// ---------------------------------------------------------------------------------------------
+
+struct RingError {
+    double o_max, o_rms, lse_max, kernel_o_max;
+};
+
+RingError measure_ring(Dtype dtype, int s, int ring, int d, bool causal) {
+    Rng rng(seed_of(fmt("ring %s %d %d %d %d", dtype_name(dtype), s, ring, d, causal)));
+    const std::vector<float> q = normals(rng, static_cast<size_t>(s) * d), k = normals(rng, static_cast<size_t>(s) * d),
+                             v = normals(rng, static_cast<size_t>(s) * d);
+    const float scale = static_cast<float>(1 / std::sqrt(static_cast<double>(d)));
+    const Shape& shape = dtype == Dtype::F32 ? shape_for("ra_fwd_f32_d", d, false)
+                                             : shape_for(std::string("ra_fwd_") + (dtype == Dtype::BF16 ? "bf16" : "f16") + "_d", d, true);
+    RingError e{0, 0, 0, 0};
+    double sq_sum = 0;
+    long count = 0;
+    for (int r = 0; r < ring; ++r) {
+        const int from = r * s / ring, to = (r + 1) * s / ring, n = to - from;
+        Inputs in;
+        in.q.assign(q.begin() + static_cast<std::ptrdiff_t>(from) * d, q.begin() + static_cast<std::ptrdiff_t>(to) * d);
+        for (int i = from; i < to; ++i) {
+            in.qpos.push_back(i);
+        }
+        // Keys in the order the ring brings them: the position's own shard, then r - 1, r - 2, ...
+        std::vector<int> cuts{0};
+        for (int t = 0; t < ring; ++t) {
+            const int src = (r - t + ring) % ring, a = src * s / ring, b = (src + 1) * s / ring;
+            for (int j = a; j < b; ++j) {
+                in.kpos.push_back(j);
+                in.k.insert(in.k.end(), k.begin() + static_cast<std::ptrdiff_t>(j) * d, k.begin() + static_cast<std::ptrdiff_t>(j + 1) * d);
+                in.v.insert(in.v.end(), v.begin() + static_cast<std::ptrdiff_t>(j) * d, v.begin() + static_cast<std::ptrdiff_t>(j + 1) * d);
+            }
+            cuts.push_back(static_cast<int>(in.kpos.size()));
+        }
+        const Problem p{dtype, n, s, 1, 1, d, causal, 0, 0, false, Mode::CHUNKS, 0};
+        Device dev(p, in, shape, scale);
+        dev.empty_state();
+        for (int t = 0; t < ring; ++t) {
+            dev.call(cuts[t], cuts[t + 1], RA_LOAD_STATE);
+        }
+        Problem exact = p;
+        exact.dtype = Dtype::F32;
+        const Reference user = reference(exact, in, scale, 0), kernel = reference(p, in, scale, 0);
+        for (int i = 0; i < n; ++i) {
+            const float l = dev.l[i], inv = 1.f / l;
+            const float lse = static_cast<float>(dev.m[i] + std::log(static_cast<double>(l)));
+            e.lse_max = std::max(e.lse_max, std::fabs(lse - user.lse[i]));
+            for (int c = 0; c < d; ++c) {
+                const double got = dev.acc[static_cast<size_t>(i) * d + c] * inv;
+                const double err = std::fabs(got - user.o[static_cast<size_t>(i) * d + c]);
+                e.o_max = std::max(e.o_max, err);
+                e.kernel_o_max = std::max(e.kernel_o_max, std::fabs(got - kernel.o[static_cast<size_t>(i) * d + c]));
+                sq_sum += err * err;
+                ++count;
+            }
+        }
+    }
+    e.o_rms = std::sqrt(sq_sum / count);
+    return e;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Attention mass (ra_mass_f32_*), as GpuAttentionKernel.attentionMass launches it
 // ---------------------------------------------------------------------------------------------
 
@@ -720,26 +792,40 @@ Outcome run_conversion(Dtype t) {
 // Encoder kernels (encoder.cu), as GpuSentenceEncoder launches them
 // ---------------------------------------------------------------------------------------------
 
-Outcome run_gemm(bool bf16, int M, int N, int K, bool accumulate) {
-    Rng rng(seed_of(fmt("gemm %d %d %d %d %d", bf16, M, N, K, accumulate)));
+// GpuSentenceEncoder's GEMMs: Y = epilogue(X W^T + b) in fp32 and/or bf16 (flags RE_GELU, RE_RESIDUAL).
+// Against float64 on the inputs as the kernel sees them; the bf16 copy of an output written in both types
+// must be exactly the fp32 value rounded to bf16.
+Outcome run_gemm(bool bf16, int M, int N, int K, int flags, bool out32, bool out16) {
+    Rng rng(seed_of(fmt("gemm %d %d %d %d %d %d %d", bf16, M, N, K, flags, out32, out16)));
     std::vector<float> x = normals(rng, static_cast<size_t>(M) * K), w = normals(rng, static_cast<size_t>(N) * K), b = normals(rng, N),
                        y0 = normals(rng, static_cast<size_t>(M) * N);
+    for (float& v : w) {
+        v /= std::sqrt(static_cast<float>(K));  // activations of order one, so GELU is not just max(0, x)
+    }
+    const bool residual = flags & RE_RESIDUAL;
     Buffer<float> dx("X", x), dw("W", w), db("bias", b), dy("Y", y0);
-    if (!accumulate) {
+    Buffer<unsigned short> dy16("Y16", static_cast<size_t>(M) * N);
+    if (!residual) {
         dy.fill_bytes(ra_emu::POISON);
     }
-    const dim3 grid((N + 63) / 64, (M + 63) / 64);
+    dy16.fill_bytes(ra_emu::POISON);
+    float* y32 = out32 ? dy.get() : nullptr;
+    __nv_bfloat16* y16 = out16 ? reinterpret_cast<__nv_bfloat16*>(dy16.get()) : nullptr;
     const char* name = bf16 ? "re_gemm_bf16" : "re_gemm_f32";
     if (bf16) {
         Buffer<unsigned short> hx("X16", x.size()), hw("W16", w.size());
         convert(Dtype::BF16, dx, hx);
         convert(Dtype::BF16, dw, hw);
-        RA_LAUNCH(re_gemm_bf16, grid, dim3(128), 0, reinterpret_cast<const __nv_bfloat16*>(hx.get()),
-                  reinterpret_cast<const __nv_bfloat16*>(hw.get()), db.get(), dy.get(), M, N, K, accumulate ? 1 : 0);
+        const size_t shared = 3 * (128 + 128) * (32 + 8) * 2;
+        RA_LAUNCH(re_gemm_bf16, dim3((N + 127) / 128, (M + 127) / 128), dim3(256), shared,
+                  reinterpret_cast<const __nv_bfloat16*>(hx.get()), reinterpret_cast<const __nv_bfloat16*>(hw.get()),
+                  db.get(), y32, y16, M, N, K, flags);
     } else {
-        RA_LAUNCH(re_gemm_f32, grid, dim3(256), 0, dx.get(), dw.get(), db.get(), dy.get(), M, N, K, accumulate ? 1 : 0);
+        RA_LAUNCH(re_gemm_f32, dim3((N + 63) / 64, (M + 63) / 64), dim3(256), 0, dx.get(), dw.get(), db.get(), dy.get(), M, N,
+                  K, flags);
     }
     Worst worst;
+    int mismatched16 = 0;
     for (int i = 0; i < M; ++i) {
         for (int j = 0; j < N; ++j) {
             double sum = 0, abs = 0;
@@ -749,12 +835,31 @@ Outcome run_gemm(bool bf16, int M, int N, int K, bool accumulate) {
                 sum += a * c;
                 abs += std::fabs(a * c);
             }
-            const double prev = accumulate ? y0[static_cast<size_t>(i) * N + j] : 0;
-            const double want = prev + sum + b[j];
-            worst.add(dy[static_cast<size_t>(i) * N + j], want, C * U * (std::sqrt(K) * abs + std::fabs(b[j]) + std::fabs(prev) + std::fabs(want)));
+            const size_t at = static_cast<size_t>(i) * N + j;
+            double want = sum + b[j];
+            if (flags & RE_GELU) {
+                want = 0.5 * want * (1 + std::erf(want / std::sqrt(2.0)));  // GELU's slope is below 1.13
+            }
+            const double prev = residual ? y0[at] : 0;
+            want += prev;
+            const double tol = C * U * (1.13 * (std::sqrt(K) * abs + std::fabs(b[j])) + std::fabs(prev) + 2 * std::fabs(want));
+            if (out32) {
+                worst.add(dy[at], want, tol);
+            }
+            if (out16) {
+                const double got16 = decode_bf16(dy16[at]);
+                if (out32) {
+                    mismatched16 += got16 != round_bf16(dy[at]);
+                } else {
+                    worst.add(got16, want, tol + 0x1p-8 * (std::fabs(want) + tol));  // bf16's unit roundoff
+                }
+            }
         }
     }
-    return {worst.ok(), fmt("%s M=%d N=%d K=%d %s: %s", name, M, N, K, accumulate ? "accumulate" : "overwrite", worst.str("dY").c_str())};
+    return {worst.ok() && mismatched16 == 0,
+            fmt("%s M=%d N=%d K=%d%s%s -> %s%s: %s, %d bf16 copies not the rounded fp32", name, M, N, K,
+                flags & RE_GELU ? " GELU" : "", residual ? " residual" : "", out32 ? "fp32" : "",
+                out16 ? (out32 ? "+bf16" : "bf16") : "", worst.str("dY").c_str(), mismatched16)};
 }
 
 // LayerNorm of one row in float64 (population variance, as PyTorch) and the tolerance of each output: the
@@ -782,7 +887,7 @@ void layernorm_reference(const float* x, int h, const std::vector<float>& gamma,
     }
 }
 
-Outcome run_layernorm(int rows, int h) {
+Outcome run_layernorm(int rows, int h, bool copy16) {
     Rng rng(seed_of(fmt("layernorm %d %d", rows, h)));
     std::vector<float> x(static_cast<size_t>(rows) * h), gamma(h), beta(h);
     for (float& v : x) {
@@ -794,33 +899,23 @@ Outcome run_layernorm(int rows, int h) {
     }
     const float eps = 1e-12f;
     Buffer<float> dx("x", x), dg("gamma", gamma), dbeta("beta", beta);
-    RA_LAUNCH(re_layernorm, dim3((rows * 32 + 255) / 256), dim3(256), 0, dx.get(), dg.get(), dbeta.get(), eps, rows, h);
+    Buffer<unsigned short> dx16("x16", x.size());
+    dx16.fill_bytes(ra_emu::POISON);
+    RA_LAUNCH(re_layernorm, dim3((rows * 32 + 255) / 256), dim3(256), 0, dx.get(), dg.get(), dbeta.get(), eps, rows, h,
+              copy16 ? reinterpret_cast<__nv_bfloat16*>(dx16.get()) : nullptr);
     Worst worst;
+    int wrong16 = 0;
     std::vector<double> y, tol;
     for (int r = 0; r < rows; ++r) {
         layernorm_reference(&x[static_cast<size_t>(r) * h], h, gamma, beta, eps, 0, y, tol);
         for (int c = 0; c < h; ++c) {
-            worst.add(dx[static_cast<size_t>(r) * h + c], y[c], tol[c]);
+            const size_t at = static_cast<size_t>(r) * h + c;
+            worst.add(dx[at], y[c], tol[c]);
+            wrong16 += copy16 ? decode_bf16(dx16[at]) != round_bf16(dx[at]) : dx16[at] != 0xFFFF;
         }
     }
-    return {worst.ok(), fmt("re_layernorm rows=%d h=%d: %s", rows, h, worst.str("dy").c_str())};
-}
-
-Outcome run_gelu(int n) {
-    Rng rng(seed_of(fmt("gelu %d", n)));
-    std::vector<float> x = normals(rng, n);
-    for (float& v : x) {
-        v *= 3;
-    }
-    Buffer<float> dx("x", x);
-    const long long count = n;
-    RA_LAUNCH(re_gelu, dim3(static_cast<unsigned>(std::min(65535LL, (count + 255) / 256))), dim3(256), 0, dx.get(), count);
-    Worst worst;
-    for (int i = 0; i < n; ++i) {
-        const double want = 0.5 * x[i] * (1 + std::erf(x[i] / std::sqrt(2.0)));
-        worst.add(dx[i], want, C * U * (std::fabs(x[i]) + std::fabs(want)));
-    }
-    return {worst.ok(), fmt("re_gelu n=%d: %s", n, worst.str("dy").c_str())};
+    return {worst.ok() && wrong16 == 0, fmt("re_layernorm rows=%d h=%d%s: %s, %d bf16 values wrong", rows, h,
+                                            copy16 ? " with its bf16 copy" : "", worst.str("dy").c_str(), wrong16)};
 }
 
 Outcome run_embed(int rows, int h) {
@@ -842,9 +937,11 @@ Outcome run_embed(int rows, int h) {
     Buffer<int> dids("ids", ids), dpos("pos", pos), dtys("types", tys);
     Buffer<float> dword("word", word), dposition("position", position), dtype("type", type), dg("gamma", gamma), db("beta", beta),
         out("x", static_cast<size_t>(rows) * h);
+    Buffer<unsigned short> out16("x16", static_cast<size_t>(rows) * h);
     RA_LAUNCH(re_embed, dim3((rows * 32 + 255) / 256), dim3(256), 0, dids.get(), dpos.get(), dtys.get(), dword.get(), dposition.get(),
-              dtype.get(), dg.get(), db.get(), eps, rows, h, out.get());
+              dtype.get(), dg.get(), db.get(), eps, rows, h, out.get(), reinterpret_cast<__nv_bfloat16*>(out16.get()));
     Worst worst;
+    int wrong16 = 0;
     std::vector<float> sum(h);
     std::vector<double> y, tol;
     for (int r = 0; r < rows; ++r) {
@@ -857,10 +954,13 @@ Outcome run_embed(int rows, int h) {
         }
         layernorm_reference(sum.data(), h, gamma, beta, eps, err, y, tol);
         for (int c = 0; c < h; ++c) {
-            worst.add(out[static_cast<size_t>(r) * h + c], y[c], tol[c]);
+            const size_t at = static_cast<size_t>(r) * h + c;
+            worst.add(out[at], y[c], tol[c]);
+            wrong16 += decode_bf16(out16[at]) != round_bf16(out[at]);
         }
     }
-    return {worst.ok(), fmt("re_embed rows=%d h=%d: %s", rows, h, worst.str("dx").c_str())};
+    return {worst.ok() && wrong16 == 0, fmt("re_embed rows=%d h=%d with its bf16 copy: %s, %d bf16 values wrong", rows, h,
+                                            worst.str("dx").c_str(), wrong16)};
 }
 
 Outcome run_pool(const std::vector<int>& starts, int h) {
@@ -1076,6 +1176,13 @@ std::vector<check::Case> all_cases() {
     attention({BF16, 280, 280, 2, 1, 128, true, 25, 0, false, Mode::FINISH, 0});     // many documents: most tiles skipped
     attention({BF16, 128, 128, 2, 2, 64, false, 0, 0, false, Mode::CHUNKS, 64});     // whole tiles only: all FULL
     attention({BF16, 100, 160, 2, 1, 128, true, 0, 0, false, Mode::UNSEEN_KEYS, 0});
+    // FlashAttention-2's shape: a second query tile of one row (three warps without rows), K/V stages
+    // alternating across skipped tiles, whole query tiles that see nothing, one partial tile of each.
+    attention({BF16, 129, 200, 2, 1, 64, true, 0, 0, false, Mode::CHUNKS, 64});
+    attention({BF16, 100, 450, 2, 2, 128, false, 6, 0, false, Mode::FINISH, 0});
+    attention({BF16, 256, 256, 4, 1, 64, true, 0, 200, false, Mode::CHUNKS, 128});
+    attention({BF16, 40, 40, 1, 1, 64, true, 0, 0, false, Mode::FINISH, 0});
+    attention({F16, 300, 310, 2, 1, 128, true, 0, 0, true, Mode::TWO_CALLS, 0});
     attention({F16, 200, 200, 4, 4, 64, true, 0, 0, false, Mode::FINISH, 0});
     attention({F16, 129, 65, 2, 1, 128, false, 2, 0, false, Mode::TWO_CALLS, 0});
     attention({F16, 150, 190, 2, 1, 64, true, 0, 30, false, Mode::CHUNKS, 64});      // first 30 rows see nothing
@@ -1096,13 +1203,17 @@ std::vector<check::Case> all_cases() {
     cases.push_back({"tile bounds without segments", [] { return check::run_tile_bounds(false); }, ""});
     cases.push_back({"fp32 -> bf16", [] { return check::run_conversion(Dtype::BF16); }, ""});
     cases.push_back({"fp32 -> fp16", [] { return check::run_conversion(Dtype::F16); }, ""});
-    cases.push_back({"GEMM fp32 overwrite", [] { return check::run_gemm(false, 70, 100, 50, false); }, ""});
-    cases.push_back({"GEMM fp32 accumulate", [] { return check::run_gemm(false, 70, 100, 50, true); }, ""});
-    cases.push_back({"GEMM bf16 overwrite", [] { return check::run_gemm(true, 130, 72, 40, false); }, ""});
-    cases.push_back({"GEMM bf16 accumulate, K under one step", [] { return check::run_gemm(true, 65, 70, 24, true); }, ""});
-    cases.push_back({"LayerNorm h=384", [] { return check::run_layernorm(19, 384); }, ""});
-    cases.push_back({"LayerNorm h=100", [] { return check::run_layernorm(5, 100); }, ""});
-    cases.push_back({"GELU", [] { return check::run_gelu(3000); }, ""});
+    // bf16, flags, fp32 out, bf16 out: the encoder's projections (plain), output dense (residual),
+    // intermediate (GELU, bf16 only); tails in M, N and K; K over the pipeline's three stages.
+    cases.push_back({"GEMM fp32", [] { return check::run_gemm(false, 70, 100, 50, 0, true, false); }, ""});
+    cases.push_back({"GEMM fp32 residual", [] { return check::run_gemm(false, 70, 100, 50, RE_RESIDUAL, true, false); }, ""});
+    cases.push_back({"GEMM fp32 GELU", [] { return check::run_gemm(false, 70, 100, 50, RE_GELU, true, false); }, ""});
+    cases.push_back({"GEMM bf16, tails in M, N, K", [] { return check::run_gemm(true, 130, 136, 40, 0, true, false); }, ""});
+    cases.push_back({"GEMM bf16 residual, K under one step", [] { return check::run_gemm(true, 65, 70, 24, RE_RESIDUAL, true, false); }, ""});
+    cases.push_back({"GEMM bf16 GELU to bf16 only, 13 k steps", [] { return check::run_gemm(true, 200, 260, 416, RE_GELU, false, true); }, ""});
+    cases.push_back({"GEMM bf16 residual to fp32 and bf16", [] { return check::run_gemm(true, 129, 384, 96, RE_RESIDUAL, true, true); }, ""});
+    cases.push_back({"LayerNorm h=384 with a bf16 copy", [] { return check::run_layernorm(19, 384, true); }, ""});
+    cases.push_back({"LayerNorm h=100", [] { return check::run_layernorm(5, 100, false); }, ""});
     cases.push_back({"embeddings", [] { return check::run_embed(37, 96); }, ""});
     cases.push_back({"pooling", [] { return check::run_pool({0, 5, 6, 30, 41}, 384); }, ""});
 
@@ -1121,6 +1232,7 @@ int main(int argc, char** argv) {
     unsigned timeout_s = 300;
     const char* shapes = nullptr;
     std::string filter;
+    std::vector<std::string> rings;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (i + 1 < argc && a == "--jobs") {
@@ -1131,8 +1243,11 @@ int main(int argc, char** argv) {
             shapes = argv[++i];
         } else if (i + 1 < argc && a == "--filter") {
             filter = argv[++i];
+        } else if (i + 1 < argc && a == "--measure-ring") {
+            rings.push_back(argv[++i]);
         } else {
-            std::fprintf(stderr, "usage: %s --shapes FILE [--jobs N] [--timeout SECONDS] [--filter TEXT]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s --shapes FILE [--jobs N] [--timeout SECONDS] [--filter TEXT]"
+                         " [--measure-ring DTYPE,S,P,D,CAUSAL ...]\n", argv[0]);
             return 2;
         }
     }
@@ -1141,6 +1256,25 @@ int main(int argc, char** argv) {
         return 2;
     }
     check::read_shapes(shapes);
+    if (!rings.empty()) {
+        // One line per ring: the error after the ring against float64 (see measure_ring).
+        std::printf("dtype S P D causal | max |dO| | rms dO | max |dLSE| | max |dO| kernel alone\n");
+        for (const std::string& spec : rings) {
+            char dtype[8];
+            int s = 0, p = 0, d = 0, causal = 0;
+            if (std::sscanf(spec.c_str(), "%7[^,],%d,%d,%d,%d", dtype, &s, &p, &d, &causal) != 5) {
+                std::fprintf(stderr, "--measure-ring %s: give DTYPE,S,P,D,CAUSAL, e.g. bf16,4096,8,128,1\n", spec.c_str());
+                return 2;
+            }
+            const std::string t = dtype;
+            const check::Dtype dt = t == "bf16" ? check::Dtype::BF16 : t == "fp16" ? check::Dtype::F16 : check::Dtype::F32;
+            const check::RingError e = check::measure_ring(dt, s, p, d, causal != 0);
+            std::printf("%s %d %d %d %s | %.2e | %.2e | %.2e | %.2e\n", t.c_str(), s, p, d, causal ? "yes" : "no", e.o_max,
+                        e.o_rms, e.lse_max, e.kernel_o_max);
+            std::fflush(stdout);
+        }
+        return 0;
+    }
     std::vector<check::Case> cases;
     for (check::Case& c : all_cases()) {
         if (c.name.find(filter) != std::string::npos) {

@@ -19,13 +19,53 @@ public interface AttentionKernel {
      * to fold in (no query or no key rows).
      */
     static boolean checkArguments(AttentionSpec spec, Queries queries, KeysValues keysValues, AttentionState state) {
-        queries.check(spec);
+        checkState(spec, queries, state);
         keysValues.check(spec, queries.index());
+        return queries.rows() > 0 && keysValues.rows() > 0;
+    }
+
+    /** Q and the state agree with {@code spec} and with each other; fails naming the input otherwise. */
+    static void checkState(AttentionSpec spec, Queries queries, AttentionState state) {
+        queries.check(spec);
         if (!state.spec().equals(spec) || state.rows() != queries.rows()) {
             throw new IllegalArgumentException("state holds " + state.rows() + " rows of " + state.spec()
                     + "; queries are " + queries.rows() + " rows of " + spec);
         }
-        return queries.rows() > 0 && keysValues.rows() > 0;
+    }
+
+    /**
+     * Keeps {@code queries} and {@code state} where this kernel computes, for several calls of
+     * {@link #accumulate(HeldState, KeysValues)}; the state is taken over (the caller must not change it
+     * afterwards). The CPU kernels keep both on the heap as given.
+     */
+    default HeldState hold(AttentionSpec spec, Queries queries, AttentionState state) {
+        checkState(spec, queries, state);
+        return new HostHeldState(spec, queries, state);
+    }
+
+    /** Whether this kernel can go on with {@code held} (a state in another device's memory it cannot). */
+    default boolean continues(HeldState held) {
+        return held instanceof HostHeldState;
+    }
+
+    /** Updates the held state with the visible keys of {@code keysValues}. */
+    default void accumulate(HeldState held, KeysValues keysValues) {
+        HostHeldState h = onHost(held);
+        accumulate(h.spec(), h.queries(), keysValues, h.state());
+    }
+
+    /** A copy of the held state on the host; the held state goes on unchanged. */
+    default AttentionState state(HeldState held) {
+        AttentionState s = onHost(held).state();
+        return AttentionState.of(s.spec(), s.rows(), s.acc().clone(), s.m().clone(), s.l().clone());
+    }
+
+    private static HostHeldState onHost(HeldState held) {
+        if (held instanceof HostHeldState h) {
+            return h;
+        }
+        throw new IllegalArgumentException("a state held in device memory was given to a kernel on the host;"
+                + " ask continues() first");
     }
 
     /** Attention of {@code queries} over {@code keysValues} in one call. */

@@ -1,11 +1,14 @@
 package org.ringattention.backend;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
+import org.ringattention.gpu.Precision;
 import org.ringattention.io.BadInputException;
 
 /**
@@ -16,7 +19,9 @@ import org.ringattention.io.BadInputException;
  *
  * <p>Per process (a Spark executor, or a command) it keeps one opened GPU per CUDA ordinal: the first
  * request for GPU n opens it, every later one reuses it. That map is the documented per-executor cache of
- * the GPU backend. Before a kernel first runs on an opened GPU for a head dimension, it runs a small problem
+ * the GPU backend; with each GPU it keeps the GPU kernels and encoders that callers have closed, and hands
+ * them to the next caller, so streams, pinned staging and device buffers are made once per executor and
+ * GPU (one set per task running on it at once), not once per task or ring step. Before a kernel first runs on an opened GPU for a head dimension, it runs a small problem
  * there and on the CPU ({@link SelfCheck}). A disagreement, or any CUDA failure then or later, disables that
  * GPU for the rest of the process, so a GPU that is wrong or broken never writes a result and never costs
  * the process: {@code auto} goes on on the CPU after one line naming the GPU and the error, {@code gpu}
@@ -41,8 +46,8 @@ public final class BackendFactory {
      *
      * @throws BadInputException for {@code gpu} when no working GPU can be had, naming the reason
      */
-    public static Backend open(Device device, int blockSize, int threads, Consumer<String> log) {
-        return PROCESS.backend(Placement.command(device, log), blockSize, threads);
+    public static Backend open(Device device, Precision precision, int blockSize, int threads, Consumer<String> log) {
+        return PROCESS.backend(Placement.command(device, precision, log), blockSize, threads);
     }
 
     /** Kernels placed as {@code where} says, with {@code threads} CPU threads. */
@@ -57,7 +62,7 @@ public final class BackendFactory {
      */
     public static void requireLocalGpu(Device device, String master) {
         if (device == Device.GPU && master != null && master.startsWith("local")) {
-            PROCESS.backend(Placement.command(device, m -> { }), 1, 1).close();
+            PROCESS.backend(Placement.command(device, Precision.FP32, m -> { }), 1, 1).close();
         }
     }
 
@@ -66,9 +71,9 @@ public final class BackendFactory {
      * on the CPU with its passes spread over {@code threads} threads. {@code model} is empty for the bundled
      * all-MiniLM-L6-v2, else a model directory or file.
      */
-    public static EmbeddingBackend openEncoder(Device device, String model, int passTokens, int threads,
-                                               Consumer<String> log) {
-        return PROCESS.encoder(Placement.command(device, log), model, passTokens, CpuEncoder.threads(threads));
+    public static EmbeddingBackend openEncoder(Device device, Precision precision, String model, int passTokens,
+                                               int threads, Consumer<String> log) {
+        return PROCESS.encoder(Placement.command(device, precision, log), model, passTokens, CpuEncoder.threads(threads));
     }
 
     /**
@@ -85,12 +90,14 @@ public final class BackendFactory {
             return CpuEncoder.open(model, passTokens, threads);
         }
         GpuState gpu = gpu(where.gpu());
-        String what = "encoder (model " + (model.isEmpty() ? "bundled all-MiniLM-L6-v2" : model) + ")";
+        Precision precision = where.precision();
+        String what = "encoder (model " + (model.isEmpty() ? "bundled all-MiniLM-L6-v2" : model) + ", "
+                + precision.label() + ")";
         String problem = gpu.problem();
         if (problem == null) {
             EmbeddingBackend onGpu = null;
             try {
-                onGpu = gpu.gpu.openEncoder(model);
+                onGpu = gpu.takeEncoder(model, precision);
             } catch (RuntimeException e) {
                 problem = gpu.fail("could not load the " + what + ": " + oneLine(e));
             }
@@ -98,22 +105,22 @@ public final class BackendFactory {
                 EmbeddingBackend checked = onGpu;
                 problem = gpu.verify(what, () -> {
                     try (EmbeddingBackend reference = CpuEncoder.open(model, passTokens, CpuEncoder.threads(1))) {
-                        return SelfCheck.encoder(checked, reference);
+                        return SelfCheck.encoder(checked, reference, SelfCheck.minCosine(precision));
                     }
                 });
                 if (problem == null) {
                     if (where.device() == Device.AUTO && where.logEveryTime()) {
                         where.log().accept("device auto: encoder on " + gpu.gpu.description());
                     }
-                    return new CheckedGpuEncoder(gpu, where, onGpu, () -> CpuEncoder.open(model, passTokens, threads));
+                    return new CheckedGpuEncoder(gpu, where, model, onGpu, () -> CpuEncoder.open(model, passTokens, threads));
                 }
-                onGpu.close();
+                gpu.giveBack(model, precision, onGpu);
             }
         }
         if (where.device() == Device.GPU) {
             throw unavailable(problem);
         }
-        gpu.report("device auto: using the CPU (" + problem + ")", where);
+        gpu.report(onTheCpu(problem, where), where);
         return CpuEncoder.open(model, passTokens, threads);
     }
 
@@ -126,7 +133,7 @@ public final class BackendFactory {
         if (problem == null) {
             Backend opened = null;
             try {
-                opened = gpu.gpu.openBackend();
+                opened = gpu.takeBackend(where.precision());
             } catch (RuntimeException e) {
                 problem = gpu.fail("could not open its kernels: " + oneLine(e));
             }
@@ -135,14 +142,20 @@ public final class BackendFactory {
                     where.log().accept("device auto: using " + gpu.gpu.description());
                 }
                 return new CheckedGpuBackend(gpu, where, opened, () -> new CpuBackend(blockSize, threads),
-                        () -> gpu.gpu.openBackend(SelfCheck.KEYS_PER_CHUNK));
+                        () -> gpu.gpu.openBackend(where.precision(), SelfCheck.KEYS_PER_CHUNK));
             }
         }
         if (where.device() == Device.GPU) {
             throw unavailable(problem);
         }
-        gpu.report("device auto: using the CPU (" + problem + ")", where);
+        gpu.report(onTheCpu(problem, where), where);
         return new CpuBackend(blockSize, threads);
+    }
+
+    /** The one line of a fallback under {@code auto}: why, and that a GPU precision does not carry over. */
+    static String onTheCpu(String problem, Placement where) {
+        return "device auto: using the CPU (" + problem + ")"
+                + (where.precision() == Precision.FP32 ? "" : "; it computes in fp32, not " + where.precision().label());
     }
 
     static BadInputException unavailable(String problem) {
@@ -181,13 +194,18 @@ public final class BackendFactory {
         }
     }
 
-    /** One GPU of this process: opened (or why not), which kernels passed their self-check, what was logged. */
+    /**
+     * One GPU of this process: opened (or why not), which kernels passed their self-check, what was logged,
+     * and the kernels and encoders that callers closed, kept for the next ones.
+     */
     static final class GpuState {
         final int ordinal;
         final GpuDriver.Gpu gpu;
         private String problem;
         private final Set<String> checked = new HashSet<>();
         private final Set<String> reported = new HashSet<>();
+        private final Map<Precision, Deque<Backend>> idleBackends = new HashMap<>();
+        private final Map<String, Deque<EmbeddingBackend>> idleEncoders = new HashMap<>();
 
         GpuState(int ordinal, GpuDriver.Gpu gpu, String problem) {
             this.ordinal = ordinal;
@@ -201,6 +219,54 @@ public final class BackendFactory {
 
         synchronized String problem() {
             return problem;
+        }
+
+        /** GPU kernels in {@code precision} for one caller: kept ones first, else newly opened. */
+        Backend takeBackend(Precision precision) {
+            synchronized (this) {
+                Deque<Backend> idle = idleBackends.get(precision);
+                if (idle != null && !idle.isEmpty()) {
+                    return idle.pop();
+                }
+            }
+            return gpu.openBackend(precision);
+        }
+
+        /** An encoder of {@code model} in {@code precision} for one caller: a kept one first, else newly opened. */
+        EmbeddingBackend takeEncoder(String model, Precision precision) {
+            synchronized (this) {
+                Deque<EmbeddingBackend> idle = idleEncoders.get(precision + "/" + model);
+                if (idle != null && !idle.isEmpty()) {
+                    return idle.pop();
+                }
+            }
+            return gpu.openEncoder(model, precision);
+        }
+
+        /** Keeps {@code backend} for the next caller, or closes it when the GPU has been disabled. */
+        void giveBack(Precision precision, Backend backend) {
+            keepOrClose(backend, () -> idleBackends.computeIfAbsent(precision, p -> new ArrayDeque<>()).push(backend));
+        }
+
+        /** Keeps {@code encoder} for the next caller, or closes it when the GPU has been disabled. */
+        void giveBack(String model, Precision precision, EmbeddingBackend encoder) {
+            keepOrClose(encoder, () -> idleEncoders.computeIfAbsent(precision + "/" + model, m -> new ArrayDeque<>())
+                    .push(encoder));
+        }
+
+        private void keepOrClose(AutoCloseable opened, Runnable keep) {
+            synchronized (this) {
+                if (problem == null) {
+                    keep.run();
+                    return;
+                }
+            }
+            try {
+                opened.close();
+            } catch (Exception e) {
+                // A GPU that failed may refuse to free its buffers; its context is gone with it.
+                fail("failed freeing its buffers: " + oneLine(e));
+            }
         }
 
         /** Disables this GPU for the process because of {@code what}; returns the problem as callers report it. */

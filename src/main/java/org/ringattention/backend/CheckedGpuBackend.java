@@ -4,8 +4,11 @@ import java.util.function.Supplier;
 import org.ringattention.attention.AttentionKernel;
 import org.ringattention.attention.AttentionSpec;
 import org.ringattention.attention.AttentionState;
+import org.ringattention.attention.HeldState;
+import org.ringattention.attention.HeldStateLost;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.Queries;
+import org.ringattention.gpu.Precision;
 
 /**
  * A GPU backend guarded at every call. First its {@link BackendFactory.GpuState} is asked whether that
@@ -13,7 +16,13 @@ import org.ringattention.attention.Queries;
  * runs, and a CUDA failure in it disables the GPU for the process. After either, calls go to the CPU under
  * {@code auto} and fail with the one-line reason under {@code gpu}. The whole call goes to one device, so
  * a result never mixes the two: a running state the failed GPU call may have half-updated is put back as
- * it came before the CPU computes the call again.
+ * it came before the CPU computes the call again. A state held in GPU memory cannot be put back: a call on
+ * it that fails, or comes after the GPU was disabled, throws {@link HeldStateLost}, and the caller rebuilds
+ * the state from its host copy (through this backend, so on the CPU under {@code auto}).
+ *
+ * <p>Closing it hands a GPU backend that has not failed back to its {@link BackendFactory.GpuState}, which
+ * gives it to the next caller on that GPU: its streams, pinned staging and key slots live for the process,
+ * not for one task.
  */
 final class CheckedGpuBackend implements Backend {
 
@@ -48,10 +57,62 @@ final class CheckedGpuBackend implements Backend {
         }
 
         @Override
+        public HeldState hold(AttentionSpec spec, Queries queries, AttentionState s) {
+            if (usable(ATTENTION, spec.headDim())) {
+                try {
+                    return gpu.attention().hold(spec, queries, s);
+                } catch (RuntimeException e) {
+                    failed(ATTENTION, e);
+                }
+            }
+            return cpu().attention().hold(spec, queries, s);
+        }
+
+        @Override
+        public boolean continues(HeldState held) {
+            return held.onDevice() ? state.problem() == null && gpu.attention().continues(held)
+                    : AttentionKernel.super.continues(held);
+        }
+
+        @Override
+        public void accumulate(HeldState held, KeysValues keysValues) {
+            if (!held.onDevice()) {
+                cpu().attention().accumulate(held, keysValues);
+                return;
+            }
+            onDevice(held, () -> {
+                gpu.attention().accumulate(held, keysValues);
+                return null;
+            });
+        }
+
+        @Override
+        public AttentionState state(HeldState held) {
+            return held.onDevice() ? onDevice(held, () -> gpu.attention().state(held)) : cpu().attention().state(held);
+        }
+
+        @Override
         public String name() {
             return (state.problem() == null ? gpu : cpu()).attention().name();
         }
     };
+
+    /** A call on a state in GPU memory: a failure, or a GPU already disabled, loses the state. */
+    private <T> T onDevice(HeldState held, Supplier<T> call) {
+        String problem = state.problem();
+        if (problem == null) {
+            try {
+                return call.get();
+            } catch (RuntimeException e) {
+                if (e instanceof IllegalArgumentException) {
+                    throw e;
+                }
+                problem = failed(ATTENTION, e);
+            }
+        }
+        throw new HeldStateLost("the state of " + held.rows() + " query rows was held on a GPU that is disabled ("
+                + problem + ")", null);
+    }
 
     /** {@code checkFactory} opens the GPU kernels the self-check runs on ({@link GpuDriver.Gpu#openBackend(int)}). */
     CheckedGpuBackend(BackendFactory.GpuState state, Placement where, Backend gpu, Supplier<Backend> cpuFactory,
@@ -87,20 +148,23 @@ final class CheckedGpuBackend implements Backend {
 
     /** Whether the GPU may run {@code kernel} at {@code headDim}: no earlier failure, self-check passed. */
     private boolean usable(String kernel, int headDim) {
-        return state.verify(kernel + " kernel (head dimension " + headDim + ")", () -> {
+        Precision precision = where.precision();
+        String what = kernel + " kernel (head dimension " + headDim
+                + (kernel.equals(ATTENTION) && precision != Precision.FP32 ? ", " + precision.label() : "") + ")";
+        return state.verify(what, () -> {
             try (Backend reference = cpuFactory.get(); Backend checked = checkFactory.get()) {
-                return kernel.equals(ATTENTION) ? SelfCheck.attention(checked, reference, headDim)
+                return kernel.equals(ATTENTION) ? SelfCheck.attention(checked, reference, headDim, precision)
                         : SelfCheck.attentionMass(checked, reference, headDim);
             }
         }) == null;
     }
 
-    /** A call failed on the GPU: bad arguments are the caller's, anything else disables the GPU. */
-    private void failed(String kernel, RuntimeException e) {
+    /** A call failed on the GPU: bad arguments are the caller's, anything else disables the GPU (returned). */
+    private String failed(String kernel, RuntimeException e) {
         if (e instanceof IllegalArgumentException) {
             throw e;
         }
-        state.fail("failed in the " + kernel + " kernel: " + BackendFactory.oneLine(e));
+        return state.fail("failed in the " + kernel + " kernel: " + BackendFactory.oneLine(e));
     }
 
     /** The CPU, after the one line that says why; under {@code gpu}, the failure instead. */
@@ -110,7 +174,7 @@ final class CheckedGpuBackend implements Backend {
             throw BackendFactory.unavailable(problem);
         }
         if (cpu == null) {
-            state.report("device auto: using the CPU (" + problem + ")", where);
+            state.report(BackendFactory.onTheCpu(problem, where), where);
             cpu = cpuFactory.get();
         }
         return cpu;
@@ -118,12 +182,7 @@ final class CheckedGpuBackend implements Backend {
 
     @Override
     public void close() {
-        try {
-            gpu.close();
-        } catch (RuntimeException e) {
-            // A GPU that failed may refuse to free its buffers; its context is gone with it.
-            state.fail("failed freeing its buffers: " + BackendFactory.oneLine(e));
-        }
+        state.giveBack(where.precision(), gpu);
         if (cpu != null) {
             cpu.close();
         }

@@ -6,20 +6,23 @@ import java.util.function.Supplier;
  * A GPU sentence encoder that passed its self-check, guarded against failing later: a CUDA failure in a
  * call disables the GPU for the process ({@link BackendFactory.GpuState#fail}); under {@code auto} the
  * same call is then computed by the CPU encoder (the call has no state to restore: ids in, vectors out),
- * under {@code gpu} it fails with the one-line reason.
+ * under {@code gpu} it fails with the one-line reason. Closing it hands the GPU encoder back to its
+ * {@link BackendFactory.GpuState} for the next caller (its stream and pass buffers live for the process).
  */
 final class CheckedGpuEncoder implements EmbeddingBackend {
 
     private final BackendFactory.GpuState state;
     private final Placement where;
+    private final String model;
     private final EmbeddingBackend gpu;
     private final Supplier<EmbeddingBackend> cpuFactory;
     private EmbeddingBackend cpu;
 
-    CheckedGpuEncoder(BackendFactory.GpuState state, Placement where, EmbeddingBackend gpu,
+    CheckedGpuEncoder(BackendFactory.GpuState state, Placement where, String model, EmbeddingBackend gpu,
                       Supplier<EmbeddingBackend> cpuFactory) {
         this.state = state;
         this.where = where;
+        this.model = model;
         this.gpu = gpu;
         this.cpuFactory = cpuFactory;
     }
@@ -55,7 +58,7 @@ final class CheckedGpuEncoder implements EmbeddingBackend {
             throw BackendFactory.unavailable(problem);
         }
         if (cpu == null) {
-            state.report("device auto: using the CPU (" + problem + ")", where);
+            state.report(BackendFactory.onTheCpu(problem, where), where);
             cpu = cpuFactory.get();
         }
         return cpu;
@@ -68,12 +71,7 @@ final class CheckedGpuEncoder implements EmbeddingBackend {
 
     @Override
     public void close() {
-        try {
-            gpu.close();
-        } catch (RuntimeException e) {
-            // A GPU that failed may refuse to free its buffers; its context is gone with it.
-            state.fail("failed freeing the encoder: " + BackendFactory.oneLine(e));
-        }
+        state.giveBack(model, where.precision(), gpu);
         if (cpu != null) {
             cpu.close();
         }

@@ -11,9 +11,9 @@ import org.ringattention.model.BertCheckpoint;
 
 /**
  * The production {@link GpuDriver}: the JCuda backend of {@code org.ringattention.gpu}. A GPU is its primary
- * context with the kernels loaded ({@link GpuRuntime#device}); each backend is a fp32 {@link GpuAttentionKernel}
- * with its own streams and buffers; an encoder is a fp32 {@link GpuSentenceEncoder} over the model's weights,
- * uploaded once per process and GPU (the per-executor weight cache).
+ * context with the kernels loaded ({@link GpuRuntime#device}); each backend is a {@link GpuAttentionKernel}
+ * with its own streams and buffers; an encoder is a {@link GpuSentenceEncoder} over the model's weights,
+ * uploaded once per process, GPU and precision (the per-executor weight cache).
  */
 final class CudaDriver implements GpuDriver {
 
@@ -30,20 +30,21 @@ final class CudaDriver implements GpuDriver {
             }
 
             @Override
-            public Backend openBackend() {
-                return new CudaBackend(GpuAttentionKernel.open(ordinal, Precision.FP32), description);
+            public Backend openBackend(Precision precision) {
+                return new CudaBackend(GpuAttentionKernel.open(ordinal, precision), description);
             }
 
             @Override
-            public Backend openBackend(int keysPerChunk) {
-                return new CudaBackend(GpuAttentionKernel.open(ordinal, Precision.FP32, keysPerChunk), description);
+            public Backend openBackend(Precision precision, int keysPerChunk) {
+                return new CudaBackend(GpuAttentionKernel.open(ordinal, precision, keysPerChunk), description);
             }
 
             @Override
-            public EmbeddingBackend openEncoder(String model) {
-                GpuSentenceEncoder.Weights w = weights.computeIfAbsent(ordinal + "/" + model, key -> GpuSentenceEncoder.Weights
-                        .upload(ordinal, model.isEmpty() ? BertCheckpoint.bundledMiniLm() : BertCheckpoint.load(Path.of(model)),
-                                Precision.FP32));
+            public EmbeddingBackend openEncoder(String model, Precision precision) {
+                GpuSentenceEncoder.Weights w = weights.computeIfAbsent(ordinal + "/" + precision + "/" + model,
+                        key -> GpuSentenceEncoder.Weights.upload(ordinal,
+                                model.isEmpty() ? BertCheckpoint.bundledMiniLm() : BertCheckpoint.load(Path.of(model)),
+                                precision));
                 GpuSentenceEncoder encoder = GpuSentenceEncoder.open(w, GpuSentenceEncoder.DEFAULT_PASS_TOKENS);
                 return new EmbeddingBackend() {
                     @Override

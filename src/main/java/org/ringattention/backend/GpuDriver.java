@@ -1,5 +1,7 @@
 package org.ringattention.backend;
 
+import org.ringattention.gpu.Precision;
+
 /**
  * How the factory reaches GPUs: {@link CudaDriver} (JCuda) in production. Tests stand in for it with a
  * class named by the system property {@value #PROPERTY}, which executors of a {@code local-cluster} read
@@ -23,19 +25,19 @@ public interface GpuDriver {
         /** For logs, e.g. {@code gpu 0 (NVIDIA H200)}. */
         String description();
 
-        /** A fresh set of kernels on this GPU, for one thread. */
-        Backend openBackend();
+        /** A fresh set of kernels on this GPU taking inputs in {@code precision}, for one thread. */
+        Backend openBackend(Precision precision);
 
         /**
          * Kernels that stream keys in chunks of at most {@code keysPerChunk}: the self-check's, so that its
          * small problem crosses chunk boundaries as a production call on long blocks does.
          */
-        Backend openBackend(int keysPerChunk);
+        Backend openBackend(Precision precision, int keysPerChunk);
 
         /**
          * A sentence encoder for one thread on this GPU, with the weights of {@code model} (as
-         * {@code EncoderCache} names models) uploaded once per process.
+         * {@code EncoderCache} names models) uploaded once per process and precision.
          */
-        EmbeddingBackend openEncoder(String model);
+        EmbeddingBackend openEncoder(String model, Precision precision);
     }
 }

@@ -19,6 +19,8 @@ import org.ringattention.attention.TokenIndex;
 import org.ringattention.backend.Backend;
 import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
+import org.ringattention.backend.Placement;
+import org.ringattention.gpu.Precision;
 import org.ringattention.io.BadInputException;
 import org.ringattention.io.Npy;
 import org.ringattention.io.NpyArray;
@@ -27,7 +29,8 @@ import org.ringattention.io.NpyArray;
 public final class AttentionCommand extends Command {
 
     private static final List<String> VALUED = Stream.concat(Stream.of("--q", "--k", "--v", "--out",
-            "--lse", "--segments", "--scale", "--block-size", "--threads", "--device"), RingOptions.VALUED.stream())
+            "--lse", "--segments", "--scale", "--block-size", "--threads", "--device", "--precision"),
+            RingOptions.VALUED.stream())
             .toList();
     private static final List<String> FLAGS = Stream.concat(Stream.of("--causal", "--demo"),
             RingOptions.FLAGS.stream()).toList();
@@ -54,6 +57,8 @@ public final class AttentionCommand extends Command {
                 "  --threads N         CPU threads (default: all cores)",
                 "  --device D          cpu, gpu (fails unless a working NVIDIA GPU is present) or auto (the GPU if it"
                         + " works, else the CPU); default cpu",
+                "  --precision P       the GPU kernels' inputs: fp32 (default) or bf16 (tensor cores at D 64 and 128,"
+                        + " fp32 state; BENCHMARKS.md has its error); the CPU computes in fp32",
                 "  --demo              generate a seeded sample (3 packed documents, causal) in target/demo and run on it",
                 String.join("\n", RingOptions.USAGE),
                 "",
@@ -79,10 +84,12 @@ public final class AttentionCommand extends Command {
         boolean ring = RingOptions.requested(a);
         int threads = a.intValue("--threads", ring ? 1 : Runtime.getRuntime().availableProcessors(), 1);
         Device device = Device.parse(a.get("--device"));
+        Precision precision = Precision.parse(a.get("--precision"));
+        Placement.checkPrecision(device, precision);
         if (ring) {
             return compute(a, null, blockSize, threads, qPath, kPath, vPath, oPath, lsePath, err);
         }
-        try (Backend backend = BackendFactory.open(device, blockSize, threads, err::println)) {
+        try (Backend backend = BackendFactory.open(device, precision, blockSize, threads, err::println)) {
             return compute(a, backend.attention(), blockSize, threads, qPath, kPath, vPath, oPath, lsePath, err);
         }
     }

@@ -9,6 +9,7 @@ import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.backend.Backend;
 import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
+import org.ringattention.gpu.Precision;
 
 /**
  * {@code jobs/bench}: kernel throughput after warm-up, one JSON line. The kernel is warmed on a
@@ -18,7 +19,7 @@ import org.ringattention.backend.Device;
 public final class BenchCommand extends Command {
 
     private static final List<String> VALUED = List.of("--seq", "--heads", "--kv-heads", "--dim", "--threads",
-            "--block-size", "--runs", "--device");
+            "--block-size", "--runs", "--device", "--precision");
     private static final List<String> FLAGS = List.of("--causal");
 
     public static void main(String[] args) {
@@ -29,7 +30,7 @@ public final class BenchCommand extends Command {
     String usage() {
         return String.join("\n",
                 "usage: jobs/bench --seq S --heads HQ --dim D [--kv-heads HKV] [--causal] [--threads N]"
-                        + " [--block-size B] [--runs R] [--device cpu|gpu|auto]",
+                        + " [--block-size B] [--runs R] [--device cpu|gpu|auto] [--precision fp32|bf16]",
                 "",
                 "Times the attention kernel on seeded random inputs and prints one JSON line:",
                 "  {\"seq\":S,\"heads\":HQ,\"kv_heads\":HKV,\"dim\":D,\"causal\":..,\"seconds\":median,\"gflops\":..,...}",
@@ -49,7 +50,8 @@ public final class BenchCommand extends Command {
         boolean causal = a.flag("--causal");
         AttentionSpec spec = AttentionSpec.of(hq, hkv, d, causal);
 
-        try (Backend backend = BackendFactory.open(Device.parse(a.get("--device")), blockSize, threads, err::println)) {
+        try (Backend backend = BackendFactory.open(Device.parse(a.get("--device")), Precision.parse(a.get("--precision")),
+                blockSize, threads, err::println)) {
             AttentionKernel kernel = backend.attention();
             Workload warm = new Workload(spec, Math.min(s, 4096), 1);
             long warmUntil = System.nanoTime() + 2_000_000_000L;

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
+import org.ringattention.gpu.Precision;
 import org.ringattention.backend.EmbeddingBackend;
 import org.ringattention.encoder.SentenceEmbedder;
 import org.ringattention.encoder.SentenceTokenizer;
@@ -25,7 +26,7 @@ import org.ringattention.io.Npy;
 public final class EmbedCommand extends Command {
 
     private static final List<String> VALUED = List.of("--input", "--out", "--model", "--tokenizer", "--threads",
-            "--pass-tokens", "--device");
+            "--pass-tokens", "--device", "--precision");
     private static final List<String> FLAGS = List.of("--refuse-long", "--quiet");
 
     /** Sentences tokenized at a time: bounds the token ids in memory and lets progress start early. */
@@ -52,6 +53,7 @@ public final class EmbedCommand extends Command {
                 "  --threads N         encoder threads (default: all cores)",
                 "  --pass-tokens N     tokens packed into one encoder pass (default " + SentenceEmbedder.DEFAULT_PASS_TOKENS + ")",
                 "  --device D          cpu (default), gpu (the whole encoder on the GPU; fails without one) or auto",
+                "  --precision P       the GPU encoder's GEMM inputs: fp32 (default) or bf16 (tensor cores)",
                 "  --quiet             no progress lines",
                 "",
                 "Exit status: 0 done, 2 bad input, 1 other failure.");
@@ -69,6 +71,7 @@ public final class EmbedCommand extends Command {
                 ? SentenceEmbedder.Overlong.REFUSE : SentenceEmbedder.Overlong.TRUNCATE;
         boolean quiet = a.flag("--quiet");
         Device device = Device.parse(a.get("--device"));
+        Precision precision = Precision.parse(a.get("--precision"));
 
         List<String> lines = readLines(input);
         long start = System.nanoTime();
@@ -87,7 +90,7 @@ public final class EmbedCommand extends Command {
         float[] embeddings;
         int maxPositions;
         int h;
-        try (tokenizer; EmbeddingBackend encoder = BackendFactory.openEncoder(device, model, passTokens, threads, err::println)) {
+        try (tokenizer; EmbeddingBackend encoder = BackendFactory.openEncoder(device, precision, model, passTokens, threads, err::println)) {
             maxPositions = encoder.maxPositions();
             h = encoder.dimension();
             embeddings = new float[Math.multiplyExact(lines.size(), h)];

@@ -17,6 +17,7 @@ import org.ringattention.attention.TokenIndex;
 import org.ringattention.backend.Backend;
 import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
+import org.ringattention.gpu.Precision;
 import org.ringattention.ring.DocumentBlock;
 import org.ringattention.ring.Layout;
 import org.ringattention.ring.RingAttention;
@@ -119,7 +120,7 @@ public final class RingBenchCommand extends Command {
                 List<List<StepTimes.Step>> lastSteps = new ArrayList<>();
                 configs.forEach(c -> lastSteps.add(List.of()));
                 TokenIndex index = TokenIndex.contiguous(0, s, null);
-                try (Backend cpu = BackendFactory.open(Device.CPU, CpuAttentionKernel.DEFAULT_BLOCK_SIZE, cores, err::println)) {
+                try (Backend cpu = BackendFactory.open(Device.CPU, Precision.FP32, CpuAttentionKernel.DEFAULT_BLOCK_SIZE, cores, err::println)) {
                     for (int r = 0; r < runs; r++) {
                         if (!ringOnly) {
                             long start = System.nanoTime();
@@ -209,7 +210,7 @@ public final class RingBenchCommand extends Command {
                 Workload.gaussian(random, s * w), Workload.gaussian(random, s * w), null);
         for (int i = 0; i < 3; i++) {
             new RingAttention(context, spec, RingConfig.of(p)).run(context.parallelize(List.of(block), 1)).close();
-            try (Backend kernel = BackendFactory.open(Device.CPU, CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1, m -> { })) {
+            try (Backend kernel = BackendFactory.open(Device.CPU, Precision.FP32, CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1, m -> { })) {
                 new Workload(spec, s, i).run(kernel.attention());
             }
         }

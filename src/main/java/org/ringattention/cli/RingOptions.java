@@ -8,6 +8,7 @@ import org.ringattention.attention.AttentionResult;
 import org.ringattention.attention.AttentionSpec;
 import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
+import org.ringattention.gpu.Precision;
 import org.ringattention.io.BadInputException;
 import org.ringattention.io.NpyArray;
 import org.ringattention.progress.Progress;
@@ -54,7 +55,7 @@ final class RingOptions {
     static AttentionResult attend(Args a, AttentionSpec spec, NpyArray q, NpyArray k, NpyArray v, int[] segments,
                                   int blockSize, int threads, PrintStream err) {
         RingConfig config = RingConfig.of(a.intValue("--partitions", 1, 1)).withBlockSize(blockSize).withThreads(threads)
-                .withDevice(Device.parse(a.get("--device")))
+                .withDevice(Device.parse(a.get("--device"))).withPrecision(Precision.parse(a.get("--precision")))
                 .withCheckpointInterval(a.intValue("--checkpoint-interval", RingConfig.DEFAULT_CHECKPOINT_INTERVAL, 1));
         try {
             if (a.get("--layout") != null) {

@@ -17,7 +17,7 @@ public final class SummarizeCommand extends Command {
 
     private static final List<String> VALUED = List.of("--input", "--input-format", "--output", "--date",
             "--output-format", "--words", "--sentences", "--ratio", "--redundancy", "--temperature", "--max-chars", "--model",
-            "--save-pipeline", "--master", "--device", "--method", "--ring-threshold", "--ring-partitions");
+            "--save-pipeline", "--master", "--device", "--method", "--ring-threshold", "--ring-partitions", "--precision");
     private static final List<String> FLAGS = List.of("--attention", "--phase-times", "--quiet", "--fail-fast", "--full");
 
     public static void main(String[] args) {
@@ -76,6 +76,8 @@ public final class SummarizeCommand extends Command {
                 "  --device D              cpu (default), gpu (each task on the GPU Spark assigned it; fails without one)",
                 "                          or auto (the GPU where it works, else the CPU); on a cluster with",
                 "                          conf/spark-gpu.conf",
+                "  --precision P           the GPU kernels' inputs: fp32 (default) or bf16 (tensor cores; fp32",
+                "                          state and LayerNorm); BENCHMARKS.md has its effect on the summaries",
                 "",
                 "Exit status: 0 done, 2 bad input, 1 other failure.");
     }

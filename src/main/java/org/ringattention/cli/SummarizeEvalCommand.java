@@ -19,7 +19,10 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.ringattention.backend.Device;
+import org.ringattention.backend.Placement;
 import org.ringattention.eval.SummaryEvaluation;
+import org.ringattention.gpu.Precision;
 import org.ringattention.io.BadInputException;
 import org.ringattention.selection.Budget;
 import org.ringattention.selection.Coverage;
@@ -37,7 +40,7 @@ import org.ringattention.summarize.SummarizeOptions;
 public final class SummarizeEvalCommand extends Command {
 
     private static final List<String> VALUED = List.of("--input", "--output", "--words", "--sentences", "--redundancy",
-            "--temperature", "--model", "--bootstrap", "--features", "--documents");
+            "--temperature", "--model", "--bootstrap", "--features", "--documents", "--device", "--precision");
     private static final List<String> FLAGS = List.of("--coverage-grid");
 
     public static void main(String[] args) {
@@ -64,6 +67,8 @@ public final class SummarizeEvalCommand extends Command {
                 "  --redundancy X      as jobs/summarize (default " + SummarizeOptions.REDUNDANCY + ")",
                 "  --temperature T     as jobs/summarize (default " + SummarizeOptions.TEMPERATURE + ")",
                 "  --model DIR         as jobs/summarize (default: the bundled all-MiniLM-L6-v2)",
+                "  --device D          as jobs/summarize: cpu (default), gpu or auto",
+                "  --precision P       as jobs/summarize: fp32 (default) or bf16 (a GPU device only)",
                 "  --bootstrap N       bootstrap resamples (default 1000)",
                 "  --documents HALF    all (default), or even / odd: every other document in doc_id order, so",
                 "                      settings chosen on one half can be checked on the other",
@@ -103,11 +108,16 @@ public final class SummarizeEvalCommand extends Command {
                 attended = spark.read().parquet(features.toString());
             } else {
                 Dataset<Row> corpus = corpus(spark, input);
-                SentenceEmbeddings embeddings = new SentenceEmbeddings();
+                Device device = Device.parse(a.get("--device"));
+                Precision precision = Precision.parse(a.get("--precision"));
+                Placement.checkPrecision(device, precision);
+                SentenceEmbeddings embeddings = new SentenceEmbeddings().setDevice(device.label())
+                        .setPrecision(precision.label());
                 if (a.get("--model") != null) {
                     embeddings.setModel(a.get("--model"));
                 }
                 attended = new SentenceCentrality().setTemperature(t == null ? SummarizeOptions.TEMPERATURE : t)
+                        .setDevice(device.label()).setPrecision(precision.label())
                         .transform(embeddings.transform(new SentenceSplitter().transform(corpus)))
                         .select("doc_id", "reference", "sentences", "sentence_sections", "sentence_fragments",
                                 "sentence_purpose", "embeddings", "centrality");

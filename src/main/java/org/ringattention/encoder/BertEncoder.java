@@ -82,12 +82,17 @@ public final class BertEncoder implements AutoCloseable {
 
     /** An encoder with the dense arithmetic chosen as described above. */
     public static BertEncoder create(BertWeights weights, int blockSize, int threads) {
-        return new BertEncoder(weights, denseMath(System.getProperty(MATH_PROPERTY, "auto")), blockSize, threads);
+        return of(weights, denseMath(System.getProperty(MATH_PROPERTY, "auto")), blockSize, threads);
     }
 
     /** An encoder with plain scalar arithmetic, whatever the JVM offers. */
     public static BertEncoder scalar(BertWeights weights, int blockSize, int threads) {
-        return new BertEncoder(weights, new ScalarDenseMath(), blockSize, threads);
+        return of(weights, new ScalarDenseMath(), blockSize, threads);
+    }
+
+    /** An encoder over {@code math} (a model of another device's arithmetic, in tests). */
+    static BertEncoder of(BertWeights weights, DenseMath math, int blockSize, int threads) {
+        return new BertEncoder(weights, math, blockSize, threads);
     }
 
     static DenseMath denseMath(String choice) {

@@ -7,6 +7,7 @@ import org.apache.spark.api.plugin.ExecutorPlugin;
 import org.apache.spark.api.plugin.PluginContext;
 import org.apache.spark.api.plugin.SparkPlugin;
 import org.ringattention.backend.Device;
+import org.ringattention.gpu.Precision;
 import org.ringattention.backend.EmbeddingBackend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +78,7 @@ public final class EncoderWarmup implements SparkPlugin {
     /** Loads {@code model} into this JVM's encoder cache and runs {@link #PASSES} passes; false if it failed. */
     static boolean warm(String model) {
         long start = System.nanoTime();
-        try (EmbeddingBackend encoder = TaskBackends.openEncoder(Device.CPU, model, SENTENCES * TOKENS)) {
+        try (EmbeddingBackend encoder = TaskBackends.openEncoder(Device.CPU, Precision.FP32, model, SENTENCES * TOKENS)) {
             for (int pass = 0; pass < PASSES; pass++) {
                 int[][] ids = new int[SENTENCES][TOKENS];
                 for (int s = 0; s < SENTENCES; s++) {

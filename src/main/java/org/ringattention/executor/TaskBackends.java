@@ -16,6 +16,7 @@ import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
 import org.ringattention.backend.EmbeddingBackend;
 import org.ringattention.backend.Placement;
+import org.ringattention.gpu.Precision;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,17 +43,17 @@ public final class TaskBackends {
     }
 
     /** Attention kernels with {@code threads} CPU threads on {@code device}; the caller closes them. */
-    public static Backend open(Device device, int blockSize, int threads) {
-        return BackendFactory.open(placement(device), blockSize, threads);
+    public static Backend open(Device device, Precision precision, int blockSize, int threads) {
+        return BackendFactory.open(placement(device, precision), blockSize, threads);
     }
 
     /** The sentence encoder of {@code model} on {@code device}; the caller closes it. */
-    public static EmbeddingBackend openEncoder(Device device, String model, int passTokens) {
-        return BackendFactory.openEncoder(placement(device), model, passTokens, encoderPool());
+    public static EmbeddingBackend openEncoder(Device device, Precision precision, String model, int passTokens) {
+        return BackendFactory.openEncoder(placement(device, precision), model, passTokens, encoderPool());
     }
 
-    private static Placement placement(Device device) {
-        return new Placement(device, device == Device.CPU ? 0 : gpuOrdinal(), LOG::warn, false);
+    private static Placement placement(Device device, Precision precision) {
+        return new Placement(device, precision, device == Device.CPU ? 0 : gpuOrdinal(), LOG::warn, false);
     }
 
     /** {@code opened}, to be closed when the current task completes (now, outside a task: never). */
@@ -85,7 +86,7 @@ public final class TaskBackends {
     static int ordinalOf(String[] addresses) {
         if (addresses.length == 0) {
             throw new IllegalStateException("Spark assigned this task no \"" + GPU_RESOURCE + "\" address;"
-                    + " set spark.task.resource.gpu.amount (conf/spark-gpu.conf) or use --device cpu");
+                    + " give executors GPUs (conf/spark-gpu.conf) or use --device cpu");
         }
         try {
             int ordinal = Integer.parseInt(addresses[0].trim());

@@ -8,14 +8,13 @@ import java.util.Map;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
-import jcuda.driver.CUfunction;
-import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
 import jcuda.driver.JCudaDriver;
 
 /**
  * The process-wide CUDA state, the one documented mutable static of the project: whether CUDA works
- * here at all (probed once), and per device the primary context with the kernels' module loaded. A
+ * here at all (probed once), and per device the primary context with the kernels' module loaded
+ * ({@link JCudaApi}). A
  * Spark executor is one process, so every task thread on it shares one context per GPU (the driver's
  * primary context) and makes it current on itself ({@link Device#makeCurrent}), as the driver API
  * requires. Contexts live until the process ends; nothing here frees them.
@@ -122,7 +121,7 @@ public final class GpuRuntime {
         check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
         CUmodule module = new CUmodule();
         check(JCudaDriver.cuModuleLoadData(module, fatbin), "cuModuleLoadData(attention.fatbin)");
-        return new Device(ordinal, name, major[0] * 10 + minor[0], sharedOptIn[0], context, module);
+        return new Device(ordinal, name, major[0] * 10 + minor[0], new JCudaApi(name, sharedOptIn[0], context, module));
     }
 
     /** Throws a {@link CudaFailure} for a non-zero driver result. */
@@ -156,24 +155,24 @@ public final class GpuRuntime {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    /** One GPU: its primary context and the loaded kernels. Functions are looked up once and kept. */
+    /**
+     * One GPU as the kernels see it: its CUDA ordinal, name and compute capability, and the driver calls
+     * that reach it ({@link JCudaApi} for a GPU opened here; tests build one over a device that computes on
+     * the CPU).
+     */
     public static final class Device {
         private final int ordinal;
         private final String name;
         private final int computeCapability;
-        private final int sharedOptIn;
-        private final CUcontext context;
-        private final CUmodule module;
-        private final Map<String, CUfunction> functions = new HashMap<>();
+        private final CudaApi api;
+        private final DeviceMemory memory;
 
-        private Device(int ordinal, String name, int computeCapability, int sharedOptIn, CUcontext context,
-                       CUmodule module) {
+        public Device(int ordinal, String name, int computeCapability, CudaApi api) {
             this.ordinal = ordinal;
             this.name = name;
             this.computeCapability = computeCapability;
-            this.sharedOptIn = sharedOptIn;
-            this.context = context;
-            this.module = module;
+            this.api = api;
+            this.memory = new DeviceMemory(api);
         }
 
         public int ordinal() {
@@ -189,29 +188,18 @@ public final class GpuRuntime {
             return computeCapability;
         }
 
-        /** The context is per thread in the driver API: every task thread calls this before CUDA work. */
-        public void makeCurrent() {
-            check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+        public CudaApi api() {
+            return api;
         }
 
-        /**
-         * The kernel {@code name}, allowed {@code sharedBytes} of dynamic shared memory (over 48 KB must be
-         * opted into with cuFuncSetAttribute).
-         */
-        public synchronized CUfunction function(String kernel, int sharedBytes) {
-            CUfunction f = functions.get(kernel);
-            if (f == null) {
-                if (sharedBytes > sharedOptIn) {
-                    throw new IllegalStateException(kernel + " needs " + sharedBytes + " bytes of shared memory; "
-                            + name + " allows " + sharedOptIn + "; use a smaller head dimension or --device cpu");
-                }
-                f = new CUfunction();
-                check(JCudaDriver.cuModuleGetFunction(f, module, kernel), "cuModuleGetFunction(" + kernel + ")");
-                check(JCudaDriver.cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes),
-                        "cuFuncSetAttribute(" + kernel + ")");
-                functions.put(kernel, f);
-            }
-            return f;
+        /** The GPU's reusable device memory, shared by every kernel and encoder on it. */
+        public DeviceMemory memory() {
+            return memory;
+        }
+
+        /** The context is per thread in the driver API: every task thread calls this before CUDA work. */
+        public void makeCurrent() {
+            api.makeCurrent();
         }
     }
 }

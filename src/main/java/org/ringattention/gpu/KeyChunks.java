@@ -12,6 +12,9 @@ public record KeyChunks(int keys, int size) {
     /** Keys per chunk at most; a multiple of every kernel's key tile, so only the last tile of a block is short. */
     static final int MAX_KEYS = 8192;
 
+    /** The largest key tile of any kernel: chunks are whole numbers of it. */
+    static final int TILE = 64;
+
     public KeyChunks {
         if (keys < 1 || size < 1 || size > keys) {
             throw new IllegalArgumentException("bad key chunking: " + keys + " keys in chunks of " + size);
@@ -23,9 +26,9 @@ public record KeyChunks(int keys, int size) {
         return of(keys, MAX_KEYS);
     }
 
-    /** Chunks of up to {@code maxKeys} (a multiple of 64, the largest key tile) for {@code keys} keys. */
+    /** Chunks of up to {@code maxKeys} (a multiple of {@value #TILE}, the largest key tile) for {@code keys} keys. */
     public static KeyChunks of(int keys, int maxKeys) {
-        if (maxKeys < 64 || maxKeys % 64 != 0) {
+        if (maxKeys < TILE || maxKeys % TILE != 0) {
             throw new IllegalArgumentException("key chunks must be a positive multiple of 64 keys, got " + maxKeys);
         }
         return new KeyChunks(keys, Math.min(keys, maxKeys));

@@ -1,11 +1,15 @@
 package org.ringattention.gpu;
 
 import java.util.Locale;
+import org.ringattention.io.BadInputException;
 
 /**
- * The number format Q, K and V are given to the GPU kernels in. Accumulation and the softmax state are
- * fp32 in every case. {@code FP32} is exact to fp32 rounding (CUDA cores); {@code BF16} and {@code FP16}
- * round the inputs once and run on tensor cores (mma.sync), for about 1e-3 absolute error on O.
+ * The number format the GPU kernels take their inputs in (Q, K, V; the encoder's GEMM inputs).
+ * Accumulation, the softmax state and everything between the GEMMs are fp32 in every case. {@code FP32} is
+ * exact to fp32 rounding (CUDA cores); {@code BF16} and {@code FP16} round the inputs once and run on tensor
+ * cores (mma.sync) where a tensor-core kernel is compiled (attention at head dimension 64 and 128, the
+ * encoder's projections); elsewhere the fp32 kernel serves them ({@link LaunchShape#serving}). Users choose
+ * fp32 or bf16 ({@code --precision}); fp16 (range to 65504 only) is for the device check.
  */
 public enum Precision {
     FP32(4, "f32"),
@@ -29,13 +33,26 @@ public enum Precision {
         return kernelTag;
     }
 
-    /** {@code fp32}, {@code bf16} or {@code fp16}, as written on a command line. */
+    /** {@code fp32} or {@code bf16} as written on a command line ({@code --precision}); null is fp32. */
     public static Precision parse(String text) {
-        for (Precision p : values()) {
-            if (p.name().toLowerCase(Locale.ROOT).equals(text)) {
+        if (text == null) {
+            return FP32;
+        }
+        for (Precision p : new Precision[] {FP32, BF16}) {
+            if (p.label().equals(text)) {
                 return p;
             }
         }
-        throw new IllegalArgumentException("GPU precision must be fp32, bf16 or fp16, got '" + text + "'");
+        throw new BadInputException("--precision must be fp32 or bf16, got '" + text + "'");
+    }
+
+    /** As written on a command line: {@code fp32}, {@code bf16}. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The labels users may give, for a Param's validator. */
+    public static String[] labels() {
+        return new String[] {FP32.label(), BF16.label()};
     }
 }

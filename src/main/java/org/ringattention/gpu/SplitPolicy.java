@@ -6,86 +6,98 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * What to do when a block does not fit in GPU memory: out-of-memory is not sticky (CUDA driver API,
- * error codes), so the block is split in two and each half tried again. Keys are halved first: the two
- * halves are folded into the same running state one after the other, in key order, which is exact
- * (the online softmax is a fold over key blocks, BPT Algorithm 1) and keeps query rows together.
- * Queries are halved once the key side is down to one tile; below one tile on both sides the block
- * cannot shrink and the failure stands. Cuts fall on tile edges so tiles stay full.
+ * What to do when work does not fit in GPU memory: out-of-memory is not sticky (CUDA driver API, error
+ * codes), so the side that overflowed is made smaller and the step tried again. The two sides are
+ * allocated apart ({@link DeviceLayout}), so the failure names its side:
+ * <ul>
+ *   <li>the query side (the block holding queries and their state): a one-call accumulate halves its rows on
+ *       tile edges and runs the parts one after the other, each over every key, which is the same
+ *       arithmetic per row; a state to be held across calls that does not fit stays on the host
+ *       ({@link GpuAttentionKernel#hold});</li>
+ *   <li>the key side (the two key slots): the chunk is halved on tile edges; the online softmax is a fold
+ *       over key blocks in order (BPT Algorithm 1), so smaller chunks change only how many calls it takes.</li>
+ * </ul>
+ * Below one tile a side cannot shrink and the failure stands.
  */
 public final class SplitPolicy {
 
     private SplitPolicy() {
     }
 
-    /** Query rows {@code [qFrom, qTo)} against key rows {@code [kFrom, kTo)}. */
-    public record Block(int qFrom, int qTo, int kFrom, int kTo) {
+    /** The side of a launch that did not fit. */
+    public enum Side { QUERIES, KEYS }
 
-        public Block {
-            if (qFrom < 0 || qTo <= qFrom || kFrom < 0 || kTo <= kFrom) {
-                throw new IllegalArgumentException("empty or negative block: queries [" + qFrom + ", " + qTo
-                        + "), keys [" + kFrom + ", " + kTo + ")");
+    /** Query rows {@code [from, to)}. */
+    public record Rows(int from, int to) {
+
+        public Rows {
+            if (from < 0 || to <= from) {
+                throw new IllegalArgumentException("empty or negative query rows [" + from + ", " + to + ")");
             }
         }
 
-        public int queryRows() {
-            return qTo - qFrom;
-        }
-
-        public int keyRows() {
-            return kTo - kFrom;
+        public int count() {
+            return to - from;
         }
     }
 
-    /**
-     * The two halves to run, in order, instead of {@code block}; empty when it cannot be split
-     * (at most one query tile of {@code shape} against at most one key tile).
-     */
-    public static List<Block> split(Block block, LaunchShape shape) {
-        if (block.keyRows() > shape.blockN()) {
-            int mid = block.kFrom() + half(block.keyRows(), shape.blockN());
-            return List.of(new Block(block.qFrom(), block.qTo(), block.kFrom(), mid),
-                    new Block(block.qFrom(), block.qTo(), mid, block.kTo()));
-        }
-        if (block.queryRows() > shape.blockM()) {
-            int mid = block.qFrom() + half(block.queryRows(), shape.blockM());
-            return List.of(new Block(block.qFrom(), mid, block.kFrom(), block.kTo()),
-                    new Block(mid, block.qTo(), block.kFrom(), block.kTo()));
-        }
-        return List.of();
-    }
-
-    /** Signals that a block does not fit (device out of memory, or staging over its limit). */
+    /** Signals that one side does not fit (device out of memory, or pinned staging over its limit). */
     public static final class TooLarge extends RuntimeException {
 
         private static final long serialVersionUID = 1L;
 
-        public TooLarge(String reason, Throwable cause) {
+        private final Side side;
+
+        public TooLarge(Side side, String reason, Throwable cause) {
             super(reason, cause);
+            this.side = side;
+        }
+
+        public Side side() {
+            return side;
         }
     }
 
+    /** The two halves of {@code rows} on edges of {@code tile}; empty when it is one tile or less. */
+    public static List<Rows> halves(Rows rows, int tile) {
+        if (rows.count() <= tile) {
+            return List.of();
+        }
+        int mid = rows.from() + half(rows.count(), tile);
+        return List.of(new Rows(rows.from(), mid), new Rows(mid, rows.to()));
+    }
+
+    /** Half of a key chunk of {@code keys}, a whole number of {@code tile}s; 0 when it is one tile or less. */
+    public static int smallerChunk(int keys, int tile) {
+        return keys <= tile ? 0 : half(keys, tile);
+    }
+
     /**
-     * Runs {@code block} through {@code runner}, and each time the runner throws {@link TooLarge}, the two
-     * halves of the failed block instead, first half first. Fails naming the smallest block that did not fit.
+     * Runs {@code rows} through {@code run}, and each time it throws {@link TooLarge} for the query side, the
+     * two halves of the rows that failed instead, first half first: each part holds only its own rows on the
+     * device, one part at a time, and every part sees all keys, so the result is the unsplit one row by row.
+     * Fails naming the smallest part that did not fit.
      */
-    public static void runSplitting(Block block, LaunchShape shape, Consumer<Block> runner, Consumer<String> log) {
-        Deque<Block> work = new ArrayDeque<>();
-        work.push(block);
+    public static void runSplitting(Rows rows, int tile, Consumer<Rows> run, Consumer<String> log) {
+        Deque<Rows> work = new ArrayDeque<>();
+        work.push(rows);
         while (!work.isEmpty()) {
-            Block b = work.pop();
+            Rows r = work.pop();
             try {
-                runner.accept(b);
+                run.accept(r);
             } catch (TooLarge e) {
-                List<Block> halves = split(b, shape);
-                if (halves.isEmpty()) {
-                    throw new IllegalStateException("even " + b.queryRows() + " queries x " + b.keyRows()
-                            + " keys do not fit (" + e.getMessage() + "); free GPU memory or use --device cpu", e);
+                if (e.side() != Side.QUERIES) {
+                    throw e;
                 }
-                log.accept(e.getMessage() + ": splitting " + b + " into " + halves);
-                // Pushed last-first so that key halves run in key order.
-                work.push(halves.get(1));
-                work.push(halves.get(0));
+                List<Rows> h = halves(r, tile);
+                if (h.isEmpty()) {
+                    throw new IllegalStateException("even " + r.count() + " query rows do not fit (" + e.getMessage()
+                            + "); free GPU memory or use --device cpu", e);
+                }
+                log.accept(e.getMessage() + ": query rows " + r + " in two parts " + h);
+                // Pushed last-first so that parts run in row order.
+                work.push(h.get(1));
+                work.push(h.get(0));
             }
         }
     }

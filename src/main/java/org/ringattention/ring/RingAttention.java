@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -19,6 +20,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.ringattention.attention.AttentionSpec;
+import org.ringattention.executor.GpuStages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -160,6 +162,8 @@ public final class RingAttention {
         private final RingPartitioner ring = new RingPartitioner(config.partitions());
         private final boolean checkpoint = context.getCheckpointDir().isPresent();
         private final String shape;
+        /** Names this run's states among those an executor holds on its GPUs ({@link HeldStates}). */
+        private final String run = UUID.randomUUID().toString();
         private final List<JavaRDD<?>> cached = new ArrayList<>();
         private final long[] stepBytes = new long[config.partitions()];
         private long scatterBytes;
@@ -187,7 +191,7 @@ public final class RingAttention {
          * see {@link RingStep}). Returns the last step's states.
          */
         JavaRDD<StepState> steps(JavaRDD<HomeShard> home) {
-            RingStep ringStep = new RingStep(shipped, plan, config);
+            RingStep ringStep = new RingStep(shipped, plan, config, run);
             int partitions = config.partitions();
             JavaRDD<StepState> state = null;
             for (int t = 0; t < partitions; t++) {
@@ -205,6 +209,8 @@ public final class RingAttention {
                 } else {
                     next = held.map(x -> ringStep.fold(step, x._1(), x._2(), heldShard(x), null));
                 }
+                // A fold runs on the task's GPU: only these stages (and the finish) ask the cluster for GPUs.
+                next = GpuStages.onGpus(next, config.device());
                 keep(next, checkpoint && (t + 1) % config.checkpointInterval() == 0);
                 context.setJobDescription("ring step " + (t + 1) + "/" + partitions + ": "
                         + (t == 0 ? "each position folds its own KV block" : "each position folds the KV block it received")
@@ -234,8 +240,9 @@ public final class RingAttention {
 
         /** Job "ring finish": states become O and LSE, one {@link OutputBlock} per (position, document). */
         JavaRDD<OutputBlock> finish(JavaRDD<HomeShard> home, JavaRDD<StepState> last) {
-            RingStep ringStep = new RingStep(shipped, plan, config);
-            JavaRDD<OutputBlock> outputs = home.zipPartitions(last, (h, s) -> ringStep.finish(h.next(), s.next()));
+            RingStep ringStep = new RingStep(shipped, plan, config, run);
+            JavaRDD<OutputBlock> outputs = GpuStages.onGpus(home.zipPartitions(last, (h, s) -> ringStep.finish(h.next(),
+                    s.next())), config.device());
             keep(outputs, false);
             context.setJobDescription("ring finish: O and LSE of " + shape);
             outputs.count();

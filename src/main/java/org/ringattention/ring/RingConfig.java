@@ -3,6 +3,8 @@ package org.ringattention.ring;
 import java.io.Serializable;
 import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.backend.Device;
+import org.ringattention.backend.Placement;
+import org.ringattention.gpu.Precision;
 
 /**
  * How a ring job runs; built once, changed by copy ({@code withX}).
@@ -20,9 +22,11 @@ import org.ringattention.backend.Device;
  *                     from the scatter
  * @param hook         called after each phase of a task, or null (see {@link StepHook})
  * @param device       where each task's kernel runs (the GPU Spark assigned to the task, for gpu and auto)
+ * @param precision    the GPU kernels' input precision (the state stays fp32 on every device)
  */
 public record RingConfig(int partitions, Layout layout, int blockSize, int threads, WireCompression compression,
-                         int localLimit, int checkpointInterval, StepHook hook, Device device) implements Serializable {
+                         int localLimit, int checkpointInterval, StepHook hook, Device device, Precision precision)
+        implements Serializable {
 
     /** Ring steps between checkpoints unless told otherwise, MLlib ALS's default. */
     public static final int DEFAULT_CHECKPOINT_INTERVAL = 10;
@@ -44,46 +48,60 @@ public record RingConfig(int partitions, Layout layout, int blockSize, int threa
         if (compression == null) {
             throw new IllegalArgumentException("compression must be given (WireCompression.NONE for none)");
         }
+        Placement.checkPrecision(device, precision);
     }
 
     /** P partitions, automatic layout, default tiles, one thread per task, no compression. */
     public static RingConfig of(int partitions) {
         return new RingConfig(partitions, null, CpuAttentionKernel.DEFAULT_BLOCK_SIZE, 1, WireCompression.NONE, -1,
-                DEFAULT_CHECKPOINT_INTERVAL, null, Device.CPU);
+                DEFAULT_CHECKPOINT_INTERVAL, null, Device.CPU, Precision.FP32);
     }
 
     public RingConfig withLayout(Layout value) {
-        return new RingConfig(partitions, value, blockSize, threads, compression, localLimit, checkpointInterval, hook, device);
+        return new RingConfig(partitions, value, blockSize, threads, compression, localLimit, checkpointInterval, hook,
+                device, precision);
     }
 
     public RingConfig withBlockSize(int value) {
-        return new RingConfig(partitions, layout, value, threads, compression, localLimit, checkpointInterval, hook, device);
+        return new RingConfig(partitions, layout, value, threads, compression, localLimit, checkpointInterval, hook,
+                device, precision);
     }
 
     public RingConfig withThreads(int value) {
-        return new RingConfig(partitions, layout, blockSize, value, compression, localLimit, checkpointInterval, hook, device);
+        return new RingConfig(partitions, layout, blockSize, value, compression, localLimit, checkpointInterval, hook,
+                device, precision);
     }
 
     public RingConfig withCompression(WireCompression value) {
-        return new RingConfig(partitions, layout, blockSize, threads, value, localLimit, checkpointInterval, hook, device);
+        return new RingConfig(partitions, layout, blockSize, threads, value, localLimit, checkpointInterval, hook,
+                device, precision);
     }
 
     public RingConfig withLocalLimit(int value) {
-        return new RingConfig(partitions, layout, blockSize, threads, compression, value, checkpointInterval, hook, device);
+        return new RingConfig(partitions, layout, blockSize, threads, compression, value, checkpointInterval, hook,
+                device, precision);
     }
 
     public RingConfig withCheckpointInterval(int value) {
-        return new RingConfig(partitions, layout, blockSize, threads, compression, localLimit, value, hook, device);
+        return new RingConfig(partitions, layout, blockSize, threads, compression, localLimit, value, hook, device,
+                precision);
     }
 
+    /** {@code value}'s kernels; a device that cannot honour the precision is refused ({@link Placement}). */
     public RingConfig withDevice(Device value) {
         return new RingConfig(partitions, layout, blockSize, threads, compression, localLimit, checkpointInterval, hook,
-                value);
+                value, precision);
     }
 
     public RingConfig withHook(StepHook value) {
         return new RingConfig(partitions, layout, blockSize, threads, compression, localLimit, checkpointInterval, value,
-                device);
+                device, precision);
+    }
+
+    /** GPU kernels taking {@code value} inputs; set the device first (the CPU refuses bf16). */
+    public RingConfig withPrecision(Precision value) {
+        return new RingConfig(partitions, layout, blockSize, threads, compression, localLimit, checkpointInterval, hook,
+                device, value);
     }
 
     /** The layout used for a mask: the configured one, else the automatic choice. */

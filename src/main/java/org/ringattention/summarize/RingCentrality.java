@@ -15,6 +15,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.ringattention.attention.AttentionSpec;
 import org.ringattention.backend.Device;
+import org.ringattention.gpu.Precision;
 import org.ringattention.ring.DocumentBlock;
 import org.ringattention.ring.RingAttention;
 import org.ringattention.ring.RingConfig;
@@ -37,8 +38,9 @@ final class RingCentrality {
     record Columns(int idAt, int sentencesAt, int embeddingsAt, boolean withContext) implements Serializable {
     }
 
-    /** The attention's temperature, the ring's positions, its tile edge and device. */
-    record Settings(double temperature, int partitions, int blockSize, Device device) implements Serializable {
+    /** The attention's temperature, the ring's positions, its tile edge, device and GPU precision. */
+    record Settings(double temperature, int partitions, int blockSize, Device device, Precision precision)
+            implements Serializable {
     }
 
     /** One document after the first pass: its vectors, their attention outputs and log-sum-exps, in token order. */
@@ -140,7 +142,7 @@ final class RingCentrality {
         JavaPairRDD<String, Row> rows = large.toJavaRDD().mapToPair(r -> new Tuple2<>(r.getString(idAt), r));
         JavaPairRDD<String, float[]> vectors = rows.mapValues(r -> Floats.fromBytes((byte[]) r.get(embeddingsAt)));
         RingConfig config = RingConfig.of(settings.partitions()).withBlockSize(blockSize).withLocalLimit(0)
-                .withDevice(settings.device());
+                .withDevice(settings.device()).withPrecision(settings.precision());
         if (hook != null) {
             config = config.withHook(hook);
         }

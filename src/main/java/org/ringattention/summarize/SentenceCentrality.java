@@ -3,7 +3,7 @@ package org.ringattention.summarize;
 import java.util.Iterator;
 import org.apache.spark.SparkContext;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
@@ -12,7 +12,6 @@ import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.functions;
@@ -20,8 +19,11 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.ringattention.attention.CpuAttentionKernel;
 import org.ringattention.backend.Backend;
+import org.ringattention.executor.GpuStages;
 import org.ringattention.executor.TaskBackends;
 import org.ringattention.backend.Device;
+import org.ringattention.backend.Placement;
+import org.ringattention.gpu.Precision;
 
 /**
  * Exact document-level attention across all sentences of each document, and from it each sentence's
@@ -57,6 +59,10 @@ public final class SentenceCentrality extends DocumentStage {
     private final Param<String> device = new Param<>(this, "device",
             "where the attention runs: cpu, gpu (fails the task without a working GPU) or auto",
             ParamValidators.inArray(Device.labels()));
+    private final Param<String> precision = new Param<>(this, "precision",
+            "the GPU attention kernels' inputs: fp32, or bf16 on tensor cores where the head dimension has them"
+                    + " (a GPU device only)",
+            ParamValidators.inArray(Precision.labels()));
 
     /** Counts attention work as documents (and ring steps) end; not a Param, so a saved pipeline loads without one. */
     private WorkMeter workMeter;
@@ -73,6 +79,7 @@ public final class SentenceCentrality extends DocumentStage {
         setDefault(ringThreshold, (Object) SummarizeOptions.RING_THRESHOLD);
         setDefault(ringPartitions, (Object) 0);
         setDefault(device, SummarizeOptions.DEVICE.label());
+        setDefault(precision, SummarizeOptions.PRECISION.label());
     }
 
     public SentenceCentrality() {
@@ -134,6 +141,15 @@ public final class SentenceCentrality extends DocumentStage {
         return this;
     }
 
+    public Param<String> precision() {
+        return precision;
+    }
+
+    public SentenceCentrality setPrecision(String value) {
+        set(precision, value);
+        return this;
+    }
+
     public SentenceCentrality setRingThreshold(int sentences) {
         set(ringThreshold, sentences);
         return this;
@@ -169,6 +185,7 @@ public final class SentenceCentrality extends DocumentStage {
         requireColumn(schema, getOrDefault(sentencesCol), DataTypes.createArrayType(DataTypes.StringType, false),
                 "SentenceCentrality");
         requireColumn(schema, getOrDefault(embeddingsCol), DataTypes.BinaryType, "SentenceCentrality");
+        Placement.checkPrecision(Device.parse(getOrDefault(device)), Precision.parse(getOrDefault(precision)));
         StructType out = append(schema, DataTypes.createStructField(getOrDefault(outputCol),
                 DataTypes.createArrayType(DataTypes.DoubleType, false), true));
         return getOrDefault(contextCol).isEmpty() ? out
@@ -202,7 +219,7 @@ public final class SentenceCentrality extends DocumentStage {
                         input.schema().fieldIndex(getOrDefault(embeddingsCol)), !getOrDefault(contextCol).isEmpty()),
                         new RingCentrality.Settings((Double) getOrDefault(temperature),
                                 partitions > 0 ? partitions : sc.defaultParallelism(), (Integer) getOrDefault(blockSize),
-                                Device.parse(getOrDefault(device))), workMeter);
+                                Device.parse(getOrDefault(device)), Precision.parse(getOrDefault(precision))), workMeter);
                 out = inTask(input.filter(functions.not(isLong).or(isLong.isNull())), schema).unionByName(ring);
             }
             out = out.persist(StorageLevel.MEMORY_AND_DISK());
@@ -228,10 +245,11 @@ public final class SentenceCentrality extends DocumentStage {
         boolean failFast = isFailFast();
         int idAt = docIdIndex(dataset.schema());
         Device where = Device.parse(getOrDefault(device));
+        Precision inputs = Precision.parse(getOrDefault(precision));
         WorkMeter meter = workMeter;
-        MapPartitionsFunction<Row, Row> f = rows -> new Iterator<>() {
+        FlatMapFunction<Iterator<Row>, Row> f = rows -> new Iterator<>() {
             // One single-threaded backend per task: Spark already runs a task per core.
-            private final Backend backend = openForTask(where, block);
+            private final Backend backend = openForTask(where, inputs, block);
 
             @Override
             public boolean hasNext() {
@@ -260,11 +278,12 @@ public final class SentenceCentrality extends DocumentStage {
                 }, withContext ? appended(row, null, null) : appended(row, (Object) null));
             }
         };
-        return dataset.mapPartitions(f, Encoders.row(schema));
+        // An RDD step, so that the stage computing it can ask for GPUs (GpuStages).
+        return dataset.sparkSession().createDataFrame(GpuStages.onGpus(dataset.javaRDD().mapPartitions(f), where), schema);
     }
 
     /** The task's backend, closed when the task completes. */
-    private static Backend openForTask(Device where, int block) {
-        return TaskBackends.closedWithTask(TaskBackends.open(where, block, 1));
+    private static Backend openForTask(Device where, Precision precision, int block) {
+        return TaskBackends.closedWithTask(TaskBackends.open(where, precision, block, 1));
     }
 }

@@ -4,20 +4,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.ringattention.executor.GpuStages;
 import org.ringattention.executor.TaskBackends;
 import org.ringattention.backend.Device;
 import org.ringattention.backend.EmbeddingBackend;
+import org.ringattention.backend.Placement;
+import org.ringattention.gpu.Precision;
 import org.ringattention.encoder.SentenceEmbedder;
 import org.ringattention.encoder.SentenceTokenizer;
 
@@ -42,6 +44,9 @@ public final class SentenceEmbeddings extends DocumentStage {
     private final Param<String> device = new Param<>(this, "device",
             "where the encoder runs: cpu, gpu (fails the task without a working GPU) or auto",
             ParamValidators.inArray(Device.labels()));
+    private final Param<String> precision = new Param<>(this, "precision",
+            "the GPU encoder's GEMM inputs: fp32, or bf16 on tensor cores (a GPU device only)",
+            ParamValidators.inArray(Precision.labels()));
 
     /** Counts tokens as each encoder pass ends; not a Param, so a saved pipeline loads without one. */
     private WorkMeter workMeter;
@@ -54,6 +59,7 @@ public final class SentenceEmbeddings extends DocumentStage {
         setDefault(model, "");
         setDefault(passTokens, (Object) SentenceEmbedder.DEFAULT_PASS_TOKENS);
         setDefault(device, SummarizeOptions.DEVICE.label());
+        setDefault(precision, SummarizeOptions.PRECISION.label());
     }
 
     public SentenceEmbeddings() {
@@ -93,6 +99,15 @@ public final class SentenceEmbeddings extends DocumentStage {
         return this;
     }
 
+    public Param<String> precision() {
+        return precision;
+    }
+
+    public SentenceEmbeddings setPrecision(String value) {
+        set(precision, value);
+        return this;
+    }
+
     /** Where the tasks count the tokens they encode, pass by pass, for progress lines; null for nowhere. */
     public SentenceEmbeddings setWorkMeter(WorkMeter meter) {
         workMeter = meter;
@@ -108,6 +123,7 @@ public final class SentenceEmbeddings extends DocumentStage {
     public StructType transformSchema(StructType schema) {
         requireColumn(schema, getOrDefault(sentencesCol), DataTypes.createArrayType(DataTypes.StringType, false),
                 "SentenceEmbeddings");
+        Placement.checkPrecision(Device.parse(getOrDefault(device)), Precision.parse(getOrDefault(precision)));
         String m = getOrDefault(model);
         if (!m.isEmpty() && !Files.isDirectory(Path.of(m))) {
             throw new IllegalArgumentException("model " + m + " is not a directory; give a model directory"
@@ -127,9 +143,10 @@ public final class SentenceEmbeddings extends DocumentStage {
         boolean failFast = isFailFast();
         int idAt = docIdIndex(dataset.schema());
         Device where = Device.parse(getOrDefault(device));
+        Precision inputs = Precision.parse(getOrDefault(precision));
         WorkMeter meter = workMeter;
-        MapPartitionsFunction<Row, Row> f = rows -> {
-            EmbeddingBackend embedder = TaskBackends.closedWithTask(TaskBackends.openEncoder(where, modelName, pass));
+        FlatMapFunction<Iterator<Row>, Row> f = rows -> {
+            EmbeddingBackend embedder = TaskBackends.closedWithTask(TaskBackends.openEncoder(where, inputs, modelName, pass));
             int maxPositions = embedder.maxPositions();
             SentenceTokenizer tokenizer = TaskBackends.closedWithTask(modelName.isEmpty()
                     ? SentenceTokenizer.bundledMiniLm() : SentenceTokenizer.of(Path.of(modelName)));
@@ -164,7 +181,9 @@ public final class SentenceEmbeddings extends DocumentStage {
                 }
             };
         };
-        return dataset.toDF().mapPartitions(f, Encoders.row(schema));
+        // An RDD step, so that the stage computing it can ask for GPUs (GpuStages); the rest of the night cannot.
+        return dataset.sparkSession().createDataFrame(GpuStages.onGpus(dataset.toDF().javaRDD().mapPartitions(f), where),
+                schema);
     }
 
     /**

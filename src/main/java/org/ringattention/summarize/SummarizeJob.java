@@ -78,12 +78,13 @@ public final class SummarizeJob {
             selector.setSentences(o.sentences());
         }
         SentenceCentrality centrality = new SentenceCentrality().setTemperature(o.temperature())
-                .setDevice(o.device().label()).setRingThreshold(o.ringThreshold())
+                .setDevice(o.device().label()).setPrecision(o.precision().label()).setRingThreshold(o.ringThreshold())
                 .setRingPartitions(o.ringPartitions());
         if (o.attention()) {
             centrality.setContextCol("context");
         }
-        SentenceEmbeddings embeddings = new SentenceEmbeddings().setDevice(o.device().label());
+        SentenceEmbeddings embeddings = new SentenceEmbeddings().setDevice(o.device().label())
+                .setPrecision(o.precision().label());
         if (o.model() != null) {
             embeddings.setModel(o.model());
         }

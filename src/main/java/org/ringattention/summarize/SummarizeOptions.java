@@ -7,6 +7,8 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Objects;
 import org.ringattention.backend.Device;
+import org.ringattention.backend.Placement;
+import org.ringattention.gpu.Precision;
 import org.ringattention.io.BadInputException;
 import org.ringattention.output.NightlyCommit;
 import org.ringattention.selection.SelectionMethod;
@@ -37,6 +39,8 @@ public final class SummarizeOptions implements Serializable {
     public static final long MAX_CHARS = 5_000_000L;
     public static final SelectionMethod METHOD = SelectionMethod.COVERAGE;
     public static final Device DEVICE = Device.CPU;
+    /** The GPU kernels' input precision (BENCHMARKS.md, issue 19 part 2, says why fp32 stays the default). */
+    public static final Precision PRECISION = Precision.FP32;
     /** Documents with more sentences than this run their centrality on the ring. */
     public static final int RING_THRESHOLD = 16384;
 
@@ -77,6 +81,7 @@ public final class SummarizeOptions implements Serializable {
     private final boolean failFast;
     private final SelectionMethod method;
     private final Device device;
+    private final Precision precision;
     private final int ringThreshold;
     private final int ringPartitions;
     private final boolean full;
@@ -101,6 +106,7 @@ public final class SummarizeOptions implements Serializable {
         failFast = b.failFast;
         method = b.method;
         device = b.device;
+        precision = b.precision;
         ringThreshold = b.ringThreshold;
         ringPartitions = b.ringPartitions;
         full = b.full;
@@ -133,6 +139,7 @@ public final class SummarizeOptions implements Serializable {
         b.failFast = failFast;
         b.method = method;
         b.device = device;
+        b.precision = precision;
         b.ringThreshold = ringThreshold;
         b.ringPartitions = ringPartitions;
         b.full = full;
@@ -234,6 +241,11 @@ public final class SummarizeOptions implements Serializable {
         return device;
     }
 
+    /** The GPU kernels' input precision: fp32 or bf16 (tensor cores); the CPU computes in fp32. */
+    public Precision precision() {
+        return precision;
+    }
+
     /** Documents with more sentences than this run their centrality on the ring; 0 for never. */
     public int ringThreshold() {
         return ringThreshold;
@@ -290,6 +302,7 @@ public final class SummarizeOptions implements Serializable {
         private boolean failFast;
         private SelectionMethod method = METHOD;
         private Device device = DEVICE;
+        private Precision precision = PRECISION;
         private int ringThreshold = RING_THRESHOLD;
         private int ringPartitions;
         private boolean full;
@@ -416,6 +429,11 @@ public final class SummarizeOptions implements Serializable {
             return this;
         }
 
+        public Builder precision(Precision v) {
+            precision = v;
+            return this;
+        }
+
         public Builder ringThreshold(int v) {
             ringThreshold = v;
             return this;
@@ -455,6 +473,7 @@ public final class SummarizeOptions implements Serializable {
                 case "save-pipeline" -> savePipeline(text);
                 case "method" -> method(text);
                 case "device" -> device(Device.parse(text));
+                case "precision" -> precision(Precision.parse(text));
                 case "ring-threshold" -> ringThreshold((int) whole(flag, text, Integer.MIN_VALUE, Integer.MAX_VALUE));
                 case "ring-partitions" -> ringPartitions((int) whole(flag, text, Integer.MIN_VALUE, Integer.MAX_VALUE));
                 case "attention" -> attention(bool(flag, text));
@@ -519,6 +538,8 @@ public final class SummarizeOptions implements Serializable {
                     + ringPartitions);
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(device, "device");
+            Objects.requireNonNull(precision, "precision");
+            Placement.checkPrecision(device, precision);
             return new SummarizeOptions(this);
         }
 

@@ -14,6 +14,7 @@ import org.ringattention.attention.AttentionSpec;
 import org.ringattention.attention.KeysValues;
 import org.ringattention.attention.Queries;
 import org.ringattention.attention.TokenIndex;
+import org.ringattention.gpu.Precision;
 import org.ringattention.io.BadInputException;
 
 /** The device choice with stand-in GPUs: which backend each request gets, the fallback and the self-check. */
@@ -55,7 +56,7 @@ class BackendFactoryTest {
         for (Device d : new Device[] {Device.GPU, Device.AUTO, Device.GPU}) {
             try (Backend b = factory.backend(place(d, false), 16, 1)) {
                 assertEquals("stand-in gpu 0", b.description());
-                assertArrayEquals(cpuResult().out(), b.attention().attend(SPEC, problem().queries(), problem().keys()).out());
+                assertClose(cpuResult().out(), b.attention().attend(SPEC, problem().queries(), problem().keys()).out(), "O");
             }
         }
         assertEquals(List.of(0), driver.opened, "outside Spark every task uses device 0, opened once");
@@ -119,10 +120,10 @@ class BackendFactoryTest {
         try (Backend b = factory.backend(place(Device.GPU, false), 16, 1)) {
             Problem p = problem();
             AttentionResult r = b.attention().attend(SPEC, p.queries(), p.keys());
-            assertArrayEquals(cpuResult().out(), r.out());
+            assertClose(cpuResult().out(), r.out(), "O");
             float[] mass = b.attentionMass(SPEC, p.queries(), r.lse(), p.keys());
             try (Backend cpu = new CpuBackend(16, 1)) {
-                assertArrayEquals(cpu.attentionMass(SPEC, p.queries(), r.lse(), p.keys()), mass);
+                assertClose(cpu.attentionMass(SPEC, p.queries(), r.lse(), p.keys()), mass, "mass");
             }
         }
         BackendFactory.GpuState state = new BackendFactory.GpuState(0, null, null);
@@ -147,7 +148,7 @@ class BackendFactoryTest {
         }
         try (EmbeddingBackend good = new BackendFactory(new StandInGpuDriver()).encoder(place(Device.GPU, false), "", 256, CpuEncoder.threads(1))) {
             assertEquals("stand-in gpu 0", good.description());
-            assertArrayEquals(want, good.embed(ids));
+            assertClose(want, good.embed(ids), "sentence vectors");
         }
         BackendFactory wrong = new BackendFactory(new WrongGpu());
         try (EmbeddingBackend fallback = wrong.encoder(place(Device.AUTO, false), "", 256, CpuEncoder.threads(1))) {
@@ -156,7 +157,7 @@ class BackendFactoryTest {
         }
         assertEquals(1, log.size(), log.toString());
         assertTrue(log.get(0).startsWith("device auto: using the CPU (the self-check of the GPU encoder (model bundled"
-                + " all-MiniLM-L6-v2) on stand-in gpu 0 gave sentence vectors at cosine "), log.get(0));
+                + " all-MiniLM-L6-v2, fp32) on stand-in gpu 0 gave sentence vectors at cosine "), log.get(0));
         assertThrows(BadInputException.class, () -> wrong.encoder(place(Device.GPU, false), "", 256, CpuEncoder.threads(1)));
     }
 
@@ -178,12 +179,12 @@ class BackendFactoryTest {
             BackendFactory factory = new BackendFactory(new FailingGpu(site));
             for (int task = 0; task < 2; task++) {
                 try (Backend b = factory.backend(place(Device.AUTO, false), 16, 1)) {
-                    assertArrayEquals(want.out(), b.attention().attend(SPEC, p.queries(), p.keys()).out(), site);
-                    assertArrayEquals(wantMass, b.attentionMass(SPEC, p.queries(), want.lse(), p.keys()), site);
+                    assertClose(want.out(), b.attention().attend(SPEC, p.queries(), p.keys()).out(), site);
+                    assertClose(wantMass, b.attentionMass(SPEC, p.queries(), want.lse(), p.keys()), site);
                 }
                 try (EmbeddingBackend e = factory.encoder(place(Device.AUTO, false), "", 256, CpuEncoder.threads(1))) {
-                    assertArrayEquals(wantVectors, e.embed(ids), site);
-                    assertArrayEquals(wantVectors, e.embed(ids), site);
+                    assertClose(wantVectors, e.embed(ids), site);
+                    assertClose(wantVectors, e.embed(ids), site);
                 }
             }
             assertEquals(1, log.size(), site + ": one line per process, " + log);
@@ -220,7 +221,48 @@ class BackendFactoryTest {
     }
 
     private Placement place(Device device, boolean everyTime) {
-        return new Placement(device, 0, log::add, everyTime);
+        return new Placement(device, Precision.FP32, 0, log::add, everyTime);
+    }
+
+    /**
+     * bf16 on the stand-in GPU runs the tensor-core kernel (its self-check with the tensor-core tolerance, its own
+     * entry in the checked list), and a bf16 fallback under auto says that the CPU computes in fp32.
+     */
+    @Test
+    void bf16RunsTheTensorCoreKernelAndItsFallbackSaysFp32() {
+        AttentionSpec spec = AttentionSpec.of(2, 1, 64, true);
+        SplittableRandom random = new SplittableRandom(19);
+        TokenIndex index = TokenIndex.contiguous(0, 200, null);
+        Queries q = new Queries(normals(random, 200 * 128), index);
+        KeysValues kv = new KeysValues(normals(random, 200 * 64), normals(random, 200 * 64), index);
+        StandInGpuDriver driver = new StandInGpuDriver();
+        BackendFactory factory = new BackendFactory(driver);
+        AttentionResult got;
+        try (Backend b = factory.backend(new Placement(Device.GPU, Precision.BF16, 0, log::add, false), 16, 1)) {
+            got = b.attention().attend(spec, q, kv);
+            assertEquals("stand-in gpu 0", b.description());
+        }
+        assertTrue(driver.cuda(0).launched().contains("ra_fwd_bf16_d64"), driver.cuda(0).launched().toString());
+        AttentionResult want;
+        try (Backend cpu = new CpuBackend(16, 1)) {
+            want = cpu.attention().attend(spec, q, kv);
+        }
+        double worst = 0;
+        for (int i = 0; i < want.out().length; i++) {
+            worst = Math.max(worst, Math.abs(want.out()[i] - got.out()[i]));
+        }
+        assertTrue(worst > 1e-4 && worst < SelfCheck.TENSOR_CORE_TOLERANCE, "bf16 inputs: " + worst);
+        assertEquals(List.of(), log);
+
+        BackendFactory none = new BackendFactory(NO_GPU);
+        try (Backend b = none.backend(new Placement(Device.AUTO, Precision.BF16, 0, log::add, true), 16, 1)) {
+            assertEquals("cpu", b.description());
+        }
+        assertEquals(List.of("device auto: using the CPU (no usable GPU: the NVIDIA driver sees no CUDA device); it"
+                + " computes in fp32, not bf16"), log);
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> new Placement(Device.CPU, Precision.BF16, 0, log::add, true));
+        assertTrue(e.getMessage().startsWith("--precision bf16 runs on a GPU's tensor cores"), e.getMessage());
     }
 
     @Test
@@ -241,6 +283,18 @@ class BackendFactoryTest {
         TokenIndex index = TokenIndex.contiguous(0, ROWS, null);
         return new Problem(new Queries(normals(random, ROWS * SPEC.queryRowWidth()), index),
                 new KeysValues(normals(random, ROWS * SPEC.kvRowWidth()), normals(random, ROWS * SPEC.kvRowWidth()), index));
+    }
+
+    /**
+     * The stand-in GPU runs the production host code on a simulated device whose kernels compute in double:
+     * its results agree with the CPU kernel's to fp32 rounding, a wrong kernel's (0.01 off) do not.
+     */
+    private static void assertClose(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int i = 0; i < want.length; i++) {
+            assertTrue(Math.abs(want[i] - got[i]) <= 1e-5 * Math.max(1, Math.abs(want[i])),
+                    what + " at " + i + ": " + got[i] + " where the CPU gives " + want[i]);
+        }
     }
 
     private static AttentionResult cpuResult() {

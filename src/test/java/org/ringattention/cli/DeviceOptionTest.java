@@ -103,6 +103,22 @@ class DeviceOptionTest {
     }
 
     @Test
+    void bf16IsAGpuPrecisionTheCpuRefusesAndAutoFallsBackFromInFp32() throws IOException {
+        assertEquals(2, attention("cpu", "o.npy", "--precision", "bf16"));
+        assertEquals("error: --precision bf16 runs on a GPU's tensor cores and the CPU computes in fp32; use --device gpu"
+                + " or --device auto, or --precision fp32\n", errText());
+        assertEquals(2, attention("cpu", "o.npy", "--precision", "fp16"));
+        assertEquals("error: --precision must be fp32 or bf16, got 'fp16'\n", errText());
+        if (!GpuRuntime.availability().usable()) {
+            assertEquals(0, attention("cpu", "cpu.npy"), errText());
+            assertEquals(0, attention("auto", "auto-bf16.npy", "--precision", "bf16"), errText());
+            assertTrue(errText().startsWith("device auto: using the CPU (no usable GPU: " + GpuRuntime.availability().reason()
+                    + "); it computes in fp32, not bf16\n"), errText());
+            assertArrayEquals(Files.readAllBytes(dir.resolve("cpu.npy")), Files.readAllBytes(dir.resolve("auto-bf16.npy")));
+        }
+    }
+
+    @Test
     void benchRefusesGpuWithoutOneAndRunsOnAuto() {
         GpuRuntime.Availability a = GpuRuntime.availability();
         PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);

@@ -18,58 +18,67 @@ class DeviceLayoutTest {
     }
 
     @Test
-    void residentAndSlotRegionsAreAlignedInOrderAndDisjoint() {
+    void sixteenBitQueriesLandInAccAndTheStateIsOneRun() {
         int hq = 6;
+        int d = 64;
+        int rows = 333;
+        LaunchShape shape = LaunchShape.of(Precision.BF16, d);
+        DeviceLayout.QuerySide q = DeviceLayout.querySide(hq, d, shape, rows, true);
+        long qBytes = (long) rows * hq * d * 4;
+        assertPacked(new long[] {q.qPos(), q.qSeg(), q.acc(), q.m(), q.l(), q.qTiles(), q.q16()},
+                new long[] {rows * 4L, rows * 4L, qBytes, hq * rows * 4L, hq * rows * 4L, shape.queryTiles(rows) * 16L,
+                    qBytes / 2}, q.totalBytes(), "query side");
+        assertEquals(0, q.qPos(), "the copied run starts the allocation");
+        assertEquals(q.acc(), q.qLanding(), "fp32 Q lands in acc's place, which has the same size");
+        assertEquals(q.acc() + qBytes, q.inputBytes(), "positions, segments and Q are one copy");
+        assertEquals(q.l() + hq * rows * 4L - q.acc(), q.stateBytes(), "acc, m and l are one copy");
+        assertEquals(DeviceLayout.NONE, q.q());
+        assertEquals(1000 + q.q16(), q.kernelQ(1000), "the kernel reads the converted Q");
+    }
+
+    @Test
+    void fp32QueriesStayAsCopiedAndWithoutSegmentsThereIsNoSegmentRegion() {
+        LaunchShape shape = LaunchShape.of(Precision.FP32, 48);
+        DeviceLayout.QuerySide q = DeviceLayout.querySide(4, 48, shape, 100, false);
+        assertEquals(DeviceLayout.NONE, q.qSeg());
+        assertEquals(DeviceLayout.NONE, q.q16());
+        assertEquals(q.q(), q.qLanding());
+        assertEquals(q.q() + 100 * 4 * 48 * 4L, q.inputBytes());
+        assertTrue(q.acc() >= q.inputBytes(), "the state follows the copied run");
+        assertEquals(1000 + q.q(), q.kernelQ(1000));
+    }
+
+    @Test
+    void keySlotsCopyTheirInputsAsOneRunAndSitSideBySide() {
         int hkv = 2;
         int d = 64;
-        int qRows = 333;
         int chunk = 1001;
         LaunchShape shape = LaunchShape.of(Precision.BF16, d);
-        DeviceLayout l = DeviceLayout.of(hq, hkv, d, Precision.BF16, shape, qRows, chunk, true);
-        assertPacked(new long[] {l.q(), l.qPos(), l.qSeg(), l.acc(), l.m(), l.l(), l.q16(), l.qTiles()},
-                new long[] {qRows * hq * d * 4L, qRows * 4L, qRows * 4L, qRows * hq * d * 4L, hq * qRows * 4L,
-                    hq * qRows * 4L, qRows * hq * d * 2L, 6 * 16L}, l.deviceSlot(0), "resident");
-        assertPacked(new long[] {l.k(), l.v(), l.kPos(), l.kSeg(), l.k16(), l.v16(), l.kTiles()},
+        DeviceLayout.KeySide k = DeviceLayout.keySide(hkv, d, shape, chunk, true);
+        assertPacked(new long[] {k.k(), k.v(), k.kPos(), k.kSeg(), k.k16(), k.v16(), k.kTiles()},
                 new long[] {chunk * hkv * d * 4L, chunk * hkv * d * 4L, chunk * 4L, chunk * 4L, chunk * hkv * d * 2L,
-                    chunk * hkv * d * 2L, 16 * 16L}, l.slotBytes(), "slot");
-        assertEquals(0, l.q());
-        assertEquals(l.q16(), l.residentInputBytes(), "the copied query side ends where device-only buffers begin");
-        assertEquals(l.k16(), l.slotInputBytes(), "the copied slot part ends where device-only buffers begin");
-        assertEquals(l.residentInputBytes() - l.acc(), l.stateBytes(), "the state closes the copied query side");
-        assertEquals(l.deviceSlot(0) + l.slotBytes(), l.deviceSlot(1));
-        assertEquals(l.deviceSlot(1) + l.slotBytes(), l.totalBytes());
-        assertEquals(l.residentInputBytes(), l.pinnedSlot(0), "pinned slots follow the pinned query side");
-        assertEquals(l.pinnedSlot(0) + l.slotInputBytes(), l.pinnedSlot(1));
-        assertEquals(l.pinnedSlot(1) + l.slotInputBytes(), l.pinnedBytes());
+                    chunk * hkv * d * 2L, shape.keyTiles(chunk) * 16L}, k.slotBytes(), "slot");
+        assertEquals(k.k16(), k.inputBytes(), "the copied slot part ends where device-only buffers begin");
+        assertEquals(2 * k.slotBytes(), k.totalBytes());
+        assertEquals(2 * k.inputBytes(), k.pinnedBytes(), "pinned slots hold the copied parts only");
     }
 
     @Test
-    void fp32WithoutSegmentsHasNoConversionOrSegmentRegions() {
-        LaunchShape shape = LaunchShape.of(Precision.FP32, 48);
-        DeviceLayout l = DeviceLayout.of(4, 4, 48, Precision.FP32, shape, 100, 100, false);
-        assertEquals(DeviceLayout.NONE, l.qSeg());
-        assertEquals(DeviceLayout.NONE, l.kSeg());
-        assertEquals(DeviceLayout.NONE, l.q16());
-        assertEquals(DeviceLayout.NONE, l.k16());
-        assertEquals(l.qTiles(), l.residentInputBytes());
-        long base = 1L << 40;
-        KernelParams.Addresses a = l.addresses(base, 1);
-        assertEquals(base + l.q(), a.q(), "fp32 kernels read the copied Q");
-        assertEquals(base + l.deviceSlot(1) + l.k(), a.k(), "keys come from the slot");
-        assertEquals(base + l.deviceSlot(1) + l.kTiles(), a.kTiles());
+    void theKernelsAddressesComeFromThePartAndTheSlot() {
+        LaunchShape shape = LaunchShape.of(Precision.BF16, 128);
+        DeviceLayout.QuerySide q = DeviceLayout.querySide(2, 128, shape, 70, false);
+        DeviceLayout.KeySide k = DeviceLayout.keySide(1, 128, shape, 130, false);
+        long part = 1L << 40;
+        long slot = 1L << 41;
+        KernelParams.Addresses a = DeviceLayout.addresses(q, part, k, slot);
+        assertEquals(part + q.q16(), a.q());
+        assertEquals(slot + k.k16(), a.k());
+        assertEquals(slot + k.v16(), a.v());
+        assertEquals(part + q.qTiles(), a.qTiles());
+        assertEquals(slot + k.kTiles(), a.kTiles());
         assertEquals(0, a.qSeg(), "absent segments are passed as null");
         assertEquals(0, a.kSeg());
-        assertEquals(base + l.l(), a.l());
-    }
-
-    @Test
-    void halfPrecisionKernelsReadTheConvertedCopies() {
-        LaunchShape shape = LaunchShape.of(Precision.FP16, 128);
-        DeviceLayout l = DeviceLayout.of(2, 1, 128, Precision.FP16, shape, 70, 130, false);
-        KernelParams.Addresses a = l.addresses(4096, 0);
-        assertEquals(4096 + l.q16(), a.q());
-        assertEquals(4096 + l.deviceSlot(0) + l.k16(), a.k());
-        assertEquals(4096 + l.deviceSlot(0) + l.v16(), a.v());
-        assertEquals(4096 + l.acc(), a.acc(), "the state stays fp32");
+        assertEquals(part + q.acc(), a.acc(), "the state stays fp32");
+        assertEquals(part + q.l(), a.l());
     }
 }

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
  */
 class KernelEmulationTest {
 
-    /** 23 attention, 7 attention-mass, 2 tile-bounds, 2 conversion, 9 encoder and 5 emulator cases. */
-    private static final int CASES = 48;
+    /** 28 attention, 7 attention-mass, 2 tile-bounds, 2 conversion, 11 encoder and 5 emulator cases. */
+    private static final int CASES = 55;
 
     private static final Path CUDA = Path.of("src/main/cuda");
     private static final Path EMULATION = Path.of("src/test/cuda");

@@ -29,15 +29,27 @@ class LaunchShapeTest {
     void tensorCoreKernelsTakeD64And128Only() {
         LaunchShape bf16 = LaunchShape.of(Precision.BF16, 128);
         assertEquals("ra_fwd_bf16_d128", bf16.function());
-        assertEquals(64, bf16.blockM());
+        assertEquals(Precision.BF16, bf16.precision());
+        assertEquals(128, bf16.blockM(), "FlashAttention-2's query tile: 4 warps of 32 rows");
         assertEquals(64, bf16.blockN());
         assertEquals(128, bf16.threads());
-        assertEquals((64 + 128) * 136 * 2 + 512, bf16.sharedBytes());
+        // Q 128 rows, K and V two stages of 64 rows each, rows of 136 bf16; positions and segments of both stages.
+        assertEquals((128 + 4 * 64) * 136 * 2 + 4 * 64 * 4, bf16.sharedBytes());
+        assertTrue(bf16.sharedBytes() <= 163 * 1024, "within sm_80's opt-in shared memory");
         assertEquals("ra_fwd_f16_d64", LaunchShape.of(Precision.FP16, 64).function());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LaunchShape.of(Precision.BF16, 96));
         assertEquals("the BF16 GPU kernels take head dimension 64 or 128, not 96; use fp32 on the GPU or --device cpu",
                 e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> LaunchShape.of(Precision.FP32, 513));
+    }
+
+    @Test
+    void aTensorCoreRequestIsServedByTheFp32KernelWhereNoneIsCompiled() {
+        assertEquals("ra_fwd_bf16_d64", LaunchShape.serving(Precision.BF16, 64).function());
+        assertEquals("ra_fwd_f32_d32", LaunchShape.serving(Precision.BF16, 32).function(), "the encoder's heads");
+        assertEquals("ra_fwd_f32_d512", LaunchShape.serving(Precision.BF16, 384).function(), "sentence vectors");
+        assertEquals(Precision.FP32, LaunchShape.serving(Precision.BF16, 384).precision());
+        assertEquals("ra_fwd_f32_d128", LaunchShape.serving(Precision.FP32, 128).function());
     }
 
     @Test
@@ -72,8 +84,8 @@ class LaunchShapeTest {
     void tileCountsRoundUp() {
         LaunchShape s = LaunchShape.of(Precision.BF16, 64);
         assertEquals(1, s.queryTiles(1));
-        assertEquals(1, s.queryTiles(64));
-        assertEquals(2, s.queryTiles(65));
+        assertEquals(1, s.queryTiles(128));
+        assertEquals(2, s.queryTiles(129));
         assertEquals(16, s.keyTiles(1000));
     }
 

@@ -11,6 +11,7 @@ import org.ringattention.selection.Budget;
 import org.ringattention.backend.Backend;
 import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
+import org.ringattention.gpu.Precision;
 
 class CentralityTest {
 
@@ -35,7 +36,7 @@ class CentralityTest {
         // Tolerance 1e-5 relative to max(1, c): c sums up to n - 1 probabilities.
         SplittableRandom random = new SplittableRandom(41);
         int checked = 0;
-        try (Backend kernel = BackendFactory.open(Device.CPU, 16, 2, m -> { })) {
+        try (Backend kernel = BackendFactory.open(Device.CPU, Precision.FP32, 16, 2, m -> { })) {
             for (int n : new int[] {1, 2, 17, 150}) {
                 for (double t : new double[] {0.05, 0.1, 1.0}) {
                     float[] e = unitVectors(random, n, 48);
@@ -69,7 +70,7 @@ class CentralityTest {
                 e[i * d + k] /= (float) Math.sqrt(norm);
             }
         }
-        try (Backend kernel = BackendFactory.open(Device.CPU, 16, 1, m -> { })) {
+        try (Backend kernel = BackendFactory.open(Device.CPU, Precision.FP32, 16, 1, m -> { })) {
             double[] c = Centrality.of(e, n, d, 0.1, kernel).centrality();
             int best = 0;
             for (int j = 1; j < n; j++) {
