@@ -25,6 +25,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.ringattention.output.NightlyCommit;
+import org.ringattention.platform.ScalaCollections;
 import org.slf4j.LoggerFactory;
 import org.ringattention.progress.Progress;
 import org.ringattention.report.RunFigures;
@@ -288,7 +289,7 @@ public final class SummarizeJob {
                 for (int k = 0; k < d; k++) {
                     v.add(context[i * d + k]);
                 }
-                rows.add(RowFactory.create(id, i, c.get(i), scala.jdk.javaapi.CollectionConverters.asScala(v).toSeq()));
+                rows.add(RowFactory.create(id, i, c.get(i), ScalaCollections.asScala(v)));
             }
             return rows.iterator();
         };

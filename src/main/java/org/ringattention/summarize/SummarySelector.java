@@ -17,11 +17,11 @@ import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.ringattention.platform.ScalaCollections;
 import org.ringattention.selection.Document;
 import org.ringattention.selection.Selection;
 import org.ringattention.selection.SelectionMethod;
-import scala.collection.immutable.Seq;
-import scala.jdk.javaapi.CollectionConverters;
+import scala.collection.Seq;
 
 /**
  * Picks a summary's sentences under a budget ({@code sentences} N, or {@code ratio} R of the
@@ -194,20 +194,20 @@ public final class SummarySelector extends DocumentStage {
     /** One document's summary: the selection row of {@link #selectionType}, or null when nothing is selectable. */
     private static Row selection(SelectionMethod m, Seq<String> texts, Seq<Object> sectionIds, Seq<Object> fragmentFlags,
                                  Seq<Double> scores, byte[] vectors, double r, int count, double maxCosine) {
-        List<String> s = CollectionConverters.asJava(texts);
+        List<String> s = ScalaCollections.asJava(texts);
         int n = s.size();
-        double[] c = CollectionConverters.asJava(scores).stream().mapToDouble(Double::doubleValue).toArray();
+        double[] c = ScalaCollections.asJava(scores).stream().mapToDouble(Double::doubleValue).toArray();
         float[] e = Floats.fromBytes(vectors);
         int[] sections = new int[n];
         boolean[] fragments = new boolean[n];
         if (sectionIds != null) {
-            List<Object> ids = CollectionConverters.asJava(sectionIds);
+            List<Object> ids = ScalaCollections.asJava(sectionIds);
             for (int i = 0; i < n; i++) {
                 sections[i] = (Integer) ids.get(i);
             }
         }
         if (fragmentFlags != null) {
-            List<Object> flags = CollectionConverters.asJava(fragmentFlags);
+            List<Object> flags = ScalaCollections.asJava(fragmentFlags);
             for (int i = 0; i < n; i++) {
                 fragments[i] = (Boolean) flags.get(i);
             }
@@ -225,8 +225,8 @@ public final class SummarySelector extends DocumentStage {
             indices.add(i);
             picks.add(c[i]);
         }
-        return RowFactory.create(String.join(" ", parts), CollectionConverters.asScala(indices).toSeq(),
-                CollectionConverters.asScala(picks).toSeq());
+        return RowFactory.create(String.join(" ", parts), ScalaCollections.asScala(indices),
+                ScalaCollections.asScala(picks));
     }
 
     /** The array column {@code name}, or a null array when the input lacks it. */
