@@ -8,7 +8,7 @@ package org.ringattention.platform;
  * @param sparkVersion       Spark's own version, {@code 3.5.1}
  * @param scalaVersion       the Scala library's, {@code 2.12.18}
  * @param databricksRuntime  Databricks' runtime version ({@code 17.3}), null off Databricks
- * @param hasDelta           whether Delta Lake's classes can be loaded
+ * @param hasDelta           whether Delta Lake is on the classpath (or the runtime is Databricks)
  */
 public record SparkRuntime(String sparkVersion, String scalaVersion, String databricksRuntime, boolean hasDelta) {
 
@@ -21,13 +21,8 @@ public record SparkRuntime(String sparkVersion, String scalaVersion, String data
      */
     public static SparkRuntime current() {
         String databricks = System.getenv(DATABRICKS_ENV);
-        boolean delta;
-        try {
-            Class.forName("io.delta.tables.DeltaTable", false, SparkRuntime.class.getClassLoader());
-            delta = true;
-        } catch (ClassNotFoundException e) {
-            delta = false;
-        }
+        // Looked up, not loaded: a Delta Lake built for the other Scala fails to load.
+        boolean delta = SparkRuntime.class.getClassLoader().getResource("io/delta/tables/DeltaTable.class") != null;
         return new SparkRuntime(org.apache.spark.package$.MODULE$.SPARK_VERSION(),
                 scala.util.Properties.versionNumberString(), databricks, delta || databricks != null);
     }
