@@ -1,10 +1,14 @@
 """Extracts (text, author-written summary) pairs from Debian documentation packages (see
-jobs/fetch-dev-corpus). Keeps documents of at least --min-words words once the summary is removed."""
+jobs/fetch-dev-corpus), in two halves: papers (HOWTOs, PEPs, kernel documents, handbook chapters, release
+notes: the long technical texts whose authors wrote an abstract) and documentation (manual pages rendered
+as text, Markdown API guides). Keeps documents of at least --min-words words once the summary is removed."""
 import argparse
 import gzip
 import html
+import os
 import pathlib
 import re
+import subprocess
 import sys
 
 PY = "usr/share/doc/python3.11/html/_sources"
@@ -13,6 +17,16 @@ KERNEL = "usr/share/doc/linux-doc-6.1/Documentation"
 GIT = "usr/share/doc/git-doc"
 POSTGRES = "usr/share/doc/postgresql-doc-15/html"
 DOCUTILS = "usr/share/doc/docutils-doc/docs"
+NODE_API = "usr/share/doc/nodejs/api"
+# Manual pages of large programs, as man renders them for a terminal. Their authors' own summary is the
+# NAME line and the first paragraph of DESCRIPTION.
+MAN_PAGES = ["man1/bash.1.gz", "man1/curl.1.gz", "man1/git-config.1.gz", "man1/git-log.1.gz", "man1/git-rebase.1.gz",
+             "man1/wget.1.gz", "man1/tar.1.gz", "man1/find.1.gz", "man1/grep.1.gz", "man1/less.1.gz",
+             "man1/dpkg.1.gz", "man1/ps.1.gz", "man1/ssh.1.gz", "man5/ssh_config.5.gz", "man5/systemd.exec.5.gz",
+             "man5/systemd.unit.5.gz", "man8/apt-get.8.gz"]
+# Node.js API guides: a title, then an introduction that says what the module is for.
+NODE_GUIDES = ["assert", "buffer", "child_process", "crypto", "dns", "events", "fs", "http", "http2", "net",
+               "process", "stream", "tls", "url", "util", "vm", "worker_threads"]
 
 
 def rst_plain(text):
@@ -162,6 +176,63 @@ def release_overview(path):
     return None
 
 
+def man_page(path):
+    """A manual page rendered as text (man -P cat, 80 columns): the NAME line and the first DESCRIPTION
+    paragraph are the summary; the rest, page headers and footers included, is the text."""
+    env = dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8")
+    rendered = subprocess.run(["man", "-l", "-P", "cat", str(path)], capture_output=True, env=env, check=True).stdout
+    lines = rendered.decode("utf-8", "replace").splitlines()
+
+    def section(title):
+        for i, line in enumerate(lines):
+            if line.strip() == title and not line.startswith(" "):
+                return i
+        return None
+
+    name, description = section("NAME"), section("DESCRIPTION")
+    if name is None or description is None:
+        return None
+    j = name + 1
+    while j < len(lines) and (not lines[j].strip() or lines[j].startswith(" ")):
+        j += 1
+    name_line = " ".join(l.strip() for l in lines[name + 1:j] if l.strip())
+    k = description + 1
+    while k < len(lines) and not lines[k].strip():
+        k += 1
+    end = k
+    while end < len(lines) and lines[end].strip():
+        end += 1
+    first = " ".join(l.strip() for l in lines[k:end])
+    # groff breaks words at line ends with U+2010; the summary reads them whole.
+    first = re.sub("\u2010 ", "", first)
+    summary = name_line.rstrip(".") + ". " + first
+    text = lines[:name] + lines[j:k] + lines[end:]
+    return "\n".join(text), summary
+
+
+def markdown_plain(text):
+    """The words of Markdown inline syntax: [text][ref] and [text](url) -> text, `code` -> code."""
+    text = re.sub(r"\[([^\]]*)\]\[[^\]]*\]|\[([^\]]*)\]\([^)]*\)", lambda m: m.group(1) or m.group(2) or "", text)
+    return re.sub(r"`([^`]*)`", r"\1", text)
+
+
+def markdown_guide(path):
+    """A Markdown guide (Debian gzips them): the first paragraph of prose under its title (after the
+    comments and the stability note) is the summary; the rest is the text."""
+    lines = gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()
+    if not lines or not lines[0].startswith("# "):
+        return None
+    i = 1
+    while i < len(lines) and (not lines[i].strip() or lines[i].lstrip().startswith(("<!--", ">"))):
+        i += 1
+    j = i
+    while j < len(lines) and lines[j].strip() and not lines[j].startswith(("#", "```")):
+        j += 1
+    if j == i:
+        return None
+    return "\n".join(lines[:i] + lines[j:]), markdown_plain(" ".join(l.strip() for l in lines[i:j]))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--root", required=True)
@@ -169,7 +240,8 @@ def main():
     p.add_argument("--min-words", type=int, default=1500)
     a = p.parse_args()
     root, out = pathlib.Path(a.root), pathlib.Path(a.out)
-    docs = []
+    papers = []
+    docs = papers
     for f in sorted((root / PY / "howto").glob("*.rst.txt")):
         pair = howto(f)
         if pair:
@@ -199,16 +271,32 @@ def main():
         pair = titled_summary(gzip.decompress(f.read_bytes()).decode("utf-8", "replace").splitlines())
         if pair:
             docs.append(("linux-" + str(f.relative_to(root / KERNEL))[:-7].replace("/", "-"),) + pair)
-    kept = 0
-    for name, text, summary in docs:
-        words = len(text.split())
-        if words < a.min_words or len(summary.split()) < 15:
-            print(f"skip {name}: {words} words, summary {len(summary.split())} words", file=sys.stderr)
-            continue
-        (out / (name + ".txt")).write_text(text, encoding="utf-8")
-        (out / (name + ".abstract")).write_text(summary.strip() + "\n", encoding="utf-8")
-        kept += 1
-    print(f"dev corpus: {kept} documents in {out}", file=sys.stderr)
+    documentation = []
+    for page in MAN_PAGES:
+        f = root / "usr/share/man" / page
+        if f.exists():
+            pair = man_page(f)
+            if pair:
+                documentation.append(("man-" + f.name[:-3],) + pair)
+    for guide in NODE_GUIDES:
+        f = root / NODE_API / (guide + ".md.gz")
+        if f.exists():
+            pair = markdown_guide(f)
+            if pair:
+                documentation.append(("nodejs-api-" + guide,) + pair)
+    for half, pairs in (("papers", papers), ("documentation", documentation)):
+        folder = out / half
+        folder.mkdir(parents=True, exist_ok=True)
+        kept = 0
+        for name, text, summary in pairs:
+            words = len(text.split())
+            if words < a.min_words or len(summary.split()) < 15:
+                print(f"skip {name}: {words} words, summary {len(summary.split())} words", file=sys.stderr)
+                continue
+            (folder / (name + ".txt")).write_text(text, encoding="utf-8")
+            (folder / (name + ".abstract")).write_text(summary.strip() + "\n", encoding="utf-8")
+            kept += 1
+        print(f"dev corpus: {kept} documents in {folder}", file=sys.stderr)
 
 
 if __name__ == "__main__":

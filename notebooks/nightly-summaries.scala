@@ -27,7 +27,8 @@ import org.ringattention.output.NightlyTables
 dbutils.widgets.text("input", "dbfs:/FileStore/ring-attention/samples", "Documents (folder of text files: .txt .md .Rmd .rst ..., Parquet or JSON)")
 dbutils.widgets.text("output", "dbfs:/FileStore/ring-attention/nightly", "Output root")
 dbutils.widgets.text("date", "", "Date, YYYY-MM-DD (empty: today, UTC)")
-dbutils.widgets.text("sentences", SummarizeOptions.SENTENCES.toString, "Sentences per summary")
+dbutils.widgets.text("words", SummarizeOptions.WORDS.toString, "About this many words per summary (whole sentences)")
+dbutils.widgets.text("sentences", "", "Or this many sentences per summary")
 dbutils.widgets.text("ratio", "", "Or a fraction of each document's sentences")
 dbutils.widgets.text("redundancy", SummarizeOptions.REDUNDANCY.toString, "Largest cosine similarity between summary sentences")
 dbutils.widgets.text("temperature", SummarizeOptions.TEMPERATURE.toString, "Attention sharpness (logits are cosine / T)")
@@ -40,7 +41,7 @@ dbutils.widgets.dropdown("fail_fast", "false", Seq("false", "true"), "Stop at th
 // Each widget is the job's option of the same name ("max_chars" is --max-chars), parsed and checked by the
 // same code as the command line: a bad value stops here with the same one-line error.
 val builder = SummarizeOptions.builder(dbutils.widgets.get("input"), dbutils.widgets.get("output"))
-for (name <- Seq("date", "sentences", "ratio", "redundancy", "temperature", "max_chars", "output_format", "method",
+for (name <- Seq("date", "words", "sentences", "ratio", "redundancy", "temperature", "max_chars", "output_format", "method",
                  "device", "fail_fast")) {
   Option(dbutils.widgets.get(name)).map(_.trim).filter(_.nonEmpty).foreach(v => builder.option(name.replace('_', '-'), v))
 }

@@ -9,6 +9,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.ringattention.io.BadInputException;
 import org.ringattention.output.NightlyTables;
+import org.ringattention.selection.Budget;
 
 /** {@code jobs/show}: a night's summaries in the terminal, read from the job's output in any of its formats. */
 public final class ShowCommand extends Command {
@@ -67,8 +68,9 @@ public final class ShowCommand extends Command {
             out.printf(Locale.ROOT, "%s: %,d summaries, %,d rejects (%s)%n", date, summaries.size(), rejects.size(), root);
             for (Row r : summaries) {
                 out.println();
-                out.printf(Locale.ROOT, "%s  (%,d sentences, %,d tokens)%n", r.<String>getAs("doc_id"),
-                        ((Number) r.getAs("sentence_count")).longValue(), ((Number) r.getAs("token_count")).longValue());
+                out.printf(Locale.ROOT, "%s  (%,d sentences, %,d tokens; summary %,d words)%n", r.<String>getAs("doc_id"),
+                        ((Number) r.getAs("sentence_count")).longValue(), ((Number) r.getAs("token_count")).longValue(),
+                        Budget.words(r.getAs("summary")));
                 wrap(r.getAs("summary"), "  ", out);
             }
             if (!rejects.isEmpty()) {
@@ -85,8 +87,9 @@ public final class ShowCommand extends Command {
     }
 
     private static void document(Row r, PrintStream out) {
-        out.printf(Locale.ROOT, "%s  (%,d sentences, %,d tokens)%n%n", r.<String>getAs("doc_id"),
-                ((Number) r.getAs("sentence_count")).longValue(), ((Number) r.getAs("token_count")).longValue());
+        out.printf(Locale.ROOT, "%s  (%,d sentences, %,d tokens; summary %,d words)%n%n", r.<String>getAs("doc_id"),
+                ((Number) r.getAs("sentence_count")).longValue(), ((Number) r.getAs("token_count")).longValue(),
+                Budget.words(r.getAs("summary")));
         wrap(r.getAs("summary"), "", out);
         out.println();
         List<Object> indices = r.getList(r.fieldIndex("selected_indices"));

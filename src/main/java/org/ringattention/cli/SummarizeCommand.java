@@ -16,7 +16,7 @@ import org.ringattention.summarize.SummarizeOptions;
 public final class SummarizeCommand extends Command {
 
     private static final List<String> VALUED = List.of("--input", "--input-format", "--output", "--date",
-            "--output-format", "--sentences", "--ratio", "--redundancy", "--temperature", "--max-chars", "--model",
+            "--output-format", "--words", "--sentences", "--ratio", "--redundancy", "--temperature", "--max-chars", "--model",
             "--save-pipeline", "--master", "--device", "--method", "--ring-threshold", "--ring-partitions");
     private static final List<String> FLAGS = List.of("--attention", "--phase-times", "--quiet", "--fail-fast");
 
@@ -51,7 +51,9 @@ public final class SummarizeCommand extends Command {
                 "  --output-format F       delta (default): one Delta Lake table PATH/nightly, partitioned by date and",
                 "                          kind (summaries, rejects, attention), the date replaced in one transaction;",
                 "                          parquet or json (JSON lines): PATH/<kind>/date=D, swapped in when complete",
-                "  --sentences N           sentences per summary (default " + SummarizeOptions.SENTENCES + ")",
+                "  --words W               about W words per summary, whole sentences, never more than 1.5 W (default "
+                        + SummarizeOptions.WORDS + ")",
+                "  --sentences N           or N sentences per summary",
                 "  --ratio R               or a fraction of each document's sentences, 0 < R <= 1",
                 "  --method M              how sentences are chosen: coverage (default), centrality, lead, lexrank,",
                 "                          textrank (BENCHMARKS.md compares them)",
@@ -102,8 +104,8 @@ public final class SummarizeCommand extends Command {
     }
 
     static SummarizeOptions options(Args a) {
-        if (a.get("--sentences") != null && a.get("--ratio") != null) {
-            throw new BadInputException("give --sentences or --ratio, not both");
+        if ((a.get("--sentences") != null ? 1 : 0) + (a.get("--ratio") != null ? 1 : 0) + (a.get("--words") != null ? 1 : 0) > 1) {
+            throw new BadInputException("give one budget: --words, --sentences or --ratio");
         }
         SummarizeOptions.Builder o = SummarizeOptions.builder(a.required("--input"), a.required("--output"));
         for (String name : VALUED) {

@@ -21,11 +21,13 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.ringattention.eval.SummaryEvaluation;
 import org.ringattention.io.BadInputException;
+import org.ringattention.selection.Budget;
 import org.ringattention.selection.Coverage;
 import org.ringattention.selection.Document;
 import org.ringattention.summarize.SentenceCentrality;
 import org.ringattention.summarize.SentenceEmbeddings;
 import org.ringattention.summarize.SentenceSplitter;
+import org.ringattention.summarize.SummarizeOptions;
 
 /**
  * {@code jobs/summarize-eval}: every selection method, the baselines and the ROUGE oracle on one corpus
@@ -34,7 +36,7 @@ import org.ringattention.summarize.SentenceSplitter;
  */
 public final class SummarizeEvalCommand extends Command {
 
-    private static final List<String> VALUED = List.of("--input", "--output", "--sentences", "--redundancy",
+    private static final List<String> VALUED = List.of("--input", "--output", "--words", "--sentences", "--redundancy",
             "--temperature", "--model", "--bootstrap", "--features", "--documents");
     private static final List<String> FLAGS = List.of("--coverage-grid");
 
@@ -57,14 +59,16 @@ public final class SummarizeEvalCommand extends Command {
                 "  --output DIR        writes DIR/report.md, DIR/scores.csv, DIR/rouge1.png and DIR/features (the",
                 "                      stages' output) (default target/summarize-eval)",
                 "  --features DIR      score again from a previous run's DIR/features instead of --input",
-                "  --sentences K       summary budget (default 6, the job's)",
-                "  --redundancy X      as jobs/summarize (default 0.9)",
-                "  --temperature T     as jobs/summarize (default 0.1)",
+                "  --words W           summary budget in words, as jobs/summarize (default " + SummarizeOptions.WORDS + ")",
+                "  --sentences K       or a budget of K sentences",
+                "  --redundancy X      as jobs/summarize (default " + SummarizeOptions.REDUNDANCY + ")",
+                "  --temperature T     as jobs/summarize (default " + SummarizeOptions.TEMPERATURE + ")",
                 "  --model DIR         as jobs/summarize (default: the bundled all-MiniLM-L6-v2)",
                 "  --bootstrap N       bootstrap resamples (default 1000)",
                 "  --documents HALF    all (default), or even / odd: every other document in doc_id order, so",
                 "                      settings chosen on one half can be checked on the other",
-                "  --coverage-grid     also score coverage settings around the default (eta, rho, theta)",
+                "  --coverage-grid     also score coverage settings around the default (the purpose cue psi, the word",
+                "                      cost exponent r)",
                 "",
                 "Exit status: 0 done, 2 bad input, 1 other failure.");
     }
@@ -75,8 +79,12 @@ public final class SummarizeEvalCommand extends Command {
         Path features = a.get("--features") == null ? null : Path.of(a.get("--features"));
         Path input = Path.of(features != null ? features.toString() : a.required("--input"));
         Path output = Path.of(a.get("--output") == null ? "target/summarize-eval" : a.get("--output"));
-        int k = a.intValue("--sentences", 6, 1);
-        double redundancy = a.doubleValue("--redundancy", 0.9);
+        if (a.get("--words") != null && a.get("--sentences") != null) {
+            throw new BadInputException("give one budget: --words or --sentences");
+        }
+        Budget budget = a.get("--sentences") != null ? Budget.sentences(a.intValue("--sentences", 0, 1))
+                : Budget.words(a.intValue("--words", SummarizeOptions.WORDS, 1));
+        double redundancy = a.doubleValue("--redundancy", SummarizeOptions.REDUNDANCY);
         Float t = a.positiveFloat("--temperature");
         int rounds = a.intValue("--bootstrap", 1000, 10);
         String half = a.get("--documents") == null ? "all" : a.get("--documents");
@@ -99,17 +107,17 @@ public final class SummarizeEvalCommand extends Command {
                 if (a.get("--model") != null) {
                     embeddings.setModel(a.get("--model"));
                 }
-                attended = new SentenceCentrality().setTemperature(t == null ? 0.1 : t)
+                attended = new SentenceCentrality().setTemperature(t == null ? SummarizeOptions.TEMPERATURE : t)
                         .transform(embeddings.transform(new SentenceSplitter().transform(corpus)))
                         .select("doc_id", "reference", "sentences", "sentence_sections", "sentence_fragments",
-                                "embeddings", "centrality");
+                                "sentence_purpose", "embeddings", "centrality");
                 attended.write().mode("overwrite").parquet(output.resolve("features").toString());
                 attended = spark.read().parquet(output.resolve("features").toString());
             }
             List<SummaryEvaluation.Case> cases = new ArrayList<>();
             int position = -1;
             for (Row r : attended.select("doc_id", "sentences", "sentence_sections", "sentence_fragments",
-                    "embeddings", "centrality", "reference").orderBy("doc_id").collectAsList()) {
+                    "embeddings", "centrality", "reference", "sentence_purpose").orderBy("doc_id").collectAsList()) {
                 List<String> sentences = r.getList(1);
                 position++;
                 if (!half.equals("all") && position % 2 != (half.equals("even") ? 0 : 1)) {
@@ -121,31 +129,33 @@ public final class SummarizeEvalCommand extends Command {
                 }
                 List<Integer> sections = r.getList(2);
                 List<Boolean> fragments = r.getList(3);
+                List<Boolean> purposes = r.getList(7);
                 boolean[] f = new boolean[fragments.size()];
+                boolean[] p = new boolean[fragments.size()];
                 for (int i = 0; i < f.length; i++) {
                     f[i] = fragments.get(i);
+                    p[i] = purposes.get(i);
                 }
                 float[] e = org.ringattention.summarize.Floats.fromBytes((byte[]) r.get(4));
                 double[] c = r.<Double>getList(5).stream().mapToDouble(Double::doubleValue).toArray();
                 cases.add(new SummaryEvaluation.Case(r.getString(0), new Document(sentences,
-                        sections.stream().mapToInt(Integer::intValue).toArray(), f, e, e.length / sentences.size(), c),
+                        sections.stream().mapToInt(Integer::intValue).toArray(), f, p, e, e.length / sentences.size(), c),
                         r.getString(6)));
             }
             List<Coverage> variants = new ArrayList<>();
             if (a.flag("--coverage-grid")) {
                 Coverage d = Coverage.DEFAULT;
-                for (double eta : new double[] {0, 0.5, 1}) {
-                    for (double rho : new double[] {0, 0.2}) {
-                        for (double theta : new double[] {0, 0.4, 0.8, 1.2}) {
-                            variants.add(new Coverage(d.tau(), d.lambda(), d.beta(), d.gamma(), eta, rho, theta));
-                        }
+                for (double psi : new double[] {0, 0.4, 0.8, 1.2}) {
+                    for (double r : new double[] {0, 0.3, 0.6, 1.0}) {
+                        variants.add(new Coverage(d.tau(), d.lambda(), d.beta(), d.gamma(), d.eta(), d.rho(), d.theta(),
+                                psi, r));
                     }
                 }
             }
-            List<SummaryEvaluation.MethodScores> scores = SummaryEvaluation.run(cases, k, redundancy, variants);
+            List<SummaryEvaluation.MethodScores> scores = SummaryEvaluation.run(cases, budget, redundancy, variants);
             String table = SummaryEvaluation.table(scores, rounds);
-            String header = String.format(Locale.ROOT, "%d documents (%s), K = %d sentences, mean F1 x 100 [95%% bootstrap"
-                    + " interval, %d resamples]%n%n", cases.size(), half, k, rounds);
+            String header = String.format(Locale.ROOT, "%d documents (%s), budget %s, mean F1 x 100 [95%% bootstrap"
+                    + " interval, %d resamples]%n%n", cases.size(), half, budget, rounds);
             Files.writeString(output.resolve("report.md"), header + table, StandardCharsets.UTF_8);
             writeCsv(output.resolve("scores.csv"), cases, scores);
             plot(output.resolve("rouge1.png"), cases, scores);

@@ -3,19 +3,20 @@ package org.ringattention.eval;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.ringattention.selection.Budget;
 import org.ringattention.selection.Document;
 
 /**
  * The greedy ROUGE oracle, the usual upper bound for extractive summaries (Nallapati et al. 2017):
  * knowing the reference, add the candidate sentence that most raises the mean of ROUGE-1 and ROUGE-2
- * F1, and stop at the budget or when no sentence raises it.
+ * F1 among those that fit the budget, and stop when it is full or no sentence raises it.
  */
 final class Oracle {
 
     private Oracle() {
     }
 
-    static int[] select(Document doc, String reference, int budget) {
+    static int[] select(Document doc, String reference, Budget budget) {
         List<String> ref = Rouge.tokens(reference);
         List<List<String>> tokens = new ArrayList<>();
         for (String s : doc.sentences()) {
@@ -23,10 +24,11 @@ final class Oracle {
         }
         List<Integer> chosen = new ArrayList<>();
         double best = 0;
-        while (chosen.size() < budget) {
+        int held = 0;
+        while (!budget.full(chosen.size(), held)) {
             int pick = -1;
             for (int i : doc.candidates()) {
-                if (chosen.contains(i)) {
+                if (chosen.contains(i) || !budget.fits(chosen.size(), held, doc.words(i))) {
                     continue;
                 }
                 List<String> summary = new ArrayList<>();
@@ -43,6 +45,7 @@ final class Oracle {
                 break;
             }
             chosen.add(pick);
+            held += doc.words(pick);
         }
         return chosen.stream().sorted().mapToInt(Integer::intValue).toArray();
     }

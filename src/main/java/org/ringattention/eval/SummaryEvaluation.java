@@ -3,6 +3,7 @@ package org.ringattention.eval;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.ringattention.selection.Budget;
 import org.ringattention.selection.Coverage;
 import org.ringattention.selection.Document;
 import org.ringattention.selection.Selection;
@@ -10,7 +11,8 @@ import org.ringattention.selection.SelectionMethod;
 
 /**
  * Scores selection methods against reference summaries: every method gets the same documents, the
- * same candidate sentences and the same budget of K sentences, and is scored by the same {@link Rouge};
+ * same candidate sentences and the same {@link Budget} (in words, as long-document summarization is
+ * scored, or in sentences), and is scored by the same {@link Rouge};
  * the greedy {@link Oracle} is the ceiling. Per-document scores and bootstrap means per method.
  */
 public final class SummaryEvaluation {
@@ -32,7 +34,7 @@ public final class SummaryEvaluation {
     }
 
     /** Every method of {@link SelectionMethod}, the coverage variants given, and the oracle. */
-    public static List<MethodScores> run(List<Case> cases, int budget, double redundancy, List<Coverage> variants) {
+    public static List<MethodScores> run(List<Case> cases, Budget budget, double redundancy, List<Coverage> variants) {
         List<String> names = new ArrayList<>();
         for (SelectionMethod m : SelectionMethod.values()) {
             names.add(m.label());

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.ringattention.selection.Budget;
 import java.util.Map;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
@@ -60,8 +61,8 @@ public final class Report {
                 DocumentSummary d = documents.get(i);
                 html.append("<section class=\"doc\" id=\"doc-").append(i).append("\">\n<h3>")
                         .append(escape(d.docId())).append("</h3>\n<p class=\"meta\">")
-                        .append(String.format(Locale.ROOT, "%,d sentences, %,d tokens, %d chosen",
-                                d.scores().size(), d.tokens(), d.chosen().size()))
+                        .append(String.format(Locale.ROOT, "%,d sentences, %,d tokens; summary: %d sentences, %,d words",
+                                d.scores().size(), d.tokens(), d.chosen().size(), Budget.words(d.summary())))
                         .append("</p>\n<blockquote>").append(escape(d.summary())).append("</blockquote>\n");
                 if (i < MAX_CHARTS) {
                     String png = "doc-" + i + ".png";

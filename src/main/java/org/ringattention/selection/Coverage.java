@@ -3,6 +3,7 @@ package org.ringattention.selection;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,13 +32,18 @@ import java.util.Set;
  * modular term is Edmundson's title cue (1969, "New Methods in Automatic Extracting"): {@code t_j} is the
  * share of the title's content words, weighted by their idf among the candidates, that sentence j holds,
  * the title being the document's first heading (a fragment that opens a section); a document without
- * one gets no cue. Authors name what a document is about in its title and say it again in the abstract. Modular
- * terms keep F monotone submodular, so greedy selection is within {@code 1 - 1/e} of the best set.
+ * one gets no cue. Authors name what a document is about in its title and say it again in the abstract.
+ * The purpose cue {@code psi * q_j} is the same share for the words of the sentences where the document
+ * states its own purpose ({@link Document#purpose}: a manual page's NAME line and the opening of its
+ * DESCRIPTION, the paragraph under a title, an abstract). Modular
+ * terms keep F monotone submodular, so greedy selection is within {@code 1 - 1/e} of the best set. Under
+ * a word {@link Budget} each step takes the best gain per {@code words^r} among the sentences that fit
+ * (Lin &amp; Bilmes 2010, "Multi-document Summarization via Budgeted Maximization of Submodular Functions").
  * Documents with more than {@link #MAX_UNIVERSE} candidates are represented by an evenly spaced sample
  * of them, which keeps the cost at {@code O(MAX_UNIVERSE^2 D)}.
  */
 public record Coverage(double tau, double lambda, double beta, double gamma, double eta, double rho,
-                       double theta) {
+                       double theta, double psi, double costExponent) {
 
     public static final int MAX_UNIVERSE = 2000;
 
@@ -45,11 +51,11 @@ public record Coverage(double tau, double lambda, double beta, double gamma, dou
     private static final int TILE = 32;
 
     /** The settings chosen on the development corpus (BENCHMARKS.md, "Summary quality"). */
-    public static final Coverage DEFAULT = new Coverage(0.8, 2.0, 1.0, 1.0, 0.5, 0.2, 0.8);
+    public static final Coverage DEFAULT = new Coverage(0.8, 2.0, 1.0, 1.0, 0.5, 0.2, 0.8, 0.8, 0.0);
 
     public String label() {
         return "coverage(tau=" + tau + ",lambda=" + lambda + ",beta=" + beta + ",gamma=" + gamma + ",eta=" + eta
-                + ",rho=" + rho + ",theta=" + theta + ")";
+                + ",rho=" + rho + ",theta=" + theta + ",psi=" + psi + ",r=" + costExponent + ")";
     }
 
     /**
@@ -96,15 +102,15 @@ public record Coverage(double tau, double lambda, double beta, double gamma, dou
     }
 
     /** Indices of the chosen sentences in document order. */
-    public int[] select(Document doc, int budget, double redundancy) {
+    public int[] select(Document doc, Budget budget, double redundancy) {
         return select(doc, budget, redundancy, cosines(doc));
     }
 
     /**
-     * As {@link #select(Document, int, double)}, with the candidates' {@link #cosines} computed once by the
-     * caller (symmetric, as {@link #cosines} gives them).
+     * As {@link #select(Document, Budget, double)}, with the candidates' {@link #cosines} computed once by
+     * the caller (symmetric, as {@link #cosines} gives them).
      */
-    public int[] select(Document doc, int budget, double redundancy, double[][] cos) {
+    public int[] select(Document doc, Budget budget, double redundancy, double[][] cos) {
         int[] u = sample(doc.candidates());
         int m = u.length;
         if (m == 0) {
@@ -136,18 +142,31 @@ public record Coverage(double tau, double lambda, double beta, double gamma, dou
         double[] lexRank = eta == 0 ? new double[m] : Selection.lexRank(doc);
         double lexMax = Arrays.stream(lexRank).max().orElse(0);
         double[] title = theta == 0 ? new double[m] : titleCue(doc, u);
+        double[] purpose = psi == 0 ? new double[m] : purposeCue(doc, u);
         for (int a = 0; a < m; a++) {
-            prior[a] = (lexMax > 0 ? eta * lexRank[a] / lexMax : 0) + rho / Math.sqrt(1 + a) + theta * title[a];
+            prior[a] = (lexMax > 0 ? eta * lexRank[a] / lexMax : 0) + rho / Math.sqrt(1 + a) + theta * title[a]
+                    + psi * purpose[a];
+        }
+        int[] words = new int[m];
+        double[] costScale = new double[m];
+        List<Set<String>> wordSets = new ArrayList<>(m);
+        for (int a = 0; a < m; a++) {
+            words[a] = doc.words(u[a]);
+            wordSets.add(new HashSet<>(Words.of(doc.sentences().get(u[a]))));
+            // Under a word budget a sentence costs its words: the gain per word^r (Lin & Bilmes 2010,
+            // budgeted greedy), so long sentences do not fill the room for what they add.
+            costScale[a] = budget.words() > 0 ? Math.pow(Math.max(1, words[a]), -costExponent) : 1;
         }
         double[] covered = new double[m];
         Map<Integer, Double> sectionReward = new HashMap<>();
         boolean[] taken = new boolean[m];
         List<Integer> chosen = new ArrayList<>();
-        while (chosen.size() < budget) {
+        int held = 0;
+        while (!budget.full(chosen.size(), held)) {
             int best = -1;
             double bestGain = Double.NEGATIVE_INFINITY;
             for (int a = 0; a < m; a++) {
-                if (taken[a] || tooClose(cos, a, chosen, redundancy)) {
+                if (taken[a] || !budget.fits(chosen.size(), held, words[a]) || tooClose(cos, wordSets, a, chosen, redundancy)) {
                     continue;
                 }
                 double gain = 0;
@@ -160,6 +179,7 @@ public record Coverage(double tau, double lambda, double beta, double gamma, dou
                 gain /= totalMass;
                 double before = sectionReward.getOrDefault(doc.sections()[u[a]], 0.0);
                 gain += lambda * (Math.sqrt(before + r[a]) - Math.sqrt(before)) + prior[a];
+                gain *= costScale[a];
                 if (gain > bestGain) {
                     bestGain = gain;
                     best = a;
@@ -170,6 +190,7 @@ public record Coverage(double tau, double lambda, double beta, double gamma, dou
             }
             taken[best] = true;
             chosen.add(best);
+            held += words[best];
             for (int i = 0; i < m; i++) {
                 covered[i] = Math.max(covered[i], w[best][i]);
             }
@@ -184,7 +205,6 @@ public record Coverage(double tau, double lambda, double beta, double gamma, dou
      * word every sentence repeats counts for little.
      */
     static double[] titleCue(Document doc, int[] u) {
-        double[] cue = new double[u.length];
         Set<String> title = Set.of();
         for (int i = 0; i < doc.size(); i++) {
             if (doc.fragments()[i] && (i == 0 || doc.sections()[i] != doc.sections()[i - 1])) {
@@ -192,6 +212,26 @@ public record Coverage(double tau, double lambda, double beta, double gamma, dou
                 break;
             }
         }
+        return wordCue(u, doc, title);
+    }
+
+    /**
+     * For each candidate, the idf-weighted share of the content words of the sentences that state the
+     * document's purpose (fragments among them, such as a NAME line) that it holds; all zero when none does.
+     */
+    static double[] purposeCue(Document doc, int[] u) {
+        Set<String> words = new HashSet<>();
+        for (int i = 0; i < doc.size(); i++) {
+            if (doc.purpose()[i]) {
+                words.addAll(Words.content(doc.sentences().get(i)));
+            }
+        }
+        return wordCue(u, doc, words);
+    }
+
+    /** For each candidate {@code u[a]}, the share of {@code title}'s words it holds, each weighted by its idf. */
+    private static double[] wordCue(int[] u, Document doc, Set<String> title) {
+        double[] cue = new double[u.length];
         if (title.isEmpty()) {
             return cue;
         }
@@ -225,9 +265,11 @@ public record Coverage(double tau, double lambda, double beta, double gamma, dou
         return cue;
     }
 
-    private static boolean tooClose(double[][] cos, int a, List<Integer> chosen, double redundancy) {
+    /** Whether candidate a is too similar to one already chosen: by cosine, or by repeating its words. */
+    private static boolean tooClose(double[][] cos, List<Set<String>> words, int a, List<Integer> chosen,
+                                    double redundancy) {
         for (int c : chosen) {
-            if (cos[a][c] > redundancy) {
+            if (cos[a][c] > redundancy || Words.nearDuplicates(words.get(a), words.get(c))) {
                 return true;
             }
         }

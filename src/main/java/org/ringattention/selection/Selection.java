@@ -4,14 +4,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Chooses at most {@code budget} of a document's candidate sentences by a {@link SelectionMethod} and
+ * Chooses a document's candidate sentences within a {@link Budget} by a {@link SelectionMethod} and
  * returns their indices in document order. Every method sees the same candidates (the non-fragment
  * sentences) and the same budget; the graph methods (LexRank, TextRank, coverage) work on at most
- * {@link Coverage#MAX_UNIVERSE} evenly spaced candidates of a longer document; ties go to the earlier sentence, so every choice is deterministic.
+ * {@link Coverage#MAX_UNIVERSE} evenly spaced candidates of a longer document; ties go to the earlier
+ * sentence, so every choice is deterministic.
  */
 public final class Selection {
 
@@ -22,7 +25,7 @@ public final class Selection {
     private Selection() {
     }
 
-    public static int[] select(SelectionMethod method, Document doc, int budget, double redundancy) {
+    public static int[] select(SelectionMethod method, Document doc, Budget budget, double redundancy) {
         return switch (method) {
             case COVERAGE -> Coverage.DEFAULT.select(doc, budget, redundancy);
             case CENTRALITY -> byScore(doc, doc.centrality(), budget, redundancy);
@@ -32,33 +35,48 @@ public final class Selection {
         };
     }
 
-    /** The first {@code budget} candidates. */
-    static int[] lead(Document doc, int budget) {
-        int[] c = doc.candidates();
-        return Arrays.copyOf(c, Math.min(budget, c.length));
+    /** The first candidates in document order, as many as the budget holds. */
+    static int[] lead(Document doc, Budget budget) {
+        return inOrder(doc, doc.candidates(), budget, 1.0);
     }
 
     /**
      * The highest-scoring candidates, skipping one whose cosine similarity to a sentence already picked
      * exceeds {@code redundancy}.
      */
-    static int[] byScore(Document doc, double[] score, int budget, double redundancy) {
+    static int[] byScore(Document doc, double[] score, Budget budget, double redundancy) {
         Integer[] order = Arrays.stream(doc.candidates()).boxed().toArray(Integer[]::new);
         Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> -score[i]).thenComparingInt(i -> i));
+        return inOrder(doc, Arrays.stream(order).mapToInt(Integer::intValue).toArray(), budget, redundancy);
+    }
+
+    /**
+     * Candidates taken in the order given while the budget is not full, skipping one that does not fit it,
+     * that repeats the words of a sentence already taken ({@link Words#nearDuplicates}) or whose cosine
+     * similarity to one exceeds {@code redundancy}; in document order.
+     */
+    private static int[] inOrder(Document doc, int[] order, Budget budget, double redundancy) {
         List<Integer> chosen = new ArrayList<>();
+        List<Set<String>> chosenWords = new ArrayList<>();
+        int words = 0;
         for (int j : order) {
-            if (chosen.size() == budget) {
+            if (budget.full(chosen.size(), words)) {
                 break;
             }
+            int w = doc.words(j);
+            if (!budget.fits(chosen.size(), words, w)) {
+                continue;
+            }
+            Set<String> set = new HashSet<>(Words.of(doc.sentences().get(j)));
             boolean redundant = false;
-            for (int s : chosen) {
-                if (redundancy < 1 && doc.cosine(j, s) > redundancy) {
-                    redundant = true;
-                    break;
-                }
+            for (int k = 0; k < chosen.size() && !redundant; k++) {
+                redundant = Words.nearDuplicates(set, chosenWords.get(k))
+                        || redundancy < 1 && doc.cosine(j, chosen.get(k)) > redundancy;
             }
             if (!redundant) {
                 chosen.add(j);
+                chosenWords.add(set);
+                words += w;
             }
         }
         return chosen.stream().mapToInt(Integer::intValue).sorted().toArray();

@@ -45,4 +45,24 @@ final class Words {
         }
         return words;
     }
+
+    /** Jaccard overlap of two sentences' word sets at or above which one repeats the other. */
+    static final double NEAR_DUPLICATE = 0.8;
+
+    /**
+     * Whether two sentences' word sets overlap by at least {@link #NEAR_DUPLICATE} (Jaccard): a summary
+     * never holds both, whatever the method (a changelog repeats "New upstream release." every entry).
+     */
+    static boolean nearDuplicates(Set<String> a, Set<String> b) {
+        if (a.isEmpty() || b.isEmpty()) {
+            return a.equals(b);
+        }
+        int shared = 0;
+        for (String w : a) {
+            if (b.contains(w)) {
+                shared++;
+            }
+        }
+        return shared >= NEAR_DUPLICATE * (a.size() + b.size() - shared);
+    }
 }

@@ -33,6 +33,8 @@ public final class SentenceSplitter extends DocumentStage {
     private final Param<String> outputCol = new Param<>(this, "outputCol", "sentences column, array<string>");
     private final Param<String> sectionsCol = new Param<>(this, "sectionsCol",
             "each sentence's section number (0 before the first heading), array<int>");
+    private final Param<String> purposeCol = new Param<>(this, "purposeCol",
+            "whether each sentence states what the document is about, array<boolean>");
     private final Param<String> fragmentsCol = new Param<>(this, "fragmentsCol",
             "whether each sentence is a fragment (context only, never selected), array<boolean>");
 
@@ -42,6 +44,7 @@ public final class SentenceSplitter extends DocumentStage {
         setDefault(outputCol, "sentences");
         setDefault(sectionsCol, "sentence_sections");
         setDefault(fragmentsCol, "sentence_fragments");
+        setDefault(purposeCol, "sentence_purpose");
     }
 
     public SentenceSplitter() {
@@ -68,6 +71,10 @@ public final class SentenceSplitter extends DocumentStage {
         return fragmentsCol;
     }
 
+    public Param<String> purposeCol() {
+        return purposeCol;
+    }
+
     public SentenceSplitter setInputCol(String v) {
         set(inputCol, v);
         return this;
@@ -87,7 +94,8 @@ public final class SentenceSplitter extends DocumentStage {
         return new StructType()
                 .add("sentences", DataTypes.createArrayType(DataTypes.StringType, false), false)
                 .add("sections", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-                .add("fragments", DataTypes.createArrayType(DataTypes.BooleanType, false), false);
+                .add("fragments", DataTypes.createArrayType(DataTypes.BooleanType, false), false)
+                .add("purpose", DataTypes.createArrayType(DataTypes.BooleanType, false), false);
     }
 
     @Override
@@ -96,7 +104,8 @@ public final class SentenceSplitter extends DocumentStage {
         return append(schema,
                 DataTypes.createStructField(getOrDefault(outputCol), DataTypes.createArrayType(DataTypes.StringType, false), true),
                 DataTypes.createStructField(getOrDefault(sectionsCol), DataTypes.createArrayType(DataTypes.IntegerType, false), true),
-                DataTypes.createStructField(getOrDefault(fragmentsCol), DataTypes.createArrayType(DataTypes.BooleanType, false), true));
+                DataTypes.createStructField(getOrDefault(fragmentsCol), DataTypes.createArrayType(DataTypes.BooleanType, false), true),
+                DataTypes.createStructField(getOrDefault(purposeCol), DataTypes.createArrayType(DataTypes.BooleanType, false), true));
     }
 
     @Override
@@ -110,21 +119,24 @@ public final class SentenceSplitter extends DocumentStage {
                 .withColumn(getOrDefault(outputCol), functions.col(parsed + ".sentences"))
                 .withColumn(getOrDefault(sectionsCol), functions.col(parsed + ".sections"))
                 .withColumn(getOrDefault(fragmentsCol), functions.col(parsed + ".fragments"))
+                .withColumn(getOrDefault(purposeCol), functions.col(parsed + ".purpose"))
                 .drop(parsed);
     }
 
-    /** One document's sentences with their section ids and fragment flags: a row of {@link #structureType}. */
+    /** One document's sentences with their section ids, fragment and purpose flags: a row of {@link #structureType}. */
     private static Row structure(String text) {
         List<Sentence> parsed = TextStructure.parse(text);
         List<String> texts = new ArrayList<>(parsed.size());
         List<Integer> sections = new ArrayList<>(parsed.size());
         List<Boolean> fragments = new ArrayList<>(parsed.size());
+        List<Boolean> purpose = new ArrayList<>(parsed.size());
         for (Sentence s : parsed) {
             texts.add(s.text());
             sections.add(s.section());
             fragments.add(s.fragment());
+            purpose.add(s.purpose());
         }
         return RowFactory.create(ScalaCollections.asScala(texts), ScalaCollections.asScala(sections),
-                ScalaCollections.asScala(fragments));
+                ScalaCollections.asScala(fragments), ScalaCollections.asScala(purpose));
     }
 }

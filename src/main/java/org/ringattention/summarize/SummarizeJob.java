@@ -62,6 +62,8 @@ public final class SummarizeJob {
         SummarySelector selector = new SummarySelector().setRedundancy(o.redundancy()).setMethod(o.method().label());
         if (o.ratio() > 0) {
             selector.setRatio(o.ratio());
+        } else if (o.words() > 0) {
+            selector.setWords(o.words());
         } else {
             selector.setSentences(o.sentences());
         }

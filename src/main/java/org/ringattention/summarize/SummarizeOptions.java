@@ -28,6 +28,9 @@ public final class SummarizeOptions implements Serializable {
     /** Output formats, the default first: one Delta table, or the Parquet / JSON exports. */
     public static final List<String> OUTPUT_FORMATS = NightlyCommit.FORMATS;
     public static final String OUTPUT_FORMAT = OUTPUT_FORMATS.get(0);
+    /** The default budget: about this many words per summary (BENCHMARKS.md, "Summary quality"). */
+    public static final int WORDS = 75;
+    /** Sentences per summary when a budget in sentences is asked for without a number. */
     public static final int SENTENCES = 6;
     public static final double REDUNDANCY = 0.9;
     public static final double TEMPERATURE = 0.1;
@@ -44,6 +47,7 @@ public final class SummarizeOptions implements Serializable {
     private final String outputFormat;
     private final int sentences;
     private final double ratio;
+    private final int words;
     private final double redundancy;
     private final double temperature;
     private final long maxChars;
@@ -66,6 +70,7 @@ public final class SummarizeOptions implements Serializable {
         outputFormat = b.outputFormat;
         sentences = b.sentences;
         ratio = b.ratio;
+        words = b.words;
         redundancy = b.redundancy;
         temperature = b.temperature;
         maxChars = b.maxChars;
@@ -96,6 +101,7 @@ public final class SummarizeOptions implements Serializable {
         b.outputFormat = outputFormat;
         b.sentences = sentences;
         b.ratio = ratio;
+        b.words = words;
         b.redundancy = redundancy;
         b.temperature = temperature;
         b.maxChars = maxChars;
@@ -137,14 +143,19 @@ public final class SummarizeOptions implements Serializable {
         return outputFormat;
     }
 
-    /** Sentences per summary, unless {@link #ratio} is positive. */
+    /** Sentences per summary, when neither {@link #words} nor {@link #ratio} is positive. */
     public int sentences() {
         return sentences;
     }
 
-    /** A fraction of each document's sentences; 0 means use {@link #sentences}. */
+    /** A fraction of each document's sentences; 0 means use {@link #words} or {@link #sentences}. */
     public double ratio() {
         return ratio;
+    }
+
+    /** About this many words per summary (whole sentences, never more than 1.5 times it); 0 when another budget is set. */
+    public int words() {
+        return words;
     }
 
     /** The largest cosine similarity allowed between two summary sentences. */
@@ -221,6 +232,7 @@ public final class SummarizeOptions implements Serializable {
         private String outputFormat = OUTPUT_FORMAT;
         private int sentences = SENTENCES;
         private double ratio;
+        private int words = WORDS;
         private double redundancy = REDUNDANCY;
         private double temperature = TEMPERATURE;
         private long maxChars = MAX_CHARS;
@@ -264,16 +276,25 @@ public final class SummarizeOptions implements Serializable {
             return this;
         }
 
-        /** A budget of N sentences per summary (clears any ratio). */
+        /** A budget of N sentences per summary (clears any word budget or ratio). */
         public Builder sentences(int v) {
             sentences = v;
             ratio = 0;
+            words = 0;
             return this;
         }
 
-        /** A budget of a fraction of each document's sentences, in (0, 1]. */
+        /** A budget of a fraction of each document's sentences, in (0, 1] (clears any word budget). */
         public Builder ratio(double v) {
             ratio = v;
+            words = 0;
+            return this;
+        }
+
+        /** A budget of about W words per summary, the default kind (clears any ratio). */
+        public Builder words(int v) {
+            words = v;
+            ratio = 0;
             return this;
         }
 
@@ -373,6 +394,7 @@ public final class SummarizeOptions implements Serializable {
                 case "output-format" -> outputFormat(text);
                 case "sentences" -> sentences((int) whole(flag, text, Integer.MIN_VALUE, Integer.MAX_VALUE));
                 case "ratio" -> ratio(number(flag, text));
+                case "words" -> words((int) whole(flag, text, Integer.MIN_VALUE, Integer.MAX_VALUE));
                 case "redundancy" -> redundancy(number(flag, text));
                 case "temperature" -> temperature(number(flag, text));
                 case "max-chars" -> maxChars(whole(flag, text, Long.MIN_VALUE, Long.MAX_VALUE));
@@ -432,6 +454,7 @@ public final class SummarizeOptions implements Serializable {
             }
             require(sentences >= 1, "--sentences must be at least 1, got " + sentences);
             require(ratio == 0 || (ratio > 0 && ratio <= 1), "--ratio must be in (0, 1], got " + ratio);
+            require(words >= 0 && (words > 0 || ratio > 0 || sentences > 0), "--words must be at least 1, got " + words);
             require(redundancy >= -1 && redundancy <= 1,
                     "--redundancy must be a cosine similarity in [-1, 1], got " + redundancy);
             require(temperature > 0 && Double.isFinite(temperature),

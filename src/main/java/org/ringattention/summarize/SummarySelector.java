@@ -12,20 +12,21 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.api.java.UDF6;
+import org.apache.spark.sql.api.java.UDF7;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.ringattention.platform.ScalaCollections;
+import org.ringattention.selection.Budget;
 import org.ringattention.selection.Document;
 import org.ringattention.selection.Selection;
 import org.ringattention.selection.SelectionMethod;
 import scala.collection.Seq;
 
 /**
- * Picks a summary's sentences under a budget ({@code sentences} N, or {@code ratio} R of the
- * document) by a selection {@code method} ({@link SelectionMethod}: {@code coverage} by default,
+ * Picks a summary's sentences under a budget (about {@code words} W words, the default; or
+ * {@code sentences} N; or {@code ratio} R of the document's sentences) by a selection {@code method} ({@link SelectionMethod}: {@code coverage} by default,
  * {@code centrality}, {@code lead}, {@code lexrank}, {@code textrank}), and returns them in document
  * order. Only non-fragment sentences are chosen (the splitter's fragment flags; a table without that
  * column makes every sentence a candidate, as pipelines saved before it existed expect), and
@@ -39,6 +40,8 @@ public final class SummarySelector extends DocumentStage {
     private final Param<String> sentencesCol = new Param<>(this, "sentencesCol", "sentences column, array<string>");
     private final Param<String> sectionsCol = new Param<>(this, "sectionsCol",
             "each sentence's section, array<int>; a missing column means one section");
+    private final Param<String> purposeCol = new Param<>(this, "purposeCol",
+            "whether each sentence states what the document is about, array<boolean>; a missing column means none does");
     private final Param<String> fragmentsCol = new Param<>(this, "fragmentsCol",
             "whether each sentence is a fragment, array<boolean>; a missing column means none is");
     private final Param<String> centralityCol = new Param<>(this, "centralityCol", "centrality column, array<double>");
@@ -49,8 +52,11 @@ public final class SummarySelector extends DocumentStage {
             "how sentences are chosen: " + SelectionMethod.labels(),
             ParamValidators.inArray(java.util.Arrays.stream(SelectionMethod.values()).map(SelectionMethod::label)
                     .toArray(String[]::new)));
-    private final IntParam sentences = new IntParam(this, "sentences", "sentences per summary when ratio is 0",
-            ParamValidators.gtEq(1));
+    private final IntParam sentences = new IntParam(this, "sentences",
+            "sentences per summary when ratio and words are 0", ParamValidators.gtEq(1));
+    private final IntParam words = new IntParam(this, "words",
+            "about this many words per summary, whole sentences, never over 1.5 times it; 0 to use 'sentences'",
+            ParamValidators.gtEq(0));
     private final DoubleParam ratio = new DoubleParam(this, "ratio",
             "fraction of a document's sentences per summary (at least one); 0 to use 'sentences'",
             ParamValidators.inRange(0, 1));
@@ -62,11 +68,13 @@ public final class SummarySelector extends DocumentStage {
         setDefault(sentencesCol, "sentences");
         setDefault(sectionsCol, "sentence_sections");
         setDefault(fragmentsCol, "sentence_fragments");
+        setDefault(purposeCol, "sentence_purpose");
         setDefault(centralityCol, "centrality");
         setDefault(embeddingsCol, "embeddings");
         setDefault(outputCol, "selection");
         setDefault(method, SummarizeOptions.METHOD.label());
         setDefault(sentences, (Object) SummarizeOptions.SENTENCES);
+        setDefault(words, (Object) SummarizeOptions.WORDS);
         setDefault(ratio, (Object) 0.0);
         setDefault(redundancy, (Object) SummarizeOptions.REDUNDANCY);
     }
@@ -103,6 +111,10 @@ public final class SummarySelector extends DocumentStage {
         return fragmentsCol;
     }
 
+    public Param<String> purposeCol() {
+        return purposeCol;
+    }
+
     public Param<String> method() {
         return method;
     }
@@ -125,19 +137,35 @@ public final class SummarySelector extends DocumentStage {
         return redundancy;
     }
 
-    /** Budget of N sentences per document (clears any ratio). */
+    public IntParam words() {
+        return words;
+    }
+
+    /** Budget of N sentences per document (clears any ratio and word budget). */
     public SummarySelector setSentences(int n) {
         set(sentences, n);
+        set(ratio, 0.0);
+        set(words, 0);
+        return this;
+    }
+
+    /** Budget of about W words per document (clears any ratio). */
+    public SummarySelector setWords(int w) {
+        if (w < 1) {
+            throw new IllegalArgumentException("words must be at least 1, got " + w);
+        }
+        set(words, w);
         set(ratio, 0.0);
         return this;
     }
 
-    /** Budget of a fraction of each document's sentences, at least one. */
+    /** Budget of a fraction of each document's sentences, at least one (clears any word budget). */
     public SummarySelector setRatio(double r) {
         if (!(r > 0 && r <= 1)) {
             throw new IllegalArgumentException("ratio must be in (0, 1], got " + r);
         }
         set(ratio, r);
+        set(words, 0);
         return this;
     }
 
@@ -153,9 +181,15 @@ public final class SummarySelector extends DocumentStage {
                 .add("selected_scores", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
     }
 
-    /** Sentences to pick from a document of {@code n}: {@code ceil(ratio n)} (at least one) when ratio > 0, else {@code count}. */
-    static int budget(int n, double ratio, int count) {
-        return ratio > 0 ? Math.max(1, (int) Math.ceil(ratio * n)) : Math.min(n, count);
+    /**
+     * The budget for a document of {@code n} sentences: {@code ceil(ratio n)} sentences (at least one) when
+     * ratio > 0, else {@code words} words when positive, else {@code count} sentences.
+     */
+    static Budget budget(int n, double ratio, int words, int count) {
+        if (ratio > 0) {
+            return Budget.sentences(Math.max(1, (int) Math.ceil(ratio * n)));
+        }
+        return words > 0 ? Budget.words(words) : Budget.sentences(Math.min(n, count));
     }
 
     @Override
@@ -174,46 +208,43 @@ public final class SummarySelector extends DocumentStage {
         double maxCosine = (Double) getOrDefault(redundancy);
         double r = (Double) getOrDefault(ratio);
         int count = (Integer) getOrDefault(sentences);
+        int w = (Integer) getOrDefault(words);
         SelectionMethod m = SelectionMethod.of(getOrDefault(method));
         boolean failFast = isFailFast();
-        UserDefinedFunction udf = functions.udf((UDF6<String, Seq<String>, Seq<Object>, Seq<Object>, Seq<Double>, byte[], Row>)
-                (docId, texts, sectionIds, fragmentFlags, scores, vectors) -> {
+        UserDefinedFunction udf = functions.udf(
+                (UDF7<String, Seq<String>, Seq<Object>, Seq<Object>, Seq<Object>, Seq<Double>, byte[], Row>)
+                (docId, texts, sectionIds, fragmentFlags, purposeFlags, scores, vectors) -> {
             if (texts == null || scores == null || vectors == null) {
                 return null;
             }
-            return perDocument("SummarySelector", docId, failFast,
-                    () -> selection(m, texts, sectionIds, fragmentFlags, scores, vectors, r, count, maxCosine), null);
+            return perDocument("SummarySelector", docId, failFast, () -> selection(m, texts, sectionIds,
+                    fragmentFlags, purposeFlags, scores, vectors, r, w, count, maxCosine), null);
         }, selectionType());
         Column[] in = {docIdColumn(dataset), dataset.col(getOrDefault(sentencesCol)),
             optional(dataset, getOrDefault(sectionsCol), DataTypes.IntegerType),
             optional(dataset, getOrDefault(fragmentsCol), DataTypes.BooleanType),
+            optional(dataset, getOrDefault(purposeCol), DataTypes.BooleanType),
             dataset.col(getOrDefault(centralityCol)), dataset.col(getOrDefault(embeddingsCol))};
         return dataset.withColumn(getOrDefault(outputCol), udf.apply(in));
     }
 
     /** One document's summary: the selection row of {@link #selectionType}, or null when nothing is selectable. */
     private static Row selection(SelectionMethod m, Seq<String> texts, Seq<Object> sectionIds, Seq<Object> fragmentFlags,
-                                 Seq<Double> scores, byte[] vectors, double r, int count, double maxCosine) {
+                                 Seq<Object> purposeFlags, Seq<Double> scores, byte[] vectors, double r, int w, int count,
+                                 double maxCosine) {
         List<String> s = ScalaCollections.asJava(texts);
         int n = s.size();
         double[] c = ScalaCollections.asJava(scores).stream().mapToDouble(Double::doubleValue).toArray();
         float[] e = Floats.fromBytes(vectors);
         int[] sections = new int[n];
-        boolean[] fragments = new boolean[n];
         if (sectionIds != null) {
             List<Object> ids = ScalaCollections.asJava(sectionIds);
             for (int i = 0; i < n; i++) {
                 sections[i] = (Integer) ids.get(i);
             }
         }
-        if (fragmentFlags != null) {
-            List<Object> flags = ScalaCollections.asJava(fragmentFlags);
-            for (int i = 0; i < n; i++) {
-                fragments[i] = (Boolean) flags.get(i);
-            }
-        }
-        Document doc = new Document(s, sections, fragments, e, e.length / n, c);
-        int[] picked = Selection.select(m, doc, budget(n, r, count), maxCosine);
+        Document doc = new Document(s, sections, flags(fragmentFlags, n), flags(purposeFlags, n), e, e.length / n, c);
+        int[] picked = Selection.select(m, doc, budget(n, r, w, count), maxCosine);
         if (picked.length == 0) {
             return null;
         }
@@ -227,6 +258,18 @@ public final class SummarySelector extends DocumentStage {
         }
         return RowFactory.create(String.join(" ", parts), ScalaCollections.asScala(indices),
                 ScalaCollections.asScala(picks));
+    }
+
+    /** A Spark {@code array<boolean>} value as n flags, all false when it is null (the column was missing). */
+    private static boolean[] flags(Seq<Object> values, int n) {
+        boolean[] f = new boolean[n];
+        if (values != null) {
+            List<Object> list = ScalaCollections.asJava(values);
+            for (int i = 0; i < n; i++) {
+                f[i] = (Boolean) list.get(i);
+            }
+        }
+        return f;
     }
 
     /** The array column {@code name}, or a null array when the input lacks it. */

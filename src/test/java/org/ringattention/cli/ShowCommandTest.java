@@ -42,7 +42,7 @@ class ShowCommandTest {
         String[] latest = run(out.toString());
         assertEquals("0", latest[0], latest[2]);
         assertTrue(latest[1].startsWith("2026-11-29: 1 summaries, 1 rejects"), latest[1]);
-        assertTrue(latest[1].contains("a.txt  (9 sentences, 120 tokens)\n  Newer summary."), latest[1]);
+        assertTrue(latest[1].contains("a.txt  (9 sentences, 120 tokens; summary 2 words)\n  Newer summary."), latest[1]);
         assertTrue(latest[1].contains("empty.txt: empty text"), latest[1]);
 
         String[] doc = run(out.toString(), "--date", "2026-11-28", "--doc", "a.txt");

@@ -20,15 +20,56 @@ class SelectionTest {
     }
 
     @Test
+    void aWordBudgetIsFilledWithWholeSentencesAsNearAsTheyAllow() {
+        assertEquals(4, Budget.words("Hello, world -- 3 items."), "a run without a letter or digit is no word");
+        assertEquals(0, Budget.words("  --  ** "));
+        Budget ten = Budget.words(10);
+        assertTrue(ten.fits(0, 0, 8));
+        assertTrue(ten.fits(1, 8, 3), "11 words are nearer to 10 than 8");
+        assertTrue(!ten.fits(1, 8, 5), "13 words are farther from 10 than 8");
+        assertTrue(!ten.fits(0, 0, 16), "never more than 1.5 times the budget");
+        assertTrue(ten.full(2, 10) && !ten.full(1, 9));
+        assertTrue(Budget.sentences(2).fits(1, 500, 500) && !Budget.sentences(2).fits(2, 0, 1));
+
+        // Sentences of 3 to 40 words, vectors spread on a circle: every method stays within 1.5 W, and the
+        // ones that take any order of candidates come within the longest skipped sentence of W.
+        int n = 40;
+        int d = 2;
+        float[] e = new float[n * d];
+        double[] c = new double[n];
+        List<String> sentences = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            e[2 * i] = (float) Math.cos(i * 0.7);
+            e[2 * i + 1] = (float) Math.sin(i * 0.7);
+            c[i] = (i * 37 % n) / (double) n;
+            sentences.add(("word" + i + " ").repeat(3 + i * 13 % 38).strip() + ".");
+        }
+        Document doc = new Document(sentences, new int[n], new boolean[n], e, d, c);
+        int checked = 0;
+        for (int w : new int[] {20, 60, 150}) {
+            for (SelectionMethod m : SelectionMethod.values()) {
+                int total = 0;
+                for (int i : Selection.select(m, doc, Budget.words(w), 1.0)) {
+                    total += doc.words(i);
+                }
+                assertTrue(total <= 1.5 * w, m + " at " + w + " words took " + total);
+                assertTrue(total >= w - 3, m + " at " + w + " words stopped at " + total + " with 3-word sentences left");
+                checked++;
+            }
+        }
+        assertEquals(3 * SelectionMethod.values().length, checked);
+    }
+
+    @Test
     void centralityKeepsBudgetOrderAndSkipsNearDuplicates() {
         int d = 2;
         float[] e = {1, 0, 1, 0, 0, 1, 0.6f, 0.8f};
         double[] c = {0.5, 3.0, 2.0, 2.0};
         Document doc = doc(e, d, c, new boolean[4], new int[4]);
         // 1 first; 0 repeats 1 exactly (cosine 1 > 0.9): skipped; then 2 and 3 tie, the earlier wins.
-        assertArrayEquals(new int[] {1, 2}, Selection.select(SelectionMethod.CENTRALITY, doc, 2, 0.9));
-        assertArrayEquals(new int[] {0, 1, 2, 3}, Selection.select(SelectionMethod.CENTRALITY, doc, 4, 1.0));
-        assertArrayEquals(new int[] {1, 2, 3}, Selection.select(SelectionMethod.CENTRALITY, doc, 4, 0.9));
+        assertArrayEquals(new int[] {1, 2}, Selection.select(SelectionMethod.CENTRALITY, doc, Budget.sentences(2), 0.9));
+        assertArrayEquals(new int[] {0, 1, 2, 3}, Selection.select(SelectionMethod.CENTRALITY, doc, Budget.sentences(4), 1.0));
+        assertArrayEquals(new int[] {1, 2, 3}, Selection.select(SelectionMethod.CENTRALITY, doc, Budget.sentences(4), 0.9));
     }
 
     @Test
@@ -50,7 +91,7 @@ class SelectionTest {
         Document doc = doc(e, d, c, fragments, sections);
         int checked = 0;
         for (SelectionMethod m : SelectionMethod.values()) {
-            int[] picked = Selection.select(m, doc, 4, 0.99);
+            int[] picked = Selection.select(m, doc, Budget.sentences(4), 0.99);
             assertEquals(4, picked.length, m.label());
             for (int i : picked) {
                 assertTrue(!fragments[i], m.label() + " picked fragment " + i);
@@ -83,7 +124,7 @@ class SelectionTest {
             c[i] = 5;
         }
         Document doc = doc(e, d, c, new boolean[n], sections);
-        int[] picked = Coverage.DEFAULT.select(doc, 4, 0.9);
+        int[] picked = Coverage.DEFAULT.select(doc, Budget.sentences(4), 0.9);
         int template = 0;
         for (int i : picked) {
             template += i < 50 ? 1 : 0;
@@ -91,7 +132,7 @@ class SelectionTest {
         assertEquals(1, template, "one template sentence, then the other sections");
         assertEquals(4, picked.length);
         // Raw centrality fills the summary with the template.
-        for (int i : Selection.select(SelectionMethod.CENTRALITY, doc, 4, 1.0)) {
+        for (int i : Selection.select(SelectionMethod.CENTRALITY, doc, Budget.sentences(4), 1.0)) {
             assertTrue(i < 50);
         }
     }
@@ -107,11 +148,11 @@ class SelectionTest {
         List<String> s = List.of("alpha beta gamma", "alpha beta gamma", "epsilon zeta eta iota kappa mu",
                 "alpha beta gamma");
         Document doc = new Document(s, new int[4], new boolean[4], e, d, new double[4]);
-        assertArrayEquals(new int[] {2}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0, 0).select(doc, 1, 0.9));
+        assertArrayEquals(new int[] {2}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0, 0, 0, 0).select(doc, Budget.sentences(1), 0.9));
         // The lead prior (0.5 for the first candidate, 0.29 for the third) outweighs the longer sentence.
-        assertArrayEquals(new int[] {0}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0.5, 0).select(doc, 1, 0.9));
+        assertArrayEquals(new int[] {0}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0.5, 0, 0, 0).select(doc, Budget.sentences(1), 0.9));
         // Sentence 2 shares no word with the others, so it has LexRank's lowest score.
-        assertArrayEquals(new int[] {0}, new Coverage(0.8, 2.0, 0, 1.0, 1.0, 0, 0).select(doc, 1, 0.9));
+        assertArrayEquals(new int[] {0}, new Coverage(0.8, 2.0, 0, 1.0, 1.0, 0, 0, 0, 0).select(doc, Budget.sentences(1), 0.9));
     }
 
     @Test
@@ -132,8 +173,8 @@ class SelectionTest {
         assertEquals(0, cue[0]);
         assertTrue(cue[1] > 0.4 && cue[1] < 0.6, "one of two title words, equal idf: " + cue[1]);
         assertEquals(0, cue[2]);
-        assertArrayEquals(new int[] {1}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0, 0).select(doc, 1, 0.9));
-        assertArrayEquals(new int[] {2}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0, 0.8).select(doc, 1, 0.9));
+        assertArrayEquals(new int[] {1}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0, 0, 0, 0).select(doc, Budget.sentences(1), 0.9));
+        assertArrayEquals(new int[] {2}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0, 0.8, 0, 0).select(doc, Budget.sentences(1), 0.9));
         // Without a heading there is no cue.
         Document plain = new Document(s, new int[5], new boolean[5], e, d, new double[5]);
         assertEquals(0, Arrays.stream(Coverage.titleCue(plain, plain.candidates())).sum());
@@ -143,7 +184,7 @@ class SelectionTest {
     void leadTakesTheFirstCandidates() {
         boolean[] fragments = {true, false, false, true, false};
         Document doc = doc(new float[10], 2, new double[5], fragments, new int[5]);
-        assertArrayEquals(new int[] {1, 2, 4}, Selection.select(SelectionMethod.LEAD, doc, 3, 0.9));
+        assertArrayEquals(new int[] {1, 2, 4}, Selection.select(SelectionMethod.LEAD, doc, Budget.sentences(3), 0.9));
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.ringattention.selection.Budget;
 import org.ringattention.backend.Backend;
 import org.ringattention.backend.BackendFactory;
 import org.ringattention.backend.Device;
@@ -79,10 +80,11 @@ class CentralityTest {
     }
 
     @Test
-    void budgetIsCountOrRatio() {
-        assertEquals(2, SummarySelector.budget(10, 0.15, 5));
-        assertEquals(1, SummarySelector.budget(3, 0.01, 5));
-        assertEquals(3, SummarySelector.budget(3, 0, 5));
+    void budgetIsRatioWordsOrCount() {
+        assertEquals(Budget.sentences(2), SummarySelector.budget(10, 0.15, 100, 5));
+        assertEquals(Budget.sentences(1), SummarySelector.budget(3, 0.01, 0, 5));
+        assertEquals(Budget.words(100), SummarySelector.budget(10, 0, 100, 5));
+        assertEquals(Budget.sentences(3), SummarySelector.budget(3, 0, 0, 5));
     }
 
     @Test

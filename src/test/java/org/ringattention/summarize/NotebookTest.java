@@ -45,12 +45,13 @@ class NotebookTest {
             }
             assertEquals(0, shown.get(1).rows().size(), "the samples have no rejects");
 
-            // The job's own outputs, with the job's default budget (the old notebook chose 3): the notebook is the job.
+            // The job's own outputs, with the job's default word budget: the notebook is the job.
             assertTrue(Files.exists(out.resolve("report/date=2026-11-29/index.html")), "the report");
             assertTrue(Files.isDirectory(Path.of(NightlyTables.deltaTable(out.toString()), "_delta_log")), "the night's Delta table");
             for (Row r : NightlyTables.read(runner.spark(), out.toString(), "summaries", "2026-11-29").collectAsList()) {
-                int chosen = r.getList(r.fieldIndex("selected_indices")).size();
-                assertTrue(chosen > 3 && chosen <= SummarizeOptions.SENTENCES, r.getAs("doc_id") + ": " + chosen);
+                int words = org.ringattention.selection.Budget.words(r.getAs("summary"));
+                assertTrue(words > SummarizeOptions.WORDS / 2 && words <= 1.5 * SummarizeOptions.WORDS,
+                        r.getAs("doc_id") + ": " + words + " words");
             }
         }
     }
