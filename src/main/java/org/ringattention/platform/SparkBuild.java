@@ -82,8 +82,9 @@ public record SparkBuild(String name, String sparkLine, String scalaBinary, bool
         Optional<SparkBuild> right = all().stream().filter(b -> b.fits(runtime)).findFirst();
         if (right.isPresent()) {
             SparkBuild b = right.get();
-            return Optional.of(self + ": use the " + b.name + " build instead (" + b.command() + " makes "
-                    + b.jar() + ")");
+            // On Databricks a jar is attached to the cluster (the notebook's first cell says this line).
+            return Optional.of(self + (runtime.databricks() ? ": attach the " : ": use the ") + b.name
+                    + " build instead (" + b.command() + " makes " + b.jar() + ")");
         }
         return Optional.of(self + ", for which no build is made: the builds are for "
                 + all().stream().map(SparkBuild::describe).collect(Collectors.joining(", "))

@@ -86,7 +86,8 @@ class SparkBuildTest {
                     assertTrue(c.fits() == null
                             ? line.contains("no build is made: the builds are for Spark 4.2 (Scala 2.13), "
                                     + "Spark 4.0 (Scala 2.13) for Databricks, Spark 3.5 (Scala 2.12)")
-                            : line.contains("use the " + c.fits().name() + " build instead (" + c.fits().command()
+                            : line.contains((c.runtime().databricks() ? "attach the " : "use the ") + c.fits().name()
+                                    + " build instead (" + c.fits().command()
                                     + " makes " + c.fits().jar() + ")"), what + ": " + line);
                 }
                 checked++;
