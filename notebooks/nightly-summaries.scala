@@ -5,9 +5,16 @@
 // MAGIC The nightly job of `spark-ring-attention`, as a notebook: the same library entry point as `jobs/summarize`
 // MAGIC (`SummarizeJob.summarize`), so the same summaries, rejects and report. Sentences are embedded with
 // MAGIC all-MiniLM-L6-v2, attend to every other sentence of their document (exact attention), and the sentences that
-// MAGIC receive the most attention form the summary. Attach the job jar (`target/spark-ring-attention-*-job.jar`) to
-// MAGIC the cluster first; `conf/databricks-cluster.json` has the cluster settings. Run it as a job with the widgets
-// MAGIC below as its parameters.
+// MAGIC receive the most attention form the summary. Attach the job jar built for Databricks to the cluster first
+// MAGIC (`mvn -P databricks package` makes `target/databricks/spark-ring-attention-*-spark4.0-scala2.13-databricks-job.jar`,
+// MAGIC which uses the runtime's own Delta Lake); `conf/databricks-cluster.json` has the cluster settings. Run it as a
+// MAGIC job with the widgets below as its parameters.
+
+// COMMAND ----------
+
+// The attached jar must be the build for this cluster's runtime: on any other (a jar for another Spark, or one
+// that bundles Delta Lake) this stops here with one line naming the jar to attach.
+org.ringattention.platform.SparkBuild.requireRuntime()
 
 // COMMAND ----------
 

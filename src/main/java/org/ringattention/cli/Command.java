@@ -4,10 +4,11 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.ringattention.io.BadInputException;
+import org.ringattention.platform.SparkBuild;
 
 /**
- * What every command line entry point shares: bad input is one line on stderr and exit status 2,
- * anything unexpected exit status 1, success 0.
+ * What every command line entry point shares: a jar built for another Spark is refused before anything
+ * starts; bad input is one line on stderr and exit status 2, anything unexpected exit status 1, success 0.
  */
 abstract class Command {
 
@@ -17,6 +18,12 @@ abstract class Command {
 
     /** Runs the command; exceptions are turned into an exit status by {@link #execute}. */
     abstract int run(String[] args, PrintStream out, PrintStream err) throws Exception;
+
+    /** {@link #run} on the Spark this jar was built for; a wrong one is bad input, named in one line. */
+    final int start(String[] args, PrintStream out, PrintStream err) throws Exception {
+        SparkBuild.requireRuntime();
+        return run(args, out, err);
+    }
 
     abstract String usage();
 
@@ -28,7 +35,7 @@ abstract class Command {
             }
         }
         try {
-            return run(args, out, err);
+            return start(args, out, err);
         } catch (BadInputException | IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             return BAD_INPUT;

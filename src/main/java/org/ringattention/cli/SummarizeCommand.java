@@ -20,13 +20,16 @@ public final class SummarizeCommand extends Command {
             "--save-pipeline", "--master", "--device", "--method", "--ring-threshold", "--ring-partitions", "--precision");
     private static final List<String> FLAGS = List.of("--attention", "--phase-times", "--quiet", "--fail-fast", "--full");
 
-    public static void main(String[] args) {
-        int status = new SummarizeCommand().execute(args, System.out, System.err);
-        // Under YARN cluster mode the application master runs main() and reports its outcome; an exit
-        // here, even with 0, would end the AM before it records success.
-        if (status != OK || !"cluster".equals(System.getProperty("spark.submit.deployMode"))) {
-            System.exit(status);
+    public static void main(String[] args) throws Exception {
+        if ("cluster".equals(System.getProperty("spark.submit.deployMode"))) {
+            // Under YARN cluster mode the application master runs main() and reports its outcome: what main
+            // throws becomes the application's diagnostics, which spark-submit prints (a jar for another
+            // Spark: the line naming the right build). An exit here, even with 0, would end the AM before it
+            // records anything.
+            new SummarizeCommand().start(args, System.out, System.err);
+            return;
         }
+        System.exit(new SummarizeCommand().execute(args, System.out, System.err));
     }
 
     @Override

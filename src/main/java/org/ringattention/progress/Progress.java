@@ -19,8 +19,8 @@ import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.util.LongAccumulator;
+import org.ringattention.platform.ScalaCollections;
 import scala.Tuple4;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Progress lines of a Spark job on a {@link PrintStream}, in the manner of a build tool's console: the
@@ -352,10 +352,10 @@ public final class Progress implements AutoCloseable {
 
         @Override
         public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
-            for (Tuple4<Object, Object, Object, scala.collection.immutable.Seq<AccumulableInfo>> task
-                    : CollectionConverters.asJava(update.accumUpdates())) {
+            for (Tuple4<Object, Object, Object, ? extends scala.collection.Seq<AccumulableInfo>> task
+                    : ScalaCollections.asJava(update.accumUpdates())) {
                 Map<Long, Long> values = new ConcurrentHashMap<>();
-                for (AccumulableInfo info : CollectionConverters.asJava(task._4())) {
+                for (AccumulableInfo info : ScalaCollections.asJava(task._4())) {
                     if (info.update().isDefined() && info.update().get() instanceof Long v) {
                         values.put(info.id(), v);
                     }

@@ -10,7 +10,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.apache.arrow.compression.CommonsCompressionFactory;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
@@ -104,8 +103,9 @@ public final class ArrowBlock implements Serializable {
                 list.setValueCount(n);
             }
             root.setRowCount(n);
+            // The codec's default level: Arrow 12 (Spark 3.5) has no constructor taking a level.
             try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(bytes),
-                    IpcOption.DEFAULT, compression.factory(), compression.codec, Optional.empty())) {
+                    IpcOption.DEFAULT, compression.factory(), compression.codec)) {
                 writer.start();
                 writer.writeBatch();
                 writer.end();

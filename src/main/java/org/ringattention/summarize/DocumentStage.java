@@ -18,6 +18,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.ringattention.platform.ScalaCollections;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -131,12 +132,12 @@ abstract class DocumentStage extends Transformer implements DefaultParamsWritabl
     }
 
     /** A Spark {@code array<double>} value. */
-    static scala.collection.immutable.Seq<Object> doubles(double[] x) {
+    static scala.collection.Seq<Object> doubles(double[] x) {
         List<Object> list = new ArrayList<>(x.length);
         for (double v : x) {
             list.add(v);
         }
-        return scala.jdk.javaapi.CollectionConverters.asScala(list).toSeq();
+        return ScalaCollections.asScala(list);
     }
 
     /** {@code schema} with {@code fields} appended; refuses a name that exists already. */

@@ -13,9 +13,9 @@ import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.ringattention.platform.ScalaCollections;
 import org.ringattention.text.Sentence;
 import org.ringattention.text.TextStructure;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Text to sentences, reading the document's structure first ({@link TextStructure}: paragraphs,
@@ -136,8 +136,7 @@ public final class SentenceSplitter extends DocumentStage {
             fragments.add(s.fragment());
             purpose.add(s.purpose());
         }
-        return RowFactory.create(CollectionConverters.asScala(texts).toSeq(),
-                CollectionConverters.asScala(sections).toSeq(), CollectionConverters.asScala(fragments).toSeq(),
-                CollectionConverters.asScala(purpose).toSeq());
+        return RowFactory.create(ScalaCollections.asScala(texts), ScalaCollections.asScala(sections),
+                ScalaCollections.asScala(fragments), ScalaCollections.asScala(purpose));
     }
 }

@@ -26,6 +26,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.ringattention.output.NightlyCommit;
+import org.ringattention.platform.ScalaCollections;
+import org.ringattention.platform.SparkBuild;
 import org.slf4j.LoggerFactory;
 import org.ringattention.progress.Progress;
 import org.ringattention.report.DocumentSummary;
@@ -108,9 +110,11 @@ public final class SummarizeJob {
     /**
      * Runs the job: reads and validates the input, summarizes, commits the night's tables, then writes
      * its report. Progress lines go to {@code progressOut} (none when null) every
-     * {@code spark.ringattention.progress.interval} (default 10 s).
+     * {@code spark.ringattention.progress.interval} (default 10 s). Refuses first a Spark this jar was not
+     * built for ({@link SparkBuild#requireRuntime}).
      */
     public static Summary summarize(SparkSession spark, SummarizeOptions o, Pipeline pipeline, java.io.PrintStream progressOut) {
+        SparkBuild.requireRuntime();
         long interval = spark.sparkContext().getConf().getTimeAsMs("spark.ringattention.progress.interval", "10s");
         try (Progress progress = Progress.start(spark.sparkContext(), "summarize", progressOut, interval)) {
             return summarize(spark, o, pipeline, progress);
@@ -343,7 +347,7 @@ public final class SummarizeJob {
                 for (int k = 0; k < d; k++) {
                     v.add(context[i * d + k]);
                 }
-                rows.add(RowFactory.create(id, i, c.get(i), scala.jdk.javaapi.CollectionConverters.asScala(v).toSeq()));
+                rows.add(RowFactory.create(id, i, c.get(i), ScalaCollections.asScala(v)));
             }
             return rows.iterator();
         };

@@ -17,12 +17,12 @@ import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.ringattention.platform.ScalaCollections;
 import org.ringattention.selection.Budget;
 import org.ringattention.selection.Document;
 import org.ringattention.selection.Selection;
 import org.ringattention.selection.SelectionMethod;
-import scala.collection.immutable.Seq;
-import scala.jdk.javaapi.CollectionConverters;
+import scala.collection.Seq;
 
 /**
  * Picks a summary's sentences under a budget (about {@code words} W words, the default; or
@@ -232,13 +232,13 @@ public final class SummarySelector extends DocumentStage {
     private static Row selection(SelectionMethod m, Seq<String> texts, Seq<Object> sectionIds, Seq<Object> fragmentFlags,
                                  Seq<Object> purposeFlags, Seq<Double> scores, byte[] vectors, double r, int w, int count,
                                  double maxCosine) {
-        List<String> s = CollectionConverters.asJava(texts);
+        List<String> s = ScalaCollections.asJava(texts);
         int n = s.size();
-        double[] c = CollectionConverters.asJava(scores).stream().mapToDouble(Double::doubleValue).toArray();
+        double[] c = ScalaCollections.asJava(scores).stream().mapToDouble(Double::doubleValue).toArray();
         float[] e = Floats.fromBytes(vectors);
         int[] sections = new int[n];
         if (sectionIds != null) {
-            List<Object> ids = CollectionConverters.asJava(sectionIds);
+            List<Object> ids = ScalaCollections.asJava(sectionIds);
             for (int i = 0; i < n; i++) {
                 sections[i] = (Integer) ids.get(i);
             }
@@ -256,15 +256,15 @@ public final class SummarySelector extends DocumentStage {
             indices.add(i);
             picks.add(c[i]);
         }
-        return RowFactory.create(String.join(" ", parts), CollectionConverters.asScala(indices).toSeq(),
-                CollectionConverters.asScala(picks).toSeq());
+        return RowFactory.create(String.join(" ", parts), ScalaCollections.asScala(indices),
+                ScalaCollections.asScala(picks));
     }
 
     /** A Spark {@code array<boolean>} value as n flags, all false when it is null (the column was missing). */
     private static boolean[] flags(Seq<Object> values, int n) {
         boolean[] f = new boolean[n];
         if (values != null) {
-            List<Object> list = CollectionConverters.asJava(values);
+            List<Object> list = ScalaCollections.asJava(values);
             for (int i = 0; i < n; i++) {
                 f[i] = (Boolean) list.get(i);
             }

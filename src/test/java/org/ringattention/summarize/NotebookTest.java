@@ -3,6 +3,7 @@ package org.ringattention.summarize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,8 +18,10 @@ import org.ringattention.testing.NotebookRunner;
 /** Every cell of the shipped Databricks notebook, in order, against local Spark and the shipped samples. */
 class NotebookTest {
 
+    private static final Path NOTEBOOK = Path.of("notebooks/nightly-summaries.scala");
+
     @Test
-    void theNotebookRunsTheJobWithItsDefaults(@TempDir Path dir) {
+    void theNotebookRunsTheJobWithItsDefaults(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("out");
         // Delta Lake configured on the session, as on Databricks, where it is the default table format.
         try (NotebookRunner runner = NotebookRunner.start(dir, Map.of("spark.sql.shuffle.partitions", "4",
@@ -27,7 +30,12 @@ class NotebookTest {
             runner.widget("input", Path.of("jobs/samples").toAbsolutePath().toString());
             runner.widget("output", out.toString());
             runner.widget("date", "2026-11-29");
-            NotebookRunner.Run run = runner.run(Path.of("notebooks/nightly-summaries.scala"));
+            List<NotebookRunner.Cell> cells = NotebookRunner.parse(Files.readString(NOTEBOOK));
+            NotebookRunner.Cell first = cells.stream().filter(c -> c.kind() == NotebookRunner.CellKind.SCALA)
+                    .findFirst().orElseThrow();
+            assertTrue(first.source().endsWith("org.ringattention.platform.SparkBuild.requireRuntime()"),
+                    "the first cell checks the runtime against the attached jar: " + first.source());
+            NotebookRunner.Run run = runner.run(cells);
             List<NotebookRunner.Displayed> shown = run.displays();
             assertEquals(3, shown.size(), "three displays: the nights, summaries, rejects");
             assertEquals(List.of("date", "computed", "carried", "rejects", "tokens_computed", "seconds", "core_hours",

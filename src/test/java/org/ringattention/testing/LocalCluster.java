@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.spark.SparkConf;
+import org.ringattention.platform.SparkRuntime;
 
 /**
  * Spark's {@code local-cluster[N,cores,MB]} for tests: executors in separate JVMs, so serialization and
@@ -21,8 +22,9 @@ public final class LocalCluster {
      */
     public static SparkConf conf(Path dir, String master, String appName, String extraJvmArgs) throws IOException {
         Path sparkHome = dir.resolve("spark-home");
-        Files.createDirectories(sparkHome.resolve("launcher/target/scala-2.13"));
-        Files.createDirectories(sparkHome.resolve("assembly/target/scala-2.13/jars"));
+        String scala = "scala-" + SparkRuntime.current().scalaBinary();
+        Files.createDirectories(sparkHome.resolve("launcher/target").resolve(scala));
+        Files.createDirectories(sparkHome.resolve("assembly/target").resolve(scala).resolve("jars"));
         // The in-process Worker reads these as system properties, not from the SparkConf.
         System.setProperty("spark.testing", "true");
         System.setProperty("spark.test.home", sparkHome.toString());
