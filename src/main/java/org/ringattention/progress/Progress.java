@@ -363,7 +363,7 @@ public final class Progress implements AutoCloseable {
                 runningTasks.put((Long) task._1(), values);
             }
             for (org.apache.spark.executor.ExecutorMetrics m
-                    : CollectionConverters.asJava(update.executorUpdates()).values()) {
+                    : ScalaCollections.asJava(update.executorUpdates()).values()) {
                 heap(m);
             }
         }
