@@ -108,6 +108,8 @@ public final class FaultDrill {
                 FaultPlan plan = new FaultPlan(point, FaultPlan.ANY, call,
                         kill ? FaultPlan.Kind.EXECUTOR : FaultPlan.Kind.TASK,
                         work.resolve("fired-" + i).toAbsolutePath().toString());
+                // A once file left by an earlier drill in the same folder would count as fired without firing.
+                forget(Path.of(plan.once()));
                 long t = System.nanoTime();
                 String digest = digestOfRun(o, i, plan, events);
                 boolean fired = Files.exists(Path.of(plan.once()));
@@ -156,6 +158,15 @@ public final class FaultDrill {
             throw new IllegalStateException(e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove " + out, e);
+        }
+    }
+
+    /** Removes a once file before its run. */
+    private static void forget(Path once) {
+        try {
+            Files.deleteIfExists(once);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the stale fault marker " + once, e);
         }
     }
 
