@@ -58,8 +58,10 @@ public final class TextStructure {
     private static final String RULE_CHARACTERS = "-=*_~#^+`'\"";
     private static final Pattern RULE = Pattern.compile("^\\s*([-=*_~#^+`'\"])\\1{2,}\\s*$");
     private static final Pattern TABLE_BORDER = Pattern.compile("^\\s*[-=+|:]{3,}(\\s+[-=+|:]{3,})+\\s*$|^\\s*\\+[-=+]+\\+\\s*$");
+    /** The bullets a list item opens with: {@code ~} too, a Debian changelog's third level. Leading {@code -} is literal in a class. */
+    private static final String BULLETS = "-*+~\u2022\u2023\u2043\u25E6\u25CB\u25AA\u2013";
     private static final Pattern LIST_ITEM = Pattern.compile(
-            "^\\s*(?:[-*+\u2022\u2023\u2043\u25E6\u25CB\u25AA\u2013]|\\d{1,3}[.)]|\\(\\d{1,3}\\)|\\(?([a-zA-Z])\\1?[.)]|\\([ivxlc]{1,5}\\))(?:\\s+(?<text>.*))?$");
+            "^\\s*(?:[" + BULLETS + "]|\\d{1,3}[.)]|\\(\\d{1,3}\\)|\\(?([a-zA-Z])\\1?[.)]|\\([ivxlc]{1,5}\\))(?:\\s+(?<text>.*))?$");
     private static final Pattern NUMBERED_TITLE = Pattern.compile("^\\s*\\d{1,3}(?:\\.\\d{1,3})*\\.?\\s+(\\p{Lu}.*)$");
     private static final Pattern MULTI_LEVEL_NUMBER = Pattern.compile("^\\s*\\d{1,3}(?:\\.\\d{1,3})+\\.?\\s");
     /**
@@ -350,7 +352,10 @@ public final class TextStructure {
             }
             if (manPage != null && paragraph.isEmpty() && (ManPageLayout.isSectionTitle(n)
                     || ManPageLayout.isSubsectionTitle(line, n) && (next.isBlank() || indent(next) > n))) {
+                // A synopsis in subsections ("Traditional usage", "UNIX-style usage") is command lines throughout.
+                boolean synopsis = inSynopsis && !ManPageLayout.isSectionTitle(n);
                 heading(line);
+                inSynopsis |= synopsis;
                 continue;
             }
             Matcher field = line.startsWith(":") ? FIELD.matcher(line) : null;
@@ -642,7 +647,7 @@ public final class TextStructure {
      */
     private static boolean mayOpenListItem(String line, int n) {
         char c = line.charAt(n);
-        if ("-*+\u2022\u2023\u2043\u25E6\u25CB\u25AA\u2013(".indexOf(c) >= 0 || Character.isDigit(c)) {
+        if (BULLETS.indexOf(c) >= 0 || c == '(' || Character.isDigit(c)) {
             return true;
         }
         int k = n + 1 < line.length() && line.charAt(n + 1) == c ? n + 2 : n + 1;

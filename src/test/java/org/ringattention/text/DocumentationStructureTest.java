@@ -473,6 +473,51 @@ class DocumentationStructureTest {
                 "A striped layout balances causal attention across the ring."), selectable(news));
     }
 
+    @Test
+    void aSynopsisInSubsectionsIsCommandLinesAndTildeBulletsAreItems() {
+        List<Sentence> man = TextStructure.parse(String.join("\n",
+                "TAR(1)                          GNU TAR Manual                          TAR(1)",
+                "",
+                "NAME",
+                "       tar - an archiving utility",
+                "",
+                "SYNOPSIS",
+                "   Traditional usage",
+                "       tar {A|c|d|r|t|u|x}[GnSkUWOmpsMBiajJzZhPlRvwo] [ARG...]",
+                "",
+                "   UNIX-style usage",
+                "       tar -A [OPTIONS] ARCHIVE ARCHIVE",
+                "",
+                "       tar -c [-f ARCHIVE] [OPTIONS] [FILE...]",
+                "",
+                "DESCRIPTION",
+                "       GNU tar is an archiving program designed to store multiple files in a",
+                "       single file (an archive), and to manipulate such archives.",
+                ""));
+        assertTrue(find(man, "tar -A [OPTIONS] ARCHIVE ARCHIVE").fragment(), "a command line of the synopsis");
+        assertEquals(List.of("GNU tar is an archiving program designed to store multiple files in a single file (an "
+                + "archive), and to manipulate such archives."), selectable(man));
+
+        List<Sentence> debian = TextStructure.parse(String.join("\n",
+                "curl (7.88.1-1) unstable; urgency=medium",
+                "",
+                "  * New upstream version 7.88.1",
+                "    - Fix the following CVEs (closes: #1031371)",
+                "      ~ CVE-2023-23916: HTTP multi-header compression denial of service",
+                "      ~ CVE-2023-23915: HSTS amnesia with --parallel",
+                "    - Fix curl_multi_socket_action regression (closes: #1029231)",
+                "",
+                " -- Samuel Henrique <samueloph@debian.org>  Fri, 03 Mar 2023 08:28:19 +0000",
+                ""));
+        // Third-level items of their own, not joined to the item above them.
+        find(debian, "Fix the following CVEs (closes: #1031371)");
+        find(debian, "CVE-2023-23916: HTTP multi-header compression denial of service");
+        find(debian, "CVE-2023-23915: HSTS amnesia with --parallel");
+        for (Sentence s : debian) {
+            assertTrue(!s.text().contains("~"), s.text());
+        }
+    }
+
     /** Syntax that should never reach a selectable sentence: links, code and emphasis markers, HTML, reST roles. */
     private static final Pattern MARKUP = Pattern.compile(
             "\\]\\(|\\]\\[|!\\[|<!--|</?(?:a|b|p|em|strong|code|br|img|div|span)\\b[^>]*>|:[a-z]+:`|`_|\\*\\*\\w|(^|\\s)`[^`']+`");
