@@ -72,8 +72,8 @@ public final class SummarizeEvalCommand extends Command {
                 "  --bootstrap N       bootstrap resamples (default 1000)",
                 "  --documents HALF    all (default), or even / odd: every other document in doc_id order, so",
                 "                      settings chosen on one half can be checked on the other",
-                "  --coverage-grid     also score coverage settings around the default (the purpose cue psi, the word",
-                "                      cost exponent r)",
+                "  --coverage-grid     also score coverage settings around the default (the purpose cue psi, the purpose",
+                "                      lead kappa, the word cost exponent r)",
                 "",
                 "Exit status: 0 done, 2 bad input, 1 other failure.");
     }
@@ -156,9 +156,11 @@ public final class SummarizeEvalCommand extends Command {
             if (a.flag("--coverage-grid")) {
                 Coverage d = Coverage.DEFAULT;
                 for (double psi : new double[] {0, 0.4, 0.8, 1.2}) {
-                    for (double r : new double[] {0, 0.3, 0.6, 1.0}) {
-                        variants.add(new Coverage(d.tau(), d.lambda(), d.beta(), d.gamma(), d.eta(), d.rho(), d.theta(),
-                                psi, r));
+                    for (double kappa : new double[] {0, 0.25, 0.5, 1.0, 2.0}) {
+                        for (double r : new double[] {0, 0.3}) {
+                            variants.add(new Coverage(d.tau(), d.lambda(), d.beta(), d.gamma(), d.eta(), d.rho(), d.theta(),
+                                    psi, kappa, r));
+                        }
                     }
                 }
             }

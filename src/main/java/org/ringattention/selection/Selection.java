@@ -85,7 +85,7 @@ public final class Selection {
     /** Scores over the (sampled) candidates placed back at their sentence indices; others score 0. */
     private static double[] spread(Document doc, double[] candidateScores) {
         double[] s = new double[doc.size()];
-        int[] c = Coverage.sample(doc.candidates());
+        int[] c = Coverage.sample(doc);
         for (int k = 0; k < c.length; k++) {
             s[c[k]] = candidateScores[k];
         }
@@ -94,7 +94,7 @@ public final class Selection {
 
     /** LexRank over the candidates: tf-idf cosine (idf over the document's sentences), edges >= 0.1, PageRank. */
     static double[] lexRank(Document doc) {
-        int[] c = Coverage.sample(doc.candidates());
+        int[] c = Coverage.sample(doc);
         int n = c.length;
         // Each sentence as its distinct words' ids in increasing order with their tf-idf weights.
         Map<String, Integer> ids = new HashMap<>();
@@ -176,7 +176,7 @@ public final class Selection {
 
     /** TextRank over the candidates: shared words / (log|S_a| + log|S_b|), PageRank. */
     static double[] textRank(Document doc) {
-        int[] c = Coverage.sample(doc.candidates());
+        int[] c = Coverage.sample(doc);
         int n = c.length;
         List<java.util.Set<String>> words = new ArrayList<>();
         int[] lengths = new int[n];

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -148,11 +149,11 @@ class SelectionTest {
         List<String> s = List.of("alpha beta gamma", "alpha beta gamma", "epsilon zeta eta iota kappa mu",
                 "alpha beta gamma");
         Document doc = new Document(s, new int[4], new boolean[4], e, d, new double[4]);
-        assertArrayEquals(new int[] {2}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0, 0, 0, 0).select(doc, Budget.sentences(1), 0.9));
+        assertArrayEquals(new int[] {2}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0, 0, 0, 0, 0).select(doc, Budget.sentences(1), 0.9));
         // The lead prior (0.5 for the first candidate, 0.29 for the third) outweighs the longer sentence.
-        assertArrayEquals(new int[] {0}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0.5, 0, 0, 0).select(doc, Budget.sentences(1), 0.9));
+        assertArrayEquals(new int[] {0}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0.5, 0, 0, 0, 0).select(doc, Budget.sentences(1), 0.9));
         // Sentence 2 shares no word with the others, so it has LexRank's lowest score.
-        assertArrayEquals(new int[] {0}, new Coverage(0.8, 2.0, 0, 1.0, 1.0, 0, 0, 0, 0).select(doc, Budget.sentences(1), 0.9));
+        assertArrayEquals(new int[] {0}, new Coverage(0.8, 2.0, 0, 1.0, 1.0, 0, 0, 0, 0, 0).select(doc, Budget.sentences(1), 0.9));
     }
 
     @Test
@@ -173,11 +174,29 @@ class SelectionTest {
         assertEquals(0, cue[0]);
         assertTrue(cue[1] > 0.4 && cue[1] < 0.6, "one of two title words, equal idf: " + cue[1]);
         assertEquals(0, cue[2]);
-        assertArrayEquals(new int[] {1}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0, 0, 0, 0).select(doc, Budget.sentences(1), 0.9));
-        assertArrayEquals(new int[] {2}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0, 0.8, 0, 0).select(doc, Budget.sentences(1), 0.9));
+        assertArrayEquals(new int[] {1}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0, 0, 0, 0, 0).select(doc, Budget.sentences(1), 0.9));
+        assertArrayEquals(new int[] {2}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0, 0.8, 0, 0, 0).select(doc, Budget.sentences(1), 0.9));
         // Without a heading there is no cue.
         Document plain = new Document(s, new int[5], new boolean[5], e, d, new double[5]);
         assertEquals(0, Arrays.stream(Coverage.titleCue(plain, plain.candidates())).sum());
+    }
+
+    @Test
+    void thePurposeLeadOpensWithTheDocumentsFirstStatementOfPurpose() {
+        // Four orthogonal sentences of equal length; sentences 2 and 3 state the purpose.
+        int d = 4;
+        float[] e = new float[16];
+        for (int i = 0; i < 4; i++) {
+            e[i * d + i] = 1;
+        }
+        List<String> s = List.of("The planner sorts the queue by cost.", "Each request opens a connection.",
+                "Less is a pager for long files.", "It scrolls backward and forward.");
+        boolean[] purpose = {false, false, true, true};
+        Document doc = new Document(s, new int[4], new boolean[4], purpose, e, d, new double[4]);
+        assertArrayEquals(new int[] {0}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0.2, 0, 0, 0, 0).select(doc, Budget.sentences(1), 0.9),
+                "without the purpose lead, the document's lead");
+        assertArrayEquals(new int[] {2}, new Coverage(0.8, 2.0, 0, 1.0, 0, 0.2, 0, 0, 1.0, 0).select(doc, Budget.sentences(1), 0.9),
+                "the first sentence of the statement of purpose");
     }
 
     @Test
@@ -279,5 +298,20 @@ class SelectionTest {
             }
         }
         assertArrayEquals(p, Selection.lexRank(doc), 1e-9);
+    }
+
+    @Test
+    void aLongDocumentsSampleKeepsItsStatementOfPurpose() {
+        // 4,001 candidates: the even sample takes every other one and would skip sentence 1.
+        int n = 4001;
+        boolean[] purpose = new boolean[n];
+        purpose[1] = true;
+        Document doc = new Document(Collections.nCopies(n, "a sentence"), new int[n],
+                new boolean[n], purpose, new float[n], 1, new double[n]);
+        int[] u = Coverage.sample(doc);
+        assertEquals(Coverage.MAX_UNIVERSE, u.length);
+        assertTrue(Arrays.binarySearch(u, 1) >= 0, "the purpose sentence is a candidate");
+        assertTrue(Arrays.equals(u, Arrays.stream(u).sorted().distinct().toArray()), "document order, no repeats");
+        assertTrue(u[u.length - 1] >= n - 3, "spread to the end: " + u[u.length - 1]);
     }
 }
