@@ -32,8 +32,9 @@ import java.util.regex.Pattern;
  *       dropped;</li>
  *   <li>front matter (a block of {@code key: value} lines between {@code ---} lines, or {@code key = value}
  *       between {@code +++}, at the top, as R Markdown, Quarto, Jekyll and Hugo write it; or a mail-style
- *       header such as a PEP's): its {@code title} becomes the document's first heading and the other keys,
- *       metadata, are dropped;</li>
+ *       header such as a PEP's): its {@code title} becomes the document's first heading, its
+ *       {@code description} (as a reST {@code .. meta::} directive's {@code :description:}) states the
+ *       document's purpose as a fragment, and the other keys, metadata, are dropped;</li>
  *   <li>inline markup (links, images, emphasis, code spans, reST roles, HTML tags) is reduced to its words
  *       ({@link InlineMarkup}).</li>
  * </ul>
@@ -115,6 +116,8 @@ public final class TextStructure {
     private static final Pattern FIELD = Pattern.compile("^:([\\w][\\w .-]*):(?:\\s+(.*))?$");
     /** A heading that titles a paper's abstract. */
     private static final Pattern ABSTRACT_TITLE = Pattern.compile("(?i)abstract[.:]?");
+    /** A reST {@code .. meta::} field giving the page's description ({@code :description lang=en: ...}). */
+    private static final Pattern META_DESCRIPTION = Pattern.compile("^\\s*:description(?:\\s[^:]*)?:\\s*(.*)$", Pattern.CASE_INSENSITIVE);
     /** {@code Abstract. We ...}, {@code Abstract: ...}, {@code Abstract—...}: an abstract's label opening its paragraph. */
     private static final Pattern ABSTRACT_LABEL = Pattern.compile("^(?i:abstract)\\s*(?:[.:\u2014\u2013]|--?)\\s*(?=\\p{Lu})");
     /** A sentence ending inside a line, and the next one starting: never inside a term. */
@@ -289,6 +292,9 @@ public final class TextStructure {
                 } else if (name != null && TITLED_DIRECTIVE.matcher(name).matches() && !directive.group(2).isBlank()) {
                     heading(directive.group(2));
                 } else if (name == null || SKIPPED_DIRECTIVE.matcher(name).matches()) {
+                    if ("meta".equalsIgnoreCase(name)) {
+                        metaDescription(lines, i, n);
+                    }
                     // A comment's text, an image's options, a table of contents: indented below, not the document's words.
                     mode = Mode.SKIPPED;
                     blockIndent = n;
@@ -758,11 +764,15 @@ public final class TextStructure {
             return mailHeader(lines);
         }
         String title = null;
+        String description = null;
         for (int i = 1; i < Math.min(lines.length, MAX_FRONT_MATTER_LINES); i++) {
             String line = lines[i];
             if (line.equals(open) || open.equals("---") && line.equals("...")) {
                 if (title != null) {
                     title(title);
+                }
+                if (description != null) {
+                    purposeStatement(description);
                 }
                 return i + 1;
             }
@@ -773,14 +783,49 @@ public final class TextStructure {
                 return 0;
             }
             if (title == null && key.matches() && key.group(1).equalsIgnoreCase("title")) {
-                StringBuilder t = new StringBuilder(key.group(2).replaceFirst("^[>|][-+]?\\s*$", ""));
-                for (int k = i + 1; k < lines.length && isContinuation(lines[k]); k++) {
-                    t.append(' ').append(lines[k].strip());
-                }
-                title = t.toString().strip().replaceAll("^[\"']|[\"']$", "");
+                title = frontMatterValue(lines, i, key.group(2));
+            } else if (description == null && key.matches() && key.group(1).equalsIgnoreCase("description")) {
+                description = frontMatterValue(lines, i, key.group(2));
             }
         }
         return 0;
+    }
+
+    /** A front matter value starting on line {@code i}: folded or quoted, joined back from its indented lines. */
+    private static String frontMatterValue(String[] lines, int i, String first) {
+        StringBuilder t = new StringBuilder(first.replaceFirst("^[>|][-+]?\\s*$", ""));
+        for (int k = i + 1; k < lines.length && isContinuation(lines[k]); k++) {
+            t.append(' ').append(lines[k].strip());
+        }
+        return t.toString().strip().replaceAll("^[\"']|[\"']$", "");
+    }
+
+    /**
+     * The {@code :description:} of the {@code .. meta::} directive on line {@code i} (indented {@code indent}):
+     * the page's own statement of what it is about, as its author gave it to search engines. Not shown on the
+     * page, so never chosen for a summary, but it tells the selection what the document is for.
+     */
+    private void metaDescription(String[] lines, int i, int indent) {
+        for (int j = i + 1; j < lines.length && (lines[j].isBlank() || indent(lines[j]) > indent); j++) {
+            Matcher d = META_DESCRIPTION.matcher(lines[j]);
+            if (d.matches()) {
+                StringBuilder t = new StringBuilder(d.group(1));
+                int field = indent(lines[j]);
+                for (int k = j + 1; k < lines.length && !lines[k].isBlank() && indent(lines[k]) > field; k++) {
+                    t.append(' ').append(lines[k].strip());
+                }
+                purposeStatement(t.toString());
+                return;
+            }
+        }
+    }
+
+    /** A statement of the document's purpose that is not part of its text: a fragment carrying the purpose flag. */
+    private void purposeStatement(String text) {
+        String t = clean(text);
+        if (!t.isEmpty()) {
+            add(t, true, true);
+        }
     }
 
     /**

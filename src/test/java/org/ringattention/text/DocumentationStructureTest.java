@@ -387,6 +387,39 @@ class DocumentationStructureTest {
     }
 
     @Test
+    void aPageDescriptionForSearchEnginesStatesThePurposeButIsNeverSelected() {
+        List<Sentence> rst = TextStructure.parse(String.join("\n",
+                "=====================",
+                " Ring Attention Guide",
+                "=====================",
+                "",
+                ".. meta::",
+                "   :keywords: attention, ring, Spark",
+                "   :description lang=en: How the job shards a long document over",
+                "       the partitions of a Spark ring.",
+                "",
+                "Each partition keeps its query blocks while key blocks travel round the ring."));
+        // The description comes first; the paragraph under the title states the purpose too.
+        assertEquals("How the job shards a long document over the partitions of a Spark ring.", purpose(rst).get(0));
+        assertTrue(find(rst, purpose(rst).get(0)).fragment(), "not on the page: context for the cue, never picked");
+        assertEquals(List.of("Each partition keeps its query blocks while key blocks travel round the ring."), selectable(rst));
+        absent(rst, "keywords");
+
+        List<Sentence> md = TextStructure.parse(String.join("\n",
+                "---",
+                "title: Ring Attention Guide",
+                "description: >",
+                "  How the job shards a long document",
+                "  over a Spark ring.",
+                "weight: 20",
+                "---",
+                "",
+                "Each partition keeps its query blocks while key blocks travel round the ring."));
+        assertEquals("How the job shards a long document over a Spark ring.", purpose(md).get(0));
+        assertTrue(find(md, "How the job shards a long document over a Spark ring.").fragment());
+    }
+
+    @Test
     void aPapersAbstractStatesThePurpose() {
         List<Sentence> s = TextStructure.parse(String.join("\n",
                 "Blockwise Attention for Long Documents",
