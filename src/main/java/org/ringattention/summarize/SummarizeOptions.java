@@ -51,7 +51,7 @@ public final class SummarizeOptions implements Serializable {
      */
     /** Options that change a summary: {@link #summarySettings} holds each of them. */
     public static final List<String> CHANGE_A_SUMMARY = List.of("model", "method", "words", "sentences", "ratio",
-            "redundancy", "temperature", "device");
+            "redundancy", "temperature", "device", "precision");
     /**
      * Options that change the summary of a document whose attention runs on the ring and of no other: the
      * ring sums in another order than one task does, so its centrality differs in the last bits, and which
@@ -278,6 +278,7 @@ public final class SummarizeOptions implements Serializable {
         s.put("redundancy", Double.toString(redundancy));
         s.put("temperature", Double.toString(temperature));
         s.put("device", device.label());
+        s.put("precision", precision.label());
         return s;
     }
 

@@ -19,6 +19,7 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ringattention.backend.Device;
+import org.ringattention.gpu.Precision;
 
 /**
  * Every option of the job is classified, and the classification is what the fingerprint does: an option
@@ -50,6 +51,8 @@ class SummaryFingerprintTest {
         c.put("failFast", b -> b.failFast(true));
         c.put("method", b -> b.method("lead"));
         c.put("device", b -> b.device(Device.AUTO));
+        // bf16 needs a GPU device: the change is measured against the fp32 default on the same device below.
+        c.put("precision", b -> b.device(Device.AUTO).precision(Precision.BF16));
         c.put("ringThreshold", b -> b.ringThreshold(100));
         c.put("ringPartitions", b -> b.ringPartitions(3));
         c.put("full", b -> b.full(true));
@@ -109,6 +112,9 @@ class SummaryFingerprintTest {
             checked++;
         }
         assertEquals(builderFields().size(), checked);
+        SummarizeOptions auto = base.toBuilder().device(Device.AUTO).build();
+        assertNotEquals(SummaryFingerprint.of(auto, 2).inOneTask(),
+                SummaryFingerprint.of(auto.toBuilder().precision(Precision.BF16).build(), 2).inOneTask(), "bf16 alone");
         assertNotEquals(before.onRing(), SummaryFingerprint.of(base, 3).onRing(), "a ring of 3 sums in another order");
         assertNotEquals(before.inOneTask(), before.onRing(), "the ring sums in another order than one task");
     }
