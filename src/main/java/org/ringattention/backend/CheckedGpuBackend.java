@@ -34,7 +34,7 @@ final class CheckedGpuBackend implements Backend {
     private final Backend gpu;
     private final Supplier<Backend> cpuFactory;
     private final Supplier<Backend> checkFactory;
-    private Backend cpu;
+    private final CpuFallback<Backend> cpu;
 
     private final AttentionKernel attention = new AttentionKernel() {
         @Override
@@ -53,7 +53,7 @@ final class CheckedGpuBackend implements Backend {
                     System.arraycopy(l, 0, s.l(), 0, l.length);
                 }
             }
-            cpu().attention().accumulate(spec, queries, keysValues, s);
+            cpu.get().attention().accumulate(spec, queries, keysValues, s);
         }
 
         @Override
@@ -65,7 +65,7 @@ final class CheckedGpuBackend implements Backend {
                     failed(ATTENTION, e);
                 }
             }
-            return cpu().attention().hold(spec, queries, s);
+            return cpu.get().attention().hold(spec, queries, s);
         }
 
         @Override
@@ -77,7 +77,7 @@ final class CheckedGpuBackend implements Backend {
         @Override
         public void accumulate(HeldState held, KeysValues keysValues) {
             if (!held.onDevice()) {
-                cpu().attention().accumulate(held, keysValues);
+                cpu.get().attention().accumulate(held, keysValues);
                 return;
             }
             onDevice(held, () -> {
@@ -88,12 +88,12 @@ final class CheckedGpuBackend implements Backend {
 
         @Override
         public AttentionState state(HeldState held) {
-            return held.onDevice() ? onDevice(held, () -> gpu.attention().state(held)) : cpu().attention().state(held);
+            return held.onDevice() ? onDevice(held, () -> gpu.attention().state(held)) : cpu.get().attention().state(held);
         }
 
         @Override
         public String name() {
-            return (state.problem() == null ? gpu : cpu()).attention().name();
+            return (state.problem() == null ? gpu : cpu.get()).attention().name();
         }
     };
 
@@ -121,6 +121,7 @@ final class CheckedGpuBackend implements Backend {
         this.where = where;
         this.gpu = gpu;
         this.cpuFactory = cpuFactory;
+        this.cpu = new CpuFallback<>(state, where, cpuFactory, Backend::close);
         this.checkFactory = checkFactory;
     }
 
@@ -138,7 +139,7 @@ final class CheckedGpuBackend implements Backend {
                 failed(MASS, e);
             }
         }
-        return cpu().attentionMass(spec, queries, lse, keysValues);
+        return cpu.get().attentionMass(spec, queries, lse, keysValues);
     }
 
     @Override
@@ -167,24 +168,9 @@ final class CheckedGpuBackend implements Backend {
         return state.fail("failed in the " + kernel + " kernel: " + BackendFactory.oneLine(e));
     }
 
-    /** The CPU, after the one line that says why; under {@code gpu}, the failure instead. */
-    private Backend cpu() {
-        String problem = state.problem();
-        if (where.device() == Device.GPU) {
-            throw BackendFactory.unavailable(problem);
-        }
-        if (cpu == null) {
-            state.report(BackendFactory.onTheCpu(problem, where), where);
-            cpu = cpuFactory.get();
-        }
-        return cpu;
-    }
-
     @Override
     public void close() {
         state.giveBack(where.precision(), gpu);
-        if (cpu != null) {
-            cpu.close();
-        }
+        cpu.close();
     }
 }

@@ -15,8 +15,7 @@ final class CheckedGpuEncoder implements EmbeddingBackend {
     private final Placement where;
     private final String model;
     private final EmbeddingBackend gpu;
-    private final Supplier<EmbeddingBackend> cpuFactory;
-    private EmbeddingBackend cpu;
+    private final CpuFallback<EmbeddingBackend> cpu;
 
     CheckedGpuEncoder(BackendFactory.GpuState state, Placement where, String model, EmbeddingBackend gpu,
                       Supplier<EmbeddingBackend> cpuFactory) {
@@ -24,7 +23,7 @@ final class CheckedGpuEncoder implements EmbeddingBackend {
         this.where = where;
         this.model = model;
         this.gpu = gpu;
-        this.cpuFactory = cpuFactory;
+        this.cpu = new CpuFallback<>(state, where, cpuFactory, EmbeddingBackend::close);
     }
 
     @Override
@@ -49,19 +48,7 @@ final class CheckedGpuEncoder implements EmbeddingBackend {
                 state.fail("failed in the encoder: " + BackendFactory.oneLine(e));
             }
         }
-        return cpu().embed(ids);
-    }
-
-    private EmbeddingBackend cpu() {
-        String problem = state.problem();
-        if (where.device() == Device.GPU) {
-            throw BackendFactory.unavailable(problem);
-        }
-        if (cpu == null) {
-            state.report(BackendFactory.onTheCpu(problem, where), where);
-            cpu = cpuFactory.get();
-        }
-        return cpu;
+        return cpu.get().embed(ids);
     }
 
     @Override
@@ -72,8 +59,6 @@ final class CheckedGpuEncoder implements EmbeddingBackend {
     @Override
     public void close() {
         state.giveBack(model, where.precision(), gpu);
-        if (cpu != null) {
-            cpu.close();
-        }
+        cpu.close();
     }
 }
