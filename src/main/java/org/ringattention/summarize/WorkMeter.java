@@ -87,7 +87,8 @@ public final class WorkMeter implements Serializable {
 
     /**
      * MFLOP of one document's centrality: two attention passes over its {@code n} sentence vectors of
-     * dimension {@code d}, {@code 4 n^2 d} FLOPs each (DESIGN.md's count).
+     * dimension {@code d}, {@code 4 n^2 d} FLOPs each
+     * ({@code Q K^T} and {@code P V}, {@code n^2 d} multiply-adds apiece, as FlashAttention counts them).
      */
     static long attentionWork(long n, int d) {
         return Math.round(2 * 4.0 * n * n * d / 1e6);
