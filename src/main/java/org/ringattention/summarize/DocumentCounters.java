@@ -50,7 +50,8 @@ final class DocumentCounters {
 
     /**
      * {@code embedded} unchanged, counted row by row as tasks compute it; each task also times the largest
-     * document it holds (the time its row took to come out of the splitter and the encoder).
+     * document it holds (the time its row took to come out of the splitter and the encoder: from the pull's
+     * first {@code hasNext}, since Spark's generated code computes the upstream row there, to its {@code next}).
      */
     Dataset<Row> count(Dataset<Row> embedded) {
         return embedded.mapPartitions(counting(embedded.schema().fieldIndex("doc_id"), embedded.schema().fieldIndex("text"),
@@ -60,16 +61,21 @@ final class DocumentCounters {
     }
 
     /** Static, so that the task closure holds the accumulators and nothing of this object. */
-    private static MapPartitionsFunction<Row, Row> counting(int idAt, int textAt, int sentencesAt, int embeddingsAt,
-                                                            int tokensAt, LongAccumulator d, LongAccumulator s,
-                                                            LongAccumulator known, LongAccumulator knownSize,
-                                                            WorkMeter meter) {
+    static MapPartitionsFunction<Row, Row> counting(int idAt, int textAt, int sentencesAt, int embeddingsAt,
+                                                    int tokensAt, LongAccumulator d, LongAccumulator s,
+                                                    LongAccumulator known, LongAccumulator knownSize,
+                                                    WorkMeter meter) {
         return rows -> new Iterator<>() {
             private WorkMeter.DocumentTime largest;
             private boolean told;
+            /** When the pull of the next row began, or -1 between rows. */
+            private long pullStart = -1;
 
             @Override
             public boolean hasNext() {
+                if (pullStart < 0) {
+                    pullStart = System.nanoTime();
+                }
                 boolean more = rows.hasNext();
                 if (!more && !told && largest != null) {
                     meter.timed(largest);
@@ -80,8 +86,9 @@ final class DocumentCounters {
 
             @Override
             public Row next() {
-                long start = System.nanoTime();
+                long start = pullStart < 0 ? System.nanoTime() : pullStart;
                 Row r = rows.next();
+                pullStart = -1;
                 double seconds = (System.nanoTime() - start) / 1e9;
                 long n = r.isNullAt(sentencesAt) ? 0 : r.getList(sentencesAt).size();
                 long tokens = r.isNullAt(tokensAt) ? 0 : r.getLong(tokensAt);
