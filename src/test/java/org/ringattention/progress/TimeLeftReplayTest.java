@@ -35,7 +35,7 @@ class TimeLeftReplayTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"four-long-documents.tsv"})
+    @ValueSource(strings = {"four-long-documents.tsv", "corpus-1000-documents.tsv"})
     void afterTheFirstQuarterTheEstimateIsWithinAFactorOfTwo(String fixture) throws IOException {
         Recording run = read(fixture);
         List<String> misses = misses(run, ESTIMATE::secondsLeft);
