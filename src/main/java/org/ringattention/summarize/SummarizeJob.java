@@ -212,6 +212,8 @@ public final class SummarizeJob {
                 Dataset<Row> next = stage.transform(result);
                 if (stage instanceof SentenceEmbeddings) {
                     next = counters.count(next);
+                } else if (stage instanceof SummarySelector) {
+                    next = withoutVectors(next);
                 }
                 if (o.phaseTimes()) {
                     // Materialized stage by stage, so that each phase's time is that stage's work.
@@ -299,6 +301,19 @@ public final class SummarizeJob {
     }
 
     /**
+     * {@code selected} without its sentence vectors, which nothing after the selector reads (but whether a
+     * document had them, for {@link #stageReject}): they are most of a night's bytes, 1,536 per sentence,
+     * and the output persisted for the tables and the report would hold them all. With them, the whole
+     * corpus (6,629 documents, 1.5M sentences) ran the embedded driver's 6 GB heap out.
+     */
+    private static Dataset<Row> withoutVectors(Dataset<Row> selected) {
+        return selected.withColumn(EMBEDDED, col("embeddings").isNotNull()).drop("embeddings");
+    }
+
+    /** The column that says whether the encoder gave a document its vectors, once they are dropped. */
+    private static final String EMBEDDED = "embedded";
+
+    /**
      * Why a document that entered the pipeline has no summary: the first stage whose output it lacks. A
      * stage leaves its output null for a document it failed on (see {@link DocumentStage#FAIL_FAST}); the
      * executor log names the document and the exception.
@@ -307,7 +322,7 @@ public final class SummarizeJob {
         String rerun = " failed on this document (its executor log names the error); rerun with --fail-fast to stop on it";
         return when(col("sentences").isNull(), lit("SentenceSplitter" + rerun))
                 .when(size(col("sentences")).equalTo(0), lit("no sentences found"))
-                .when(col("embeddings").isNull(), lit("SentenceEmbeddings" + rerun))
+                .when(col(EMBEDDED).equalTo(false), lit("SentenceEmbeddings" + rerun))
                 .when(col("centrality").isNull(), lit("SentenceCentrality" + rerun))
                 .when(org.apache.spark.sql.functions.expr("forall(sentence_fragments, f -> f)"),
                         lit("no sentence to select: only fragments (code, list markers, short or non-prose lines)"))
