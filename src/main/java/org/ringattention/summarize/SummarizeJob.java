@@ -301,28 +301,26 @@ public final class SummarizeJob {
     }
 
     /**
-     * {@code selected} without its sentence vectors, which nothing after the selector reads (but whether a
-     * document had them, for {@link #stageReject}): they are most of a night's bytes, 1,536 per sentence,
-     * and the output persisted for the tables and the report would hold them all. With them, the whole
-     * corpus (6,629 documents, 1.5M sentences) ran the embedded driver's 6 GB heap out.
+     * {@code selected} without its sentence vectors, which nothing after the selector reads: they are most
+     * of a night's bytes, 1,536 per sentence, and the output persisted for the tables and the report would
+     * hold them all. With them, the whole corpus (6,629 documents, 1.5M sentences) ran the embedded
+     * driver's 6 GB heap out.
      */
     private static Dataset<Row> withoutVectors(Dataset<Row> selected) {
-        return selected.withColumn(EMBEDDED, col("embeddings").isNotNull()).drop("embeddings");
+        return selected.drop("embeddings");
     }
-
-    /** The column that says whether the encoder gave a document its vectors, once they are dropped. */
-    private static final String EMBEDDED = "embedded";
 
     /**
      * Why a document that entered the pipeline has no summary: the first stage whose output it lacks. A
      * stage leaves its output null for a document it failed on (see {@link DocumentStage#FAIL_FAST}); the
-     * executor log names the document and the exception.
+     * executor log names the document and the exception. The encoder leaves both its outputs null, and its
+     * vectors are dropped by now ({@link #withoutVectors}), so its token count tells.
      */
     private static org.apache.spark.sql.Column stageReject() {
         String rerun = " failed on this document (its executor log names the error); rerun with --fail-fast to stop on it";
         return when(col("sentences").isNull(), lit("SentenceSplitter" + rerun))
                 .when(size(col("sentences")).equalTo(0), lit("no sentences found"))
-                .when(col(EMBEDDED).equalTo(false), lit("SentenceEmbeddings" + rerun))
+                .when(col("token_count").isNull(), lit("SentenceEmbeddings" + rerun))
                 .when(col("centrality").isNull(), lit("SentenceCentrality" + rerun))
                 .when(org.apache.spark.sql.functions.expr("forall(sentence_fragments, f -> f)"),
                         lit("no sentence to select: only fragments (code, list markers, short or non-prose lines)"))

@@ -3,6 +3,7 @@ package org.ringattention.summarize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.sql.Row;
@@ -79,7 +80,7 @@ class DocumentCountersTest {
 
     /** {@code doc_id, text, sentences, embeddings (2-dimensional), token_count}. */
     private static Row row(String id, int sentences, long tokens) {
-        List<String> s = java.util.Collections.nCopies(sentences, "A sentence.");
+        List<String> s = Collections.nCopies(sentences, "A sentence.");
         return RowFactory.create(id, "text of " + id, ScalaCollections.asScala(s), new byte[sentences * 2 * 4], tokens);
     }
 
