@@ -60,6 +60,18 @@ final class DocumentCounters {
                 Encoders.row(embedded.schema()));
     }
 
+    /**
+     * One document counted on the driver, as {@link #count} counts a row: a document over the ring threshold,
+     * which reaches no row with its vectors ({@link LongDocuments}). {@code dimension} 0 (the encoder failed
+     * on it) counts no attention.
+     */
+    void counted(long tokens, long sentenceCount, int dimension, long characters) {
+        documents.add(1);
+        sentences.add(sentenceCount);
+        work.known().add(WorkMeter.documentWork(tokens, sentenceCount, dimension));
+        work.knownSize().add(characters);
+    }
+
     /** Static, so that the task closure holds the accumulators and nothing of this object. */
     static MapPartitionsFunction<Row, Row> counting(int idAt, int textAt, int sentencesAt, int embeddingsAt,
                                                     int tokensAt, LongAccumulator d, LongAccumulator s,

@@ -213,13 +213,10 @@ public final class SentenceCentrality extends DocumentStage {
             if (large.isEmpty()) {
                 out = inTask(input, schema);
             } else {
-                int partitions = (Integer) getOrDefault(ringPartitions);
                 ring = RingCentrality.transform(large, schema, new RingCentrality.Columns(
                         input.schema().fieldIndex(getOrDefault(idCol)), input.schema().fieldIndex(getOrDefault(sentencesCol)),
-                        input.schema().fieldIndex(getOrDefault(embeddingsCol)), !getOrDefault(contextCol).isEmpty()),
-                        new RingCentrality.Settings((Double) getOrDefault(temperature),
-                                partitions > 0 ? partitions : sc.defaultParallelism(), (Integer) getOrDefault(blockSize),
-                                Device.parse(getOrDefault(device)), Precision.parse(getOrDefault(precision))), workMeter);
+                        input.schema().fieldIndex(getOrDefault(embeddingsCol)), withContext()),
+                        ringSettings(sc.defaultParallelism()), workMeter);
                 out = inTask(input.filter(functions.not(isLong).or(isLong.isNull())), schema).unionByName(ring);
             }
             out = out.persist(StorageLevel.MEMORY_AND_DISK());
@@ -233,6 +230,24 @@ public final class SentenceCentrality extends DocumentStage {
                 ring.unpersist();
             }
         }
+    }
+
+    /** The rings' settings: this stage's, with {@code defaultPartitions} positions where it sets none. */
+    RingCentrality.Settings ringSettings(int defaultPartitions) {
+        int partitions = (Integer) getOrDefault(ringPartitions);
+        return new RingCentrality.Settings((Double) getOrDefault(temperature),
+                partitions > 0 ? partitions : defaultPartitions, (Integer) getOrDefault(blockSize),
+                Device.parse(getOrDefault(device)), Precision.parse(getOrDefault(precision)));
+    }
+
+    /** Sentences over which a document goes on the ring; 0 for never. */
+    int threshold() {
+        return (Integer) getOrDefault(ringThreshold);
+    }
+
+    /** Whether the stage writes the attention outputs. */
+    boolean withContext() {
+        return !getOrDefault(contextCol).isEmpty();
     }
 
     /** Every document attended inside one task, lazily. */

@@ -146,10 +146,7 @@ public final class SentenceEmbeddings extends DocumentStage {
         Precision inputs = Precision.parse(getOrDefault(precision));
         WorkMeter meter = workMeter;
         FlatMapFunction<Iterator<Row>, Row> f = rows -> {
-            EmbeddingBackend embedder = TaskBackends.closedWithTask(TaskBackends.openEncoder(where, inputs, modelName, pass));
-            int maxPositions = embedder.maxPositions();
-            SentenceTokenizer tokenizer = TaskBackends.closedWithTask(modelName.isEmpty()
-                    ? SentenceTokenizer.bundledMiniLm() : SentenceTokenizer.of(Path.of(modelName)));
+            TaskEncoder encoder = TaskEncoder.open(where, inputs, modelName, pass);
             return new Iterator<Row>() {
                 @Override
                 public boolean hasNext() {
@@ -164,19 +161,8 @@ public final class SentenceEmbeddings extends DocumentStage {
                         return appended(row, null, null);
                     }
                     return perDocument("SentenceEmbeddings", idAt < 0 ? null : row.getString(idAt), failFast, () -> {
-                        int[][] ids = tokenizer.encode(sentences);
-                        SentenceEmbedder.fit(ids, maxPositions, SentenceEmbedder.Overlong.TRUNCATE, 1);
-                        long tokens = 0;
-                        for (int[] s : ids) {
-                            tokens += s.length;
-                        }
-                        if (meter == null) {
-                            return appended(row, Floats.toBytes(embedder.embed(ids)), tokens);
-                        }
-                        TokensDone done = new TokensDone(meter, tokens, ids.length);
-                        float[] vectors = embedder.embed(ids, done::sentences);
-                        done.all();
-                        return appended(row, Floats.toBytes(vectors), tokens);
+                        TaskEncoder.Encoded e = encoder.encode(sentences, meter);
+                        return appended(row, Floats.toBytes(e.vectors()), e.tokens());
                     }, appended(row, null, null));
                 }
             };
@@ -184,6 +170,64 @@ public final class SentenceEmbeddings extends DocumentStage {
         // An RDD step, so that the stage computing it can ask for GPUs (GpuStages); the rest of the night cannot.
         return dataset.sparkSession().createDataFrame(GpuStages.onGpus(dataset.toDF().javaRDD().mapPartitions(f), where),
                 schema);
+    }
+
+    /** This stage's settings for encoding outside its own transform (the job's long documents, in parts). */
+    TaskEncoder.Settings encoderSettings() {
+        return new TaskEncoder.Settings(Device.parse(getOrDefault(device)), Precision.parse(getOrDefault(precision)),
+                getOrDefault(model), (Integer) getOrDefault(passTokens), isFailFast());
+    }
+
+    /**
+     * A task's encoder and tokenizer, closed when the task completes: what turns sentences into their
+     * vectors, for whole documents (this stage) and for parts of long ones ({@code LongDocuments}) alike.
+     */
+    static final class TaskEncoder {
+
+        /** Where and how to encode: device, GEMM precision, model directory (empty: bundled), tokens per pass. */
+        record Settings(Device device, Precision precision, String model, int passTokens, boolean failFast)
+                implements java.io.Serializable {
+        }
+
+        /** Vectors {@code (N, hidden)} of N sentences, and the WordPiece tokens the model read. */
+        record Encoded(float[] vectors, long tokens) {
+        }
+
+        private final EmbeddingBackend embedder;
+        private final SentenceTokenizer tokenizer;
+
+        private TaskEncoder(EmbeddingBackend embedder, SentenceTokenizer tokenizer) {
+            this.embedder = embedder;
+            this.tokenizer = tokenizer;
+        }
+
+        static TaskEncoder open(Settings s) {
+            return open(s.device(), s.precision(), s.model(), s.passTokens());
+        }
+
+        static TaskEncoder open(Device where, Precision inputs, String modelName, int pass) {
+            EmbeddingBackend embedder = TaskBackends.closedWithTask(TaskBackends.openEncoder(where, inputs, modelName, pass));
+            SentenceTokenizer tokenizer = TaskBackends.closedWithTask(modelName.isEmpty()
+                    ? SentenceTokenizer.bundledMiniLm() : SentenceTokenizer.of(Path.of(modelName)));
+            return new TaskEncoder(embedder, tokenizer);
+        }
+
+        /** Sentences longer than the model's positions are truncated; {@code meter} (may be null) counts tokens as passes end. */
+        Encoded encode(List<String> sentences, WorkMeter meter) {
+            int[][] ids = tokenizer.encode(sentences);
+            SentenceEmbedder.fit(ids, embedder.maxPositions(), SentenceEmbedder.Overlong.TRUNCATE, 1);
+            long tokens = 0;
+            for (int[] s : ids) {
+                tokens += s.length;
+            }
+            if (meter == null) {
+                return new Encoded(embedder.embed(ids), tokens);
+            }
+            TokensDone done = new TokensDone(meter, tokens, ids.length);
+            float[] vectors = embedder.embed(ids, done::sentences);
+            done.all();
+            return new Encoded(vectors, tokens);
+        }
     }
 
     /**

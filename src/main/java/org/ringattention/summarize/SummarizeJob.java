@@ -199,6 +199,10 @@ public final class SummarizeJob {
         // What the stages (a stage with a ring threshold returns its output persisted) and this loop cached:
         // released when the night is written, or as soon as the next stage's output is materialized.
         List<Dataset<Row>> cached = new ArrayList<>();
+        LongDocuments longDocuments = null;
+        Dataset<Row> longSelected = null;
+        int tasks = spark.sparkContext().defaultParallelism();
+        SentenceCentrality rings = ringStage(model);
         try {
             for (org.apache.spark.ml.Transformer stage : model.stages()) {
                 if (o.phaseTimes()) {
@@ -210,22 +214,57 @@ public final class SummarizeJob {
                     centrality.setWorkMeter(counters.meter());
                 }
                 Dataset<Row> next = stage.transform(result);
-                if (stage instanceof SentenceEmbeddings) {
+                if (stage instanceof SentenceSplitter splitter && rings != null) {
+                    // Documents over the ring threshold leave the stages' rows here (LongDocuments says why).
+                    next = next.persist(StorageLevel.MEMORY_AND_DISK());
+                    cached.add(next);
+                    String sentencesCol = splitter.getOrDefault(splitter.outputCol());
+                    longDocuments = LongDocuments.of(next, sentencesCol, splitter.getOrDefault(splitter.inputCol()),
+                            rings.threshold(), RingCentrality.partSentences(rings.ringSettings(tasks).blockSize()));
+                    if (longDocuments.isEmpty()) {
+                        longDocuments.release();
+                        longDocuments = null;
+                    } else {
+                        // A document the splitter failed on (null sentences) stays, to be reported as a reject.
+                        next = next.filter(size(col(sentencesCol)).leq(rings.threshold()).or(col(sentencesCol).isNull()));
+                    }
+                } else if (stage instanceof SentenceEmbeddings embeddings) {
                     next = counters.count(next);
-                } else if (stage instanceof SummarySelector) {
+                    if (longDocuments != null) {
+                        longDocuments.encode(embeddings.encoderSettings(),
+                                embeddings.getOrDefault(embeddings.sentencesCol()), tasks, counters);
+                    }
+                } else if (stage instanceof SentenceCentrality centrality && longDocuments != null) {
+                    longDocuments.attend(centrality.ringSettings(tasks), centrality.withContext(), counters.meter());
+                } else if (stage instanceof SummarySelector selector) {
                     next = withoutVectors(next);
+                    if (longDocuments != null) {
+                        longSelected = longDocuments.select(selector.settings(), selector, next.schema());
+                        cached.add(longSelected);
+                    }
                 }
                 if (o.phaseTimes()) {
                     // Materialized stage by stage, so that each phase's time is that stage's work.
                     next = next.persist(StorageLevel.MEMORY_AND_DISK());
                     next.count();
-                    cached.forEach(Dataset::unpersist);
+                    List<Dataset<Row>> keep = new ArrayList<>();
+                    for (Dataset<Row> c : cached) {
+                        if (c == longSelected) {
+                            keep.add(c);
+                        } else {
+                            c.unpersist();
+                        }
+                    }
                     cached.clear();
+                    cached.addAll(keep);
                 }
                 if (next.storageLevel().isValid()) {
                     cached.add(next);
                 }
                 result = next;
+            }
+            if (longSelected != null) {
+                result = result.unionByName(longSelected);
             }
             result = result.persist(StorageLevel.MEMORY_AND_DISK());
             cached.add(result);
@@ -244,7 +283,13 @@ public final class SummarizeJob {
                     .add("summaries", carriedSummaries == null ? summaries : summaries.unionByName(carriedSummaries))
                     .add("rejects", rejects);
             if (o.attention()) {
-                Dataset<Row> context = contextRows(summarized);
+                // A long document's attention rows come from its ring's parts, not from a row of its own.
+                Dataset<Row> context = contextRows(summarized.filter(col("context").isNotNull()));
+                if (longSelected != null) {
+                    java.util.Set<String> ids = new java.util.TreeSet<>(longSelected.filter(col("selection").isNotNull())
+                            .select("doc_id").as(Encoders.STRING()).collectAsList());
+                    context = context.union(longDocuments.attentionRows(ids, context.schema()));
+                }
                 Dataset<Row> carriedContext = carry.attention(context.schema());
                 output.add("attention", carriedContext == null ? context : context.unionByName(carriedContext));
             }
@@ -286,7 +331,28 @@ public final class SummarizeJob {
                     phases.toString());
         } finally {
             cached.forEach(Dataset::unpersist);
+            if (longDocuments != null) {
+                longDocuments.release();
+            }
         }
+    }
+
+    /**
+     * The centrality stage of {@code model} when documents over its ring threshold take the job's own way
+     * ({@link LongDocuments}): it has a threshold and the pipeline has the four stages of {@link #pipeline}.
+     * Null otherwise (a pipeline of other stages runs as the stages say).
+     */
+    private static SentenceCentrality ringStage(PipelineModel model) {
+        List<Class<?>> kinds = new ArrayList<>();
+        SentenceCentrality rings = null;
+        for (org.apache.spark.ml.Transformer stage : model.stages()) {
+            kinds.add(stage.getClass());
+            if (stage instanceof SentenceCentrality c && c.threshold() > 0) {
+                rings = c;
+            }
+        }
+        return kinds.equals(List.of(SentenceSplitter.class, SentenceEmbeddings.class, SentenceCentrality.class,
+                SummarySelector.class)) ? rings : null;
     }
 
     /** What the run's tasks cost so far, with the task slots it held. */

@@ -202,23 +202,37 @@ public final class SummarySelector extends DocumentStage {
         return append(schema, DataTypes.createStructField(getOrDefault(outputCol), selectionType(), true));
     }
 
+    /** How this stage picks sentences, for selecting outside its own transform (the job's long documents). */
+    record Settings(SelectionMethod method, double ratio, int words, int sentences, double maxCosine, boolean failFast)
+            implements java.io.Serializable {
+    }
+
+    /** This stage's settings. */
+    Settings settings() {
+        return new Settings(SelectionMethod.of(getOrDefault(method)), (Double) getOrDefault(ratio),
+                (Integer) getOrDefault(words), (Integer) getOrDefault(sentences), (Double) getOrDefault(redundancy),
+                isFailFast());
+    }
+
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         transformSchema(dataset.schema());
-        double maxCosine = (Double) getOrDefault(redundancy);
-        double r = (Double) getOrDefault(ratio);
-        int count = (Integer) getOrDefault(sentences);
-        int w = (Integer) getOrDefault(words);
-        SelectionMethod m = SelectionMethod.of(getOrDefault(method));
-        boolean failFast = isFailFast();
+        Settings settings = settings();
         UserDefinedFunction udf = functions.udf(
                 (UDF7<String, Seq<String>, Seq<Object>, Seq<Object>, Seq<Object>, Seq<Double>, byte[], Row>)
                 (docId, texts, sectionIds, fragmentFlags, purposeFlags, scores, vectors) -> {
             if (texts == null || scores == null || vectors == null) {
                 return null;
             }
-            return perDocument("SummarySelector", docId, failFast, () -> selection(m, texts, sectionIds,
-                    fragmentFlags, purposeFlags, scores, vectors, r, w, count, maxCosine), null);
+            return perDocument("SummarySelector", docId, settings.failFast(), () -> {
+                List<String> s = ScalaCollections.asJava(texts);
+                int n = s.size();
+                return choose(settings, s, sections(sectionIds == null ? null : ScalaCollections.asJava(sectionIds), n),
+                        flags(fragmentFlags == null ? null : ScalaCollections.asJava(fragmentFlags), n),
+                        flags(purposeFlags == null ? null : ScalaCollections.asJava(purposeFlags), n),
+                        ScalaCollections.asJava(scores).stream().mapToDouble(Double::doubleValue).toArray(),
+                        Floats.fromBytes(vectors));
+            }, null);
         }, selectionType());
         Column[] in = {docIdColumn(dataset), dataset.col(getOrDefault(sentencesCol)),
             optional(dataset, getOrDefault(sectionsCol), DataTypes.IntegerType),
@@ -228,23 +242,17 @@ public final class SummarySelector extends DocumentStage {
         return dataset.withColumn(getOrDefault(outputCol), udf.apply(in));
     }
 
-    /** One document's summary: the selection row of {@link #selectionType}, or null when nothing is selectable. */
-    private static Row selection(SelectionMethod m, Seq<String> texts, Seq<Object> sectionIds, Seq<Object> fragmentFlags,
-                                 Seq<Object> purposeFlags, Seq<Double> scores, byte[] vectors, double r, int w, int count,
-                                 double maxCosine) {
-        List<String> s = ScalaCollections.asJava(texts);
+    /**
+     * One document's summary: the selection row of {@link #selectionType}, or null when nothing is
+     * selectable. {@code e} holds its sentence vectors {@code (n, D)}, {@code c} their centrality; the
+     * caller runs it inside {@link DocumentStage#perDocument}.
+     */
+    static Row choose(Settings settings, List<String> s, int[] sections, boolean[] fragments, boolean[] purpose,
+                      double[] c, float[] e) {
         int n = s.size();
-        double[] c = ScalaCollections.asJava(scores).stream().mapToDouble(Double::doubleValue).toArray();
-        float[] e = Floats.fromBytes(vectors);
-        int[] sections = new int[n];
-        if (sectionIds != null) {
-            List<Object> ids = ScalaCollections.asJava(sectionIds);
-            for (int i = 0; i < n; i++) {
-                sections[i] = (Integer) ids.get(i);
-            }
-        }
-        Document doc = new Document(s, sections, flags(fragmentFlags, n), flags(purposeFlags, n), e, e.length / n, c);
-        int[] picked = Selection.select(m, doc, budget(n, r, w, count), maxCosine);
+        Document doc = new Document(s, sections, fragments, purpose, e, e.length / n, c);
+        int[] picked = Selection.select(settings.method(), doc,
+                budget(n, settings.ratio(), settings.words(), settings.sentences()), settings.maxCosine());
         if (picked.length == 0) {
             return null;
         }
@@ -260,13 +268,23 @@ public final class SummarySelector extends DocumentStage {
                 ScalaCollections.asScala(picks));
     }
 
-    /** A Spark {@code array<boolean>} value as n flags, all false when it is null (the column was missing). */
-    private static boolean[] flags(Seq<Object> values, int n) {
+    /** Each sentence's section from a Spark {@code array<int>} value, all 0 (one section) when it is null. */
+    static int[] sections(List<?> ids, int n) {
+        int[] sections = new int[n];
+        if (ids != null) {
+            for (int i = 0; i < n; i++) {
+                sections[i] = (Integer) ids.get(i);
+            }
+        }
+        return sections;
+    }
+
+    /** n flags from a Spark {@code array<boolean>} value, all false when it is null (the column was missing). */
+    static boolean[] flags(List<?> values, int n) {
         boolean[] f = new boolean[n];
         if (values != null) {
-            List<Object> list = ScalaCollections.asJava(values);
             for (int i = 0; i < n; i++) {
-                f[i] = (Boolean) list.get(i);
+                f[i] = (Boolean) values.get(i);
             }
         }
         return f;

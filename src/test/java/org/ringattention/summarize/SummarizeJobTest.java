@@ -272,6 +272,76 @@ class SummarizeJobTest {
         embedded.unpersist();
     }
 
+    @Test
+    void theJobsLongDocumentsGetTheSummariesTheStagesGive() {
+        // The job takes documents over the ring threshold out of the stages' rows (LongDocuments); the
+        // stages keep them in rows. Same parts, same rings, same selection: the same bits.
+        String out = dir.resolve("long-documents").toString();
+        SummarizeOptions o = SummarizeOptions.builder(input.toString(), out).date("2026-11-28").outputFormat("parquet")
+                .sentences(3).ringThreshold(90).ringPartitions(3).attention(true).quiet(true).build();
+        SummarizeJob.summarize(spark, o);
+        Dataset<Row> docs = Documents.validate(Documents.read(spark, input.toString(), "auto", 60_000), 60_000)
+                .filter("reject is null").drop("reject");
+        Map<String, Row> staged = new HashMap<>();
+        for (Row r : SummarizeJob.pipeline(o).fit(docs).transform(docs)
+                .filter("selection is not null and size(sentences) > 90")
+                .select("doc_id", "selection.summary", "selection.selected_indices", "centrality", "context").collectAsList()) {
+            staged.put(r.getString(0), r);
+        }
+        assertEquals(2, staged.size(), "two sample documents have more than 90 sentences");
+        Map<String, Row> written = new HashMap<>();
+        for (Row r : spark.read().parquet(out + "/summaries/date=2026-11-28")
+                .select("doc_id", "summary", "selected_indices").collectAsList()) {
+            written.put(r.getString(0), r);
+        }
+        for (Row want : staged.values()) {
+            Row got = written.get(want.getString(0));
+            assertEquals(want.getString(1), got.getString(1), want.getString(0));
+            assertEquals(want.getList(2), got.getList(2), want.getString(0));
+            List<Row> sentences = spark.read().parquet(out + "/attention/date=2026-11-28")
+                    .filter(org.apache.spark.sql.functions.col("doc_id").equalTo(want.getString(0)))
+                    .orderBy("sentence_index").select("centrality", "context").collectAsList();
+            List<Double> centrality = want.getList(3);
+            float[] context = Floats.fromBytes((byte[]) want.get(4));
+            assertEquals(centrality.size(), sentences.size());
+            int d = context.length / centrality.size();
+            for (int i = 0; i < sentences.size(); i++) {
+                assertEquals(centrality.get(i), sentences.get(i).getDouble(0), want.getString(0) + " sentence " + i);
+                List<Float> v = sentences.get(i).getList(1);
+                for (int k = 0; k < d; k++) {
+                    assertEquals(context[i * d + k], v.get(k), want.getString(0) + " sentence " + i + " context " + k);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aDocumentEncodedInPartsGetsTheVectorsOfItEncodedWhole() throws IOException {
+        // The job encodes a long document in parts on several tasks; the encoder reads each sentence alone,
+        // so the parts' vectors are the whole document's, bit for bit.
+        List<String> sentences;
+        try (Stream<Path> samples = Files.list(Path.of("jobs/samples"))) {
+            Path longest = samples.max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+            sentences = SentenceSplitter.split(Files.readString(longest));
+        }
+        SentenceEmbeddings.TaskEncoder encoder = SentenceEmbeddings.TaskEncoder.open(
+                org.ringattention.backend.Device.CPU, org.ringattention.gpu.Precision.FP32, "",
+                org.ringattention.encoder.SentenceEmbedder.DEFAULT_PASS_TOKENS);
+        SentenceEmbeddings.TaskEncoder.Encoded whole = encoder.encode(sentences, null);
+        int part = 37;
+        int d = whole.vectors().length / sentences.size();
+        long tokens = 0;
+        for (int from = 0; from < sentences.size(); from += part) {
+            SentenceEmbeddings.TaskEncoder.Encoded e = encoder.encode(
+                    sentences.subList(from, Math.min(sentences.size(), from + part)), null);
+            tokens += e.tokens();
+            assertArrayEquals(java.util.Arrays.copyOfRange(whole.vectors(), from * d, from * d + e.vectors().length),
+                    e.vectors(), "part at sentence " + from);
+        }
+        assertEquals(whole.tokens(), tokens);
+        assertTrue(sentences.size() > 3 * part, sentences.size() + " sentences");
+    }
+
     private static List<Row> sorted(Dataset<Row> rows) {
         return rows.orderBy("doc_id").collectAsList();
     }
