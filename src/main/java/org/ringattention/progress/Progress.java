@@ -34,9 +34,9 @@ import scala.Tuple4;
  * a long task shows progress before it ends.
  *
  * <p>The estimate of time left comes from counts of work done inside items ({@link #work}, {@link TimeLeft}):
- * the work left of each kind at that kind's measured rate. With {@code spark.ringattention.progress.record} set to a file on
- * the driver, every sample the estimate is made from is written there, so that recorded runs can be
- * replayed against the estimator.
+ * the work left of each kind at that kind's measured rate. With {@code spark.ringattention.progress.record}
+ * set to a file on the driver, every sample the estimate is made from is written there, so that recorded
+ * runs can be replayed against the estimator.
  *
  * <p>All times come from this class; {@link #phaseSeconds} gives them back for a report, and
  * {@link #tasks} what the Spark tasks cost.
@@ -233,8 +233,8 @@ public final class Progress implements AutoCloseable {
                 line.append('\t').append((long) sample.known()[k]);
                 finished &= sample.done()[k] >= sample.known()[k];
             }
-            recordLine(line.append('\t').append((long) sample.knownSize()).append('\t').append((long) sample.totalSize())
-                    .toString());
+            line.append('\t').append((long) sample.knownSize()).append('\t').append((long) sample.totalSize());
+            recordLine(line.toString());
             // Every sample, shown or not, so that the estimate is the one a recording replays.
             work.estimate().add(sample);
             if (finished) {

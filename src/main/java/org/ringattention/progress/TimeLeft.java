@@ -16,8 +16,9 @@ import java.util.List;
  * else, so that the progress of recorded runs replays exactly as the job computed it
  * ({@code TimeLeftReplayTest}). Each interval between samples is attributed to the kinds that did work in
  * it, in proportion to the work each did; an interval with none goes to the first kind not finished (a
- * kind's work waits for the earlier kinds', such as attention for the encoder's output). A kind's rate is
- * its work over its seconds.
+ * kind's work waits for the earlier kinds', such as attention for the encoder's output), except before
+ * any work was counted at all: that is the start-up (a model loaded, the first batch in flight, its count
+ * a heartbeat away), paid once and not again for the work left. A kind's rate is its work over its seconds.
  */
 public final class TimeLeft {
 
@@ -96,7 +97,7 @@ public final class TimeLeft {
         return total > 0 ? s.allDone() / total : 0;
     }
 
-    /** Takes the next sample of the run, taken no earlier than the last one; the first is measured from 0 s. */
+    /** Takes the next sample of the run, taken no earlier than the last one; the first's interval begins at 0 s. */
     public synchronized void add(Sample s) {
         if (s.done().length != kinds.size() || s.known().length != kinds.size()) {
             throw new IllegalArgumentException("a sample of " + s.done().length + " kinds for " + kinds);
@@ -113,7 +114,7 @@ public final class TimeLeft {
             for (int k = 0; k < gain.length; k++) {
                 seconds[k] += interval * gain[k] / gained;
             }
-        } else {
+        } else if (s.allDone() > 0) {
             for (int k = 0; k < gain.length; k++) {
                 if (s.knownSize() < s.totalSize() || s.done()[k] < totalWork(s, k)) {
                     seconds[k] += interval;

@@ -14,8 +14,8 @@ import org.ringattention.progress.TimeLeft;
  * the ring, each ring step) ends. One unit for both, MFLOP, each kind counted apart (encoding, then
  * attention: the job's order), since a MFLOP of one costs other seconds than one of the other and the
  * estimate of time left measures a rate per kind ({@link #timeLeft}). It also keeps the time each
- * document took, for the report's longest document. The job gives each stage a meter ({@code setWorkMeter}); a stage without one (a
- * saved pipeline, loaded elsewhere) counts nothing.
+ * document took, for the report's longest document. The job gives each stage a meter
+ * ({@code setWorkMeter}); a stage without one (a saved pipeline, loaded elsewhere) counts nothing.
  */
 public final class WorkMeter implements Serializable {
 
