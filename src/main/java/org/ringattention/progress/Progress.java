@@ -34,9 +34,9 @@ import scala.Tuple4;
  * a long task shows progress before it ends.
  *
  * <p>The estimate of time left comes from counts of work done inside items ({@link #work}, {@link TimeLeft}):
- * the work left at the measured rate. With {@code spark.ringattention.progress.record} set to a file on
- * the driver, every sample the estimate is made from is written there, so that recorded runs can be
- * replayed against the estimator.
+ * the work left of each kind at that kind's measured rate. With {@code spark.ringattention.progress.record}
+ * set to a file on the driver, every sample the estimate is made from is written there, so that recorded
+ * runs can be replayed against the estimator.
  *
  * <p>All times come from this class; {@link #phaseSeconds} gives them back for a report, and
  * {@link #tasks} what the Spark tasks cost.
@@ -83,12 +83,13 @@ public final class Progress implements AutoCloseable {
     public static final String RECORD = "spark.ringattention.progress.record";
 
     /**
-     * Work of a phase that tasks count as they do it ({@link TimeLeft}): {@code done}, and for each item
-     * whose whole work becomes known, that work ({@code known}) and its size ({@code knownSize}); the size
-     * of all items, {@code totalSize}, is known from the start.
+     * Work of a phase that tasks count as they do it ({@link TimeLeft}), per kind of work in the order of
+     * {@code estimate}'s kinds: {@code done}, and for each item whose whole work becomes known, that work
+     * ({@code known}); and the size of those items ({@code knownSize}); the size of all items,
+     * {@code totalSize}, is known from the start.
      */
-    public record Work(LongAccumulator done, LongAccumulator known, LongAccumulator knownSize, double totalSize,
-                       TimeLeft estimate) {
+    public record Work(List<LongAccumulator> done, List<LongAccumulator> known, LongAccumulator knownSize,
+                       double totalSize, TimeLeft estimate) {
     }
 
     /**
@@ -139,27 +140,36 @@ public final class Progress implements AutoCloseable {
     }
 
     /**
-     * The counters of a phase's work, for the share done and the estimate of time left ({@link TimeLeft}):
-     * items of {@code totalSize} in all, {@code priorWorkPerSize} the work per unit of size assumed until
-     * an item's work is known. Its rate is measured from now.
+     * The counters of a phase's work, one done and one known per kind of {@code estimate}, for the share
+     * done and the estimate of time left, which this progress feeds every sample it takes: items of
+     * {@code totalSize} in all. Its rates are measured from now.
      */
-    public Work work(double totalSize, double priorWorkPerSize) {
-        Work w = new Work(spark.longAccumulator(prefix + " work done"), spark.longAccumulator(prefix + " work known"),
-                spark.longAccumulator(prefix + " size known"), totalSize, new TimeLeft(priorWorkPerSize));
+    public Work work(double totalSize, TimeLeft estimate) {
+        List<LongAccumulator> done = new ArrayList<>();
+        List<LongAccumulator> known = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (TimeLeft.Kind kind : estimate.kinds()) {
+            done.add(spark.longAccumulator(prefix + " " + kind.name() + " done"));
+            known.add(spark.longAccumulator(prefix + " " + kind.name() + " known"));
+            names.add(kind.name());
+        }
+        Work w = new Work(List.copyOf(done), List.copyOf(known), spark.longAccumulator(prefix + " size known"),
+                totalSize, estimate);
         workSince = System.nanoTime();
         work = w;
-        recordLine("work\t" + seconds(startNanos, workSince) + "\t" + totalSize);
+        recordLine("work\t" + seconds(startNanos, workSince) + "\t" + totalSize + "\t" + String.join("\t", names));
         return w;
     }
 
     /** The work's sample now, running tasks included; null before {@link #work}. */
-    public TimeLeft.Sample sample() {
+    private TimeLeft.Sample sample() {
         Work w = work;
         if (w == null) {
             return null;
         }
-        return new TimeLeft.Sample(seconds(workSince, System.nanoTime()), value(w.done()), value(w.known()),
-                value(w.knownSize()), w.totalSize());
+        return new TimeLeft.Sample(seconds(workSince, System.nanoTime()),
+                w.done().stream().mapToDouble(this::value).toArray(),
+                w.known().stream().mapToDouble(this::value).toArray(), value(w.knownSize()), w.totalSize());
     }
 
     /** What the tasks seen so far cost ({@link TaskFigures}). */
@@ -214,9 +224,20 @@ public final class Progress implements AutoCloseable {
         }
         TimeLeft.Sample sample = sample();
         if (sample != null) {
-            recordLine("sample\t" + sample.seconds() + "\t" + (long) sample.done() + "\t" + (long) sample.known()
-                    + "\t" + (long) sample.knownSize() + "\t" + (long) sample.totalSize());
-            if (sample.knownSize() >= sample.totalSize() && sample.done() >= sample.known()) {
+            StringBuilder line = new StringBuilder("sample\t").append(sample.seconds());
+            boolean finished = sample.knownSize() >= sample.totalSize();
+            for (double d : sample.done()) {
+                line.append('\t').append((long) d);
+            }
+            for (int k = 0; k < sample.known().length; k++) {
+                line.append('\t').append((long) sample.known()[k]);
+                finished &= sample.done()[k] >= sample.known()[k];
+            }
+            line.append('\t').append((long) sample.knownSize()).append('\t').append((long) sample.totalSize());
+            recordLine(line.toString());
+            // Every sample, shown or not, so that the estimate is the one a recording replays.
+            work.estimate().add(sample);
+            if (finished) {
                 // The work is done; what runs now (counting, the report, the write) has no counts to show.
                 line(current + ": " + duration((System.nanoTime() - phaseStart) / 1e9) + " so far");
                 return;
@@ -236,7 +257,7 @@ public final class Progress implements AutoCloseable {
         String eta = "";
         if (sample != null) {
             TimeLeft estimate = work.estimate();
-            double left = estimate.secondsLeft(sample);
+            double left = estimate.secondsLeft();
             eta = String.format(Locale.ROOT, "; %.0f%% of the work", 100 * estimate.fractionDone(sample))
                     + (Double.isNaN(left) ? "" : left < 1 ? ", finishing" : ", about " + duration(left) + " left");
         }

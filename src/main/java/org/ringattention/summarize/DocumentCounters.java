@@ -12,18 +12,12 @@ import org.ringattention.progress.Progress;
 /**
  * The job's progress counters: documents and sentences done (a carried document counts as done from the
  * start), tokens encoded and the work done inside documents ({@link WorkMeter}, which the stages count as
- * they go), and, as each document's embedding is done, its whole work and its characters, from which the
- * estimate of time left sizes the documents not yet split ({@link org.ringattention.progress.TimeLeft}).
+ * they go), and, as each document's embedding is done, its whole work of each kind and its characters,
+ * from which the estimate of time left sizes the documents not yet split ({@link org.ringattention.progress.TimeLeft}).
  * A retried task counts again, so the counts can run ahead of the truth after a failure; they are for
  * watching, not for the record (the final line counts the written output).
  */
 final class DocumentCounters {
-
-    /**
-     * The work per character assumed until a document's work is known: about 0.25 WordPiece tokens per
-     * character of English documentation (0.23-0.26 on the dev corpus), encoding only.
-     */
-    static final double PRIOR_WORK_PER_CHARACTER = 0.25 * WorkMeter.ENCODER_FLOPS_PER_TOKEN / 1e6;
 
     private final LongAccumulator documents;
     private final LongAccumulator sentences;
@@ -39,8 +33,9 @@ final class DocumentCounters {
         documents.add(carried);
         sentences = progress.counter("sentences", 0);
         LongAccumulator tokens = progress.counter("tokens", 0);
-        work = progress.work(characters, PRIOR_WORK_PER_CHARACTER);
-        meter = new WorkMeter(tokens, work.done(), spark.collectionAccumulator("summarize document times"));
+        work = progress.work(characters, WorkMeter.timeLeft());
+        meter = new WorkMeter(tokens, work.done().get(WorkMeter.ENCODING), work.done().get(WorkMeter.ATTENTION),
+                spark.collectionAccumulator("summarize document times"));
     }
 
     /** What the stages count their work with. */
@@ -56,7 +51,8 @@ final class DocumentCounters {
     Dataset<Row> count(Dataset<Row> embedded) {
         return embedded.mapPartitions(counting(embedded.schema().fieldIndex("doc_id"), embedded.schema().fieldIndex("text"),
                 embedded.schema().fieldIndex("sentences"), embedded.schema().fieldIndex("embeddings"),
-                embedded.schema().fieldIndex("token_count"), documents, sentences, work.known(), work.knownSize(), meter),
+                embedded.schema().fieldIndex("token_count"), documents, sentences, work.known().get(WorkMeter.ENCODING),
+                work.known().get(WorkMeter.ATTENTION), work.knownSize(), meter),
                 Encoders.row(embedded.schema()));
     }
 
@@ -75,8 +71,8 @@ final class DocumentCounters {
     /** Static, so that the task closure holds the accumulators and nothing of this object. */
     static MapPartitionsFunction<Row, Row> counting(int idAt, int textAt, int sentencesAt, int embeddingsAt,
                                                     int tokensAt, LongAccumulator d, LongAccumulator s,
-                                                    LongAccumulator known, LongAccumulator knownSize,
-                                                    WorkMeter meter) {
+                                                    LongAccumulator knownEncoding, LongAccumulator knownAttention,
+                                                    LongAccumulator knownSize, WorkMeter meter) {
         return rows -> new Iterator<>() {
             private WorkMeter.DocumentTime largest;
             private boolean told;
@@ -107,7 +103,8 @@ final class DocumentCounters {
                 int dimension = n == 0 || r.isNullAt(embeddingsAt) ? 0 : (int) (((byte[]) r.get(embeddingsAt)).length / 4 / n);
                 d.add(1);
                 s.add(n);
-                known.add(WorkMeter.documentWork(tokens, n, dimension));
+                knownEncoding.add(WorkMeter.encodingWork(tokens));
+                knownAttention.add(WorkMeter.attentionWork(n, dimension));
                 knownSize.add(r.isNullAt(textAt) ? 0 : r.getString(textAt).length());
                 if (largest == null || tokens > largest.tokens()) {
                     largest = new WorkMeter.DocumentTime(r.getString(idAt), tokens, n, seconds);

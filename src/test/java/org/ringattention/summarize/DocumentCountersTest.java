@@ -64,9 +64,9 @@ class DocumentCountersTest {
     void theLargestDocumentsTimeIsTheTimeItsRowTookToCompute() throws Exception {
         for (Iterator<Row> upstream : List.of(computedInHasNext(), computedInNext())) {
             CollectionAccumulator<WorkMeter.DocumentTime> times = new CollectionAccumulator<>();
-            WorkMeter meter = new WorkMeter(new LongAccumulator(), new LongAccumulator(), times);
+            WorkMeter meter = new WorkMeter(new LongAccumulator(), new LongAccumulator(), new LongAccumulator(), times);
             Iterator<Row> counted = DocumentCounters.counting(0, 1, 2, 3, 4, new LongAccumulator(), new LongAccumulator(),
-                    new LongAccumulator(), new LongAccumulator(), meter).call(upstream);
+                    new LongAccumulator(), new LongAccumulator(), new LongAccumulator(), meter).call(upstream);
             while (counted.hasNext()) {
                 counted.next();
             }
