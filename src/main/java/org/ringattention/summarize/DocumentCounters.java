@@ -64,7 +64,8 @@ final class DocumentCounters {
     void counted(long tokens, long sentenceCount, int dimension, long characters) {
         documents.add(1);
         sentences.add(sentenceCount);
-        work.known().add(WorkMeter.documentWork(tokens, sentenceCount, dimension));
+        work.known().get(WorkMeter.ENCODING).add(WorkMeter.encodingWork(tokens));
+        work.known().get(WorkMeter.ATTENTION).add(WorkMeter.attentionWork(sentenceCount, dimension));
         work.knownSize().add(characters);
     }
 
